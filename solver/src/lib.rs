@@ -22,6 +22,7 @@ pub mod insert;
 pub mod model;
 pub mod plan;
 pub mod problem;
+pub mod rng;
 pub mod route;
 pub mod search;
 pub mod solve;

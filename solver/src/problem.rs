@@ -483,7 +483,6 @@ impl Problem {
                 offset: *r.earliest_start.offset(),
             });
         }
-        drop(err);
         if !errors.is_empty() {
             return Err(errors);
         }
