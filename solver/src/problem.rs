@@ -504,7 +504,43 @@ impl Problem {
             .unzip();
         problem.candidates = candidates;
         problem.reasons = reasons;
+        problem.check_pins()?;
         Ok(problem)
+    }
+
+    /// Pinned assignments are confirmed appointments every plan must keep: if they break a
+    /// rule, alone or together, no plan is feasible and the instance is malformed.
+    fn check_pins(&self) -> Result<(), Vec<InputError>> {
+        let pins: Vec<(usize, usize, Time)> = self
+            .requests
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.pinned.map(|p| (i, p.mediator, p.start)))
+            .collect();
+        let report = crate::check::check_assignments(self, &pins);
+        let errors: Vec<InputError> = report
+            .violations
+            .iter()
+            .map(|v| {
+                let path = match (&v.request, &v.mediator) {
+                    (Some(r), _) => match self.request_index(r) {
+                        Some(i) => format!("requests[{i}].pinned"),
+                        None => "requests".into(),
+                    },
+                    (None, Some(m)) => match self.mediator_index(m) {
+                        Some(i) => format!("mediators[{i}].max_work_minutes"),
+                        None => "mediators".into(),
+                    },
+                    (None, None) => String::new(),
+                };
+                InputError::new(path, format!("pinned assignment breaks {v}"))
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// Travel minutes from one location to another.
@@ -531,7 +567,11 @@ impl Problem {
 
     /// Value of assigning `r` to mediator `m`: urgency weight plus the preferred bonus.
     pub fn value(&self, r: usize, m: usize) -> i64 {
-        let req = &self.requests[r];
+        self.value_of(&self.requests[r], m)
+    }
+
+    /// [`Problem::value`] for a request that may not be part of the problem (an urgent one).
+    pub fn value_of(&self, req: &Request, m: usize) -> i64 {
         req.weight
             + if req.preferred.contains(&m) {
                 self.objective.preferred_mediator_bonus
@@ -543,7 +583,12 @@ impl Problem {
     /// Feasible start times of `r` in shift `s` when the shift holds nothing else, ignoring
     /// workload. `None` when it does not fit.
     pub fn alone_window(&self, r: usize, s: usize) -> Option<(Time, Time)> {
-        let (req, sh) = (&self.requests[r], &self.shifts[s]);
+        self.alone_window_of(&self.requests[r], s)
+    }
+
+    /// [`Problem::alone_window`] for a request that may not be part of the problem.
+    pub fn alone_window_of(&self, req: &Request, s: usize) -> Option<(Time, Time)> {
+        let sh = &self.shifts[s];
         let mut lo = req.earliest.max(sh.start);
         let mut hi = req.latest.min(sh.end - req.duration);
         if let Some(loc) = req.location {
@@ -558,9 +603,14 @@ impl Problem {
     /// Candidates of a request and, when there are none, the spec's reason, checked in the
     /// spec's order over all mediators.
     fn eligibility(&self, r: usize) -> (Vec<Candidate>, Option<Reason>) {
-        let req = &self.requests[r];
+        self.eligibility_of(&self.requests[r])
+    }
+
+    /// Candidates and reason of a request that may not be part of the problem (an urgent one
+    /// arriving after the plan was made).
+    pub fn eligibility_of(&self, req: &Request) -> (Vec<Candidate>, Option<Reason>) {
         if let Some(p) = req.pinned {
-            let value = self.value(r, p.mediator);
+            let value = self.value_of(req, p.mediator);
             let c = Candidate {
                 shift: p.shift,
                 earliest: p.start,
@@ -606,7 +656,7 @@ impl Problem {
         }
         let reachable: Vec<(usize, (Time, Time))> = in_window
             .into_iter()
-            .filter_map(|s| self.alone_window(r, s).map(|w| (s, w)))
+            .filter_map(|s| self.alone_window_of(req, s).map(|w| (s, w)))
             .collect();
         if reachable.is_empty() {
             return (vec![], Some(Reason::TravelInfeasible));
@@ -622,7 +672,7 @@ impl Problem {
                 shift: s,
                 earliest,
                 latest,
-                value: self.value(r, self.shifts[s].mediator),
+                value: self.value_of(req, self.shifts[s].mediator),
             })
             .collect();
         if candidates.is_empty() {

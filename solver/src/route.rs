@@ -140,8 +140,14 @@ impl Route {
     }
 
     /// The cheapest feasible position for `r` in this route of shift `s`: `(position, added
-    /// travel minutes)`.
-    pub fn best_insertion(&self, p: &Problem, s: usize, r: usize) -> Option<(usize, i64)> {
+    /// travel minutes)`. `effort` counts the appointments scheduled on the way.
+    pub fn best_insertion(
+        &self,
+        p: &Problem,
+        s: usize,
+        r: usize,
+        effort: &mut u64,
+    ) -> Option<(usize, i64)> {
         let (lo, hi) = window(p, r);
         let dur = p.requests[r].duration;
         let sh = &p.shifts[s];
@@ -159,7 +165,7 @@ impl Route {
             if prefix.time > hi {
                 break;
             }
-            if let Some(travel) = self.travel_with(p, s, prefix, k, r) {
+            if let Some(travel) = self.travel_with(p, s, prefix, k, r, effort) {
                 let delta = travel - self.travel;
                 if best.is_none_or(|(_, d)| delta < d) {
                     best = Some((k, delta));
@@ -179,10 +185,13 @@ impl Route {
         prefix: Cursor,
         k: usize,
         r: usize,
+        effort: &mut u64,
     ) -> Option<i64> {
         let mut c = prefix;
+        *effort += 1;
         c.push(p, s, r)?;
         for i in k..self.requests.len() {
+            *effort += 1;
             let q = self.requests[i];
             let start = c.push(p, s, q)?;
             if start == self.starts[i] && p.requests[q].location.is_some() {

@@ -16,6 +16,10 @@ use crate::route::Route;
 pub struct Limits {
     pub deadline: Instant,
     pub max_iterations: u64,
+    /// Budget of effort (appointments scheduled while trying insertions) for the improvement
+    /// phase: a clock that ticks the same on every run, so that a search stopped by it is
+    /// reproducible.
+    pub max_effort: u64,
     /// Stop as soon as the objective reaches this (a proven upper bound, published by the
     /// bound's thread when it is done): nothing better is left to find.
     pub target: Option<std::sync::Arc<std::sync::atomic::AtomicI64>>,
@@ -24,8 +28,10 @@ pub struct Limits {
 #[derive(Debug, Clone, Default)]
 pub struct SearchStats {
     pub iterations: u64,
+    pub effort: u64,
     pub improvements: u64,
     pub construction_objective: i64,
+    pub construction_ms: u64,
     pub stopped_by: &'static str,
 }
 
@@ -183,11 +189,22 @@ impl State {
     }
 
     /// Best and second-best insertion of `r` over its candidate shifts.
-    fn options(&self, p: &Problem, r: usize) -> (Option<Opt>, Option<i64>) {
+    /// With `only`, shifts not marked in it are skipped.
+    fn options(
+        &self,
+        p: &Problem,
+        r: usize,
+        only: Option<&[bool]>,
+        effort: &mut u64,
+    ) -> (Option<Opt>, Option<i64>) {
         let cost = p.objective.travel_minute_cost;
         let dur = p.requests[r].duration;
         let (mut best, mut second): (Option<Opt>, Option<i64>) = (None, None);
         for c in &p.candidates[r] {
+            if only.is_some_and(|open| !open[c.shift]) {
+                continue;
+            }
+            *effort += 2;
             let m = p.shifts[c.shift].mediator;
             if p.mediators[m]
                 .max_work
@@ -195,7 +212,8 @@ impl State {
             {
                 continue;
             }
-            let Some((pos, dtravel)) = self.routes[c.shift].best_insertion(p, c.shift, r) else {
+            let Some((pos, dtravel)) = self.routes[c.shift].best_insertion(p, c.shift, r, effort)
+            else {
                 continue;
             };
             let score = c.value - cost * dtravel;
@@ -234,6 +252,10 @@ pub struct Search<'p> {
     rng: Rng,
     /// Scratch for `repair`: each request's index in its pending list, `usize::MAX` if none.
     slot: Vec<usize>,
+    /// Requests offered again in an iteration only on the shifts it opened (`open`): they
+    /// did not fit elsewhere before, and nothing else changed.
+    local: Vec<bool>,
+    open: Vec<bool>,
     pub stats: SearchStats,
 }
 
@@ -272,6 +294,8 @@ impl<'p> Search<'p> {
             movable,
             rng: Rng::new(seed),
             slot: vec![usize::MAX; p.requests.len()],
+            local: vec![false; p.requests.len()],
+            open: vec![false; p.shifts.len()],
             stats: SearchStats::default(),
         }
     }
@@ -279,9 +303,11 @@ impl<'p> Search<'p> {
     /// Greedy construction: every movable request offered by regret insertion, most urgent
     /// first.
     pub fn construct(&mut self) -> State {
+        let started = Instant::now();
         let mut state = State::pinned(self.p);
         let pool = self.movable.clone();
         self.repair(&mut state, pool, 0.0, None);
+        self.stats.construction_ms = started.elapsed().as_millis() as u64;
         self.stats.construction_objective = state.objective(self.p);
         state
     }
@@ -314,7 +340,10 @@ impl<'p> Search<'p> {
                 let mut i = 0;
                 while i < pending.len() {
                     let r = pending[i];
-                    let (best, second) = *cache[i].get_or_insert_with(|| state.options(p, r));
+                    let (best, second) = *cache[i].get_or_insert_with(|| {
+                        let only = self.local[r].then_some(&self.open[..]);
+                        state.options(p, r, only, &mut self.stats.effort)
+                    });
                     let Some(best) = best else {
                         // Nothing fits now; it will not fit later in this repair either, as
                         // insertions only fill routes.
@@ -397,9 +426,14 @@ impl<'p> Search<'p> {
         let w_min = p.objective.urgency_weight.routine.max(1) as f64;
         let (t0, t1) = (0.2 * w_min, 0.01 * w_min);
         let max_q = (self.movable.len() / 6).clamp(2, 30);
+        let effort_end = self.stats.effort.saturating_add(limits.max_effort);
         self.stats.stopped_by = "iterations";
         let mut it = 0u64;
         while it < limits.max_iterations {
+            if self.stats.effort >= effort_end {
+                self.stats.stopped_by = "effort";
+                break;
+            }
             if it.is_multiple_of(16) && Instant::now() >= limits.deadline {
                 self.stats.stopped_by = "time";
                 break;
@@ -414,6 +448,8 @@ impl<'p> Search<'p> {
                 break;
             }
             it += 1;
+            // Fixed cost of an iteration (destroy, bookkeeping, acceptance) in effort units.
+            self.stats.effort += 20;
             let progress = it as f64 / limits.max_iterations as f64;
             let temperature = t0 * (t1 / t0).powf(progress);
 
@@ -434,6 +470,7 @@ impl<'p> Search<'p> {
             let touched: Vec<usize> = journal.routes.iter().map(|(s, _)| *s).collect();
             let mut more = Vec::new();
             for s in touched {
+                self.stats.effort += self.by_shift[s].len() as u64 / 4;
                 for &r in &self.by_shift[s] {
                     if state.shift_of[r].is_none() && p.requests[r].pinned.is_none() {
                         more.push(r);
@@ -444,17 +481,31 @@ impl<'p> Search<'p> {
             more.dedup();
             more.retain(|r| !pool.contains(r));
             self.rng.shuffle(&mut more);
-            more.truncate(2 * q + 4);
-            pool.extend(more);
+            more.truncate(4 * q + 8);
+            for &r in &more {
+                self.local[r] = true;
+            }
+            for (s, _) in &journal.routes {
+                self.open[*s] = true;
+            }
+            pool.extend(more.iter().copied());
+            self.stats.effort += 2 * pool.len() as u64;
             self.rng.shuffle(&mut pool);
             let noise = if self.rng.unit() < 0.5 { 0.0 } else { 0.3 };
             self.repair(&mut state, pool, noise, Some(&mut journal));
+            for &r in &more {
+                self.local[r] = false;
+            }
+            for (s, _) in &journal.routes {
+                self.open[*s] = false;
+            }
 
             let candidate = state.objective(p);
             let reward;
             if candidate > best {
                 best = candidate;
                 best_plan = state.to_plan();
+                self.stats.effort += (p.requests.len() + p.shifts.len()) as u64 / 8;
                 current = candidate;
                 self.stats.improvements += 1;
                 reward = 6.0;
