@@ -306,28 +306,42 @@ impl<'p> Search<'p> {
         let started = Instant::now();
         let mut state = State::pinned(self.p);
         let pool = self.movable.clone();
-        self.repair(&mut state, pool, 0.0, None);
+        self.repair(&mut state, pool, 0.0, true, None);
         self.stats.construction_ms = started.elapsed().as_millis() as u64;
         self.stats.construction_objective = state.objective(self.p);
         state
     }
 
-    /// Inserts the requests of `pool` by regret, tier by tier of urgency. `noise` (0 = none)
-    /// perturbs the choice of which request goes next, for diversity in the search.
+    /// Inserts the requests of `pool` by regret, most urgent tier first when `tiered`.
+    /// `noise` (0 = none) perturbs the choice of which request goes next, for diversity.
     fn repair(
         &mut self,
         state: &mut State,
         pool: Vec<usize>,
         noise: f64,
+        tiered: bool,
         mut j: Option<&mut Journal>,
     ) {
         let p = self.p;
         let jitter = noise * p.objective.urgency_weight.routine.max(1) as f64;
-        for tier in Urgency::ALL {
+        // Tier by tier of urgency, or all at once: the regret then sees that an emergency
+        // with two options should leave the one an urgent request needs.
+        let tiers: &[Option<Urgency>] = if tiered {
+            &[
+                Some(Urgency::Emergency),
+                Some(Urgency::Urgent),
+                Some(Urgency::Routine),
+            ]
+        } else {
+            &[None]
+        };
+        for &tier in tiers {
             let mut pending: Vec<usize> = pool
                 .iter()
                 .copied()
-                .filter(|&r| p.requests[r].urgency == tier && state.shift_of[r].is_none())
+                .filter(|&r| {
+                    tier.is_none_or(|t| p.requests[r].urgency == t) && state.shift_of[r].is_none()
+                })
                 .collect();
             // Cached options per pending request; `None` means recompute. `slot[r]` is r's
             // index in `pending` (scratch kept across calls, reset before returning).
@@ -492,7 +506,8 @@ impl<'p> Search<'p> {
             self.stats.effort += 2 * pool.len() as u64;
             self.rng.shuffle(&mut pool);
             let noise = if self.rng.unit() < 0.5 { 0.0 } else { 0.3 };
-            self.repair(&mut state, pool, noise, Some(&mut journal));
+            let tiered = self.rng.unit() < 0.5;
+            self.repair(&mut state, pool, noise, tiered, Some(&mut journal));
             for &r in &more {
                 self.local[r] = false;
             }

@@ -51,7 +51,18 @@ pub struct SolveArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchSolveArgs {
+    /// Instance files; each is solved by greedy and by Ponte.
+    #[arg(required = true)]
     pub instances: Vec<PathBuf>,
+    /// Time limit of Ponte per instance, seconds (default: 10, 30 for instances of more than
+    /// 3,000 requests, as the issue sets them).
+    #[arg(long)]
+    pub time_limit: Option<f64>,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print JSON lines instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn time_limit(secs: f64) -> Result<Duration, String> {
@@ -108,7 +119,106 @@ pub fn solve(args: SolveArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-pub fn bench_solve(_args: BenchSolveArgs) -> ExitCode {
-    eprintln!("ponte bench solve: not implemented yet");
-    ExitCode::from(2)
+/// One row of `ponte bench solve`.
+#[derive(Debug, serde::Serialize)]
+struct Row {
+    instance: String,
+    algorithm: &'static str,
+    feasible: bool,
+    emergency: String,
+    urgent: String,
+    routine: String,
+    weighted_coverage_pct: f64,
+    travel_minutes: i64,
+    objective: i64,
+    upper_bound: Option<i64>,
+    gap_pct: Option<f64>,
+    wall_ms: u128,
+}
+
+pub fn bench_solve(args: BenchSolveArgs) -> ExitCode {
+    let mut rows = Vec::new();
+    for path in &args.instances {
+        for algorithm in [Algorithm::Greedy, Algorithm::Ponte] {
+            let started = Instant::now();
+            let Ok(problem) = load_problem(path) else {
+                return ExitCode::from(EXIT_MALFORMED);
+            };
+            let default_limit = if problem.requests.len() > 3000 {
+                30.0
+            } else {
+                10.0
+            };
+            let limit = match time_limit(args.time_limit.unwrap_or(default_limit)) {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("ponte bench solve: {e}");
+                    return ExitCode::from(EXIT_MALFORMED);
+                }
+            };
+            let opts = Options {
+                time_limit: limit,
+                seed: args.seed,
+                algorithm,
+                iterations: None,
+                bound: algorithm == Algorithm::Ponte,
+            };
+            let outcome = solve::solve(&problem, &opts, started);
+            let wall_ms = started.elapsed().as_millis();
+            let report = ponte_solver::check::check_plan(&problem, &outcome.plan);
+            let m = &report.metrics;
+            let by = |u: &str| format!("{}/{}", m.assigned_by_urgency[u], m.requests_by_urgency[u]);
+            let row = Row {
+                instance: problem.name.clone(),
+                algorithm: match algorithm {
+                    Algorithm::Greedy => "greedy",
+                    Algorithm::Ponte => "ponte",
+                },
+                feasible: m.feasible,
+                emergency: by("emergency"),
+                urgent: by("urgent"),
+                routine: by("routine"),
+                weighted_coverage_pct: (m.weighted_coverage * 1000.0).round() / 10.0,
+                travel_minutes: m.travel_minutes,
+                objective: m.objective,
+                upper_bound: outcome.upper_bound,
+                gap_pct: outcome.gap.map(|g| (g * 10000.0).round() / 100.0),
+                wall_ms,
+            };
+            if args.json {
+                println!("{}", serde_json::to_string(&row).expect("a row serialises"));
+            } else {
+                eprintln!("{} {}: done in {} ms", row.instance, row.algorithm, wall_ms);
+            }
+            rows.push(row);
+        }
+    }
+    if !args.json {
+        println!(
+            "| instance | algorithm | feasible | emergency | urgent | routine | w.cov % | travel min | objective | upper bound | gap % | wall s |"
+        );
+        println!("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for r in &rows {
+            println!(
+                "| {} | {} | {} | {} | {} | {} | {:.1} | {} | {} | {} | {} | {:.1} |",
+                r.instance,
+                r.algorithm,
+                if r.feasible { "yes" } else { "NO" },
+                r.emergency,
+                r.urgent,
+                r.routine,
+                r.weighted_coverage_pct,
+                r.travel_minutes,
+                r.objective,
+                r.upper_bound.map_or("-".into(), |b| b.to_string()),
+                r.gap_pct.map_or("-".into(), |g| format!("{g:.2}")),
+                r.wall_ms as f64 / 1000.0
+            );
+        }
+    }
+    if rows.iter().all(|r| r.feasible) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
