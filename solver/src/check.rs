@@ -223,6 +223,17 @@ pub fn check_assignments(p: &Problem, list: &[(usize, usize, Time)]) -> Report {
         work[m] += req.duration;
     }
 
+    for (r, req) in p.requests.iter().enumerate() {
+        if let (Some(pin), false) = (req.pinned, seen[r]) {
+            v.push(Violation {
+                rule: 1,
+                request: rid(r),
+                mediator: mid(pin.mediator),
+                message: "pinned request is not assigned".into(),
+            });
+        }
+    }
+
     // Rule 5 and travel, shift by shift.
     let mut travel = 0;
     for (&s, list) in per_shift.iter_mut() {

@@ -29,9 +29,19 @@ pub fn read(path: &Path) -> Result<String, Reported> {
     })
 }
 
+/// Printed problems per file at most: past that, a count (a wrong file can have thousands).
+const MAX_REPORTED: usize = 50;
+
 /// Prints input errors, each prefixed with the file name (and line when known).
 pub fn report(path: &Path, errors: &[InputError]) {
-    for e in errors {
+    if errors.len() > MAX_REPORTED {
+        eprintln!(
+            "{}: {} problems; the first {MAX_REPORTED}:",
+            path.display(),
+            errors.len()
+        );
+    }
+    for e in errors.iter().take(MAX_REPORTED) {
         match e.line {
             Some(line) => eprintln!(
                 "{}:{line}: {}",
