@@ -3,6 +3,17 @@
 //! The binary `ponte` is a thin shell around this library: `cli` parses the command line and
 //! hands over to the service (`serve`, `migrate`, `demo`, …) or to the optimisation core in the
 //! `ponte-solver` crate (`solve`, `validate`, `bench`).
+pub mod account;
+pub mod audit;
+pub mod auth;
 pub mod cli;
+pub mod config;
 pub mod domain;
+pub mod entity;
+pub mod feed;
 pub mod fixtures;
+pub mod http;
+pub mod registry;
+pub mod request;
+pub mod startup;
+pub mod storage;

@@ -1,11 +1,13 @@
-//! Schema migrations, one set for SQLite and PostgreSQL.
+//! Schema migrations, one set for SQLite and PostgreSQL, each with a working `down`.
 pub use sea_orm_migration::prelude::*;
+
+mod m20261130_000001_foundation;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![]
+        vec![Box::new(m20261130_000001_foundation::Migration)]
     }
 }

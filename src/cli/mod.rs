@@ -3,8 +3,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod demo;
 pub mod input;
 pub mod insert_bench;
+pub mod intake_bench;
 pub mod service;
 pub mod solve;
 pub mod validate;
@@ -33,9 +35,9 @@ pub enum Command {
     #[command(subcommand)]
     Token(service::TokenCommand),
     /// Start the service on an embedded demo database with Tuscan fixtures.
-    Demo(service::DemoArgs),
+    Demo(demo::DemoArgs),
     /// Generate realistic data sets (into a database or as a solver instance).
-    Fixtures(service::FixturesArgs),
+    Fixtures(demo::FixturesArgs),
     /// Solve a dispatch instance (mediation-dispatch/1) and write the plan.
     Solve(solve::SolveArgs),
     /// Check a plan against an instance: every rule of the spec, plus metrics.

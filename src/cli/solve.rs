@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use ponte_solver::solve::{self, Algorithm, Options};
+use ponte_solver::Problem;
 
 use super::input::{load_problem, EXIT_MALFORMED};
 
@@ -51,8 +52,9 @@ pub struct SolveArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchSolveArgs {
-    /// Instance files; each is solved by greedy and by Ponte.
-    #[arg(required = true)]
+    /// Instance files; each is solved by greedy and by Ponte. Without any, the embedded
+    /// Tuscan day (`fixtures/instances/tuscany-M.json`: 300 requests in Prato, Pistoia and
+    /// Lucca) is used.
     pub instances: Vec<PathBuf>,
     /// Time limit of Ponte per instance, seconds (default: 10, 30 for instances of more than
     /// 3,000 requests, as the issue sets them).
@@ -119,6 +121,10 @@ pub fn solve(args: SolveArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// A realistic Tuscan day shipped with the binary, so that a fresh checkout has something
+/// to plan without any other file.
+const EMBEDDED_INSTANCE: &str = include_str!("../../fixtures/instances/tuscany-M.json");
+
 /// One row of `ponte bench solve`.
 #[derive(Debug, serde::Serialize)]
 struct Row {
@@ -138,10 +144,21 @@ struct Row {
 
 pub fn bench_solve(args: BenchSolveArgs) -> ExitCode {
     let mut rows = Vec::new();
-    for path in &args.instances {
+    let sources: Vec<Option<&PathBuf>> = if args.instances.is_empty() {
+        vec![None]
+    } else {
+        args.instances.iter().map(Some).collect()
+    };
+    for source in sources {
         for algorithm in [Algorithm::Greedy, Algorithm::Ponte] {
             let started = Instant::now();
-            let Ok(problem) = load_problem(path) else {
+            let loaded =
+                match source {
+                    Some(path) => load_problem(path),
+                    None => Ok(Problem::from_json(EMBEDDED_INSTANCE)
+                        .expect("the embedded instance is valid")),
+                };
+            let Ok(problem) = loaded else {
                 return ExitCode::from(EXIT_MALFORMED);
             };
             let default_limit = if problem.requests.len() > 3000 {

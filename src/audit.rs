@@ -1,0 +1,31 @@
+//! The audit trail: who changed what, when. Written in the same transaction as the change,
+//! so that the trail never claims a change that was rolled back, nor misses one that was not.
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use serde_json::Value;
+
+use crate::entity::audit_event;
+
+/// Records one event. `entity` is the kind (`request`, `mediator`…), `action` a verb
+/// (`created`, `cancelled`, `availability_replaced`…), `detail` what a reviewer needs.
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    actor_user_id: Option<i64>,
+    action: &str,
+    entity: &str,
+    entity_id: impl ToString,
+    detail: Value,
+) -> Result<(), DbErr> {
+    audit_event::ActiveModel {
+        at: Set(Utc::now()),
+        actor_user_id: Set(actor_user_id),
+        action: Set(action.to_string()),
+        entity: Set(entity.to_string()),
+        entity_id: Set(entity_id.to_string()),
+        detail: Set(detail),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,14 @@
+//! sea-orm entities, one per table of `migrations/`. Plain rows: rules live in `domain`,
+//! queries in the storage modules that use them.
+pub mod api_token;
+pub mod audit_event;
+pub mod availability_exception;
+pub mod availability_rule;
+pub mod idempotency_key;
+pub mod mediator;
+pub mod organisation;
+pub mod request;
+pub mod session;
+pub mod site;
+pub mod tag;
+pub mod user;

@@ -1,0 +1,57 @@
+//! The `Caller` extractor: a bearer token (`Authorization: Bearer pt_…`) names the user.
+//! Pages will add session cookies here, so that handlers never care how a caller logged in.
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use super::error::ApiError;
+use crate::auth::{caller_for_token, Caller};
+use crate::startup::AppState;
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or(ApiError::Unauthorized)?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthorized)?;
+        caller_for_token(&state.db, token)
+            .await?
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+impl Caller {
+    /// Coordinators and admins only.
+    pub fn require_staff(&self) -> Result<(), ApiError> {
+        if self.role.is_staff() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "only coordinators and admins may do this",
+            ))
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.role == crate::auth::Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("only admins may do this"))
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The one HTTP error type: every handler returns `Result<_, ApiError>`, and this is the only
+//! place where failures become status codes and RFC 9457 `application/problem+json` bodies.
+use std::collections::BTreeMap;
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Field → message, in a stable order so that clients and tests see the same body.
+pub type FieldErrors = BTreeMap<String, String>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not JSON, or not the right shape (a missing field, a wrong type).
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    /// Well-formed but breaks a rule; each field with what is wrong with it.
+    #[error("invalid fields")]
+    Invalid(FieldErrors),
+    #[error("authentication required")]
+    Unauthorized,
+    /// Authenticated but not allowed. Resources of another organisation are `NotFound`
+    /// instead, so that their existence does not leak.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Database(#[from] sea_orm::DbErr),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// One invalid field.
+    pub fn field(name: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.insert(name.to_string(), message.into());
+        ApiError::Invalid(errors)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Database(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// RFC 9457 problem details, with Ponte's `errors` extension for field errors.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<FieldErrors>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let detail = match &self {
+            // The cause stays in the log: it may name tables or hosts.
+            ApiError::Database(e) => {
+                tracing::error!(error = %e, "database error");
+                "the server could not complete the request".to_string()
+            }
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
+                "the server could not complete the request".to_string()
+            }
+            ApiError::Invalid(errors) => {
+                let fields: Vec<&str> = errors.keys().map(String::as_str).collect();
+                format!("invalid: {}", fields.join(", "))
+            }
+            other => other.to_string(),
+        };
+        let errors = match self {
+            ApiError::Invalid(errors) => Some(errors),
+            _ => None,
+        };
+        let problem = Problem {
+            kind: "about:blank".to_string(),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
+        let mut response = (status, axum::Json(problem)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"ponte\""),
+            );
+        }
+        response
+    }
+}
+
+/// Accumulates field errors so that a client learns of every bad field at once.
+#[derive(Debug, Default)]
+pub struct Validator {
+    errors: FieldErrors,
+}
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records the first problem of a field.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.errors
+            .entry(field.to_string())
+            .or_insert_with(|| message.into());
+    }
+
+    /// The value of a parse, or records its error under `field`.
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.add(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.errors.contains_key(field)
+    }
+
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Invalid(self.errors))
+        }
+    }
+}

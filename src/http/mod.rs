@@ -1,0 +1,66 @@
+//! HTTP: thin handlers that parse, call the domain and map the result. Each resource has its
+//! own module with its routes; this one assembles them with the cross-cutting layers.
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::startup::AppState;
+
+pub mod caller;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod mediators;
+pub mod metrics;
+pub mod openapi;
+pub mod organisations;
+pub mod requests;
+pub mod users;
+
+pub use error::ApiError;
+
+/// The whole HTTP surface of the service.
+pub fn router(state: AppState) -> Router {
+    let (api, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .nest("/api/v1", api_routes())
+        .split_for_parts();
+    Router::new()
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { Json(document) }),
+        )
+        .merge(health::router())
+        .fallback(|| async { ApiError::NotFound("route") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal("a handler panicked".into()).into_response()
+        }))
+        .with_state(state)
+}
+
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(organisations::router())
+        .merge(mediators::router())
+        .merge(requests::router())
+        .merge(users::router())
+}

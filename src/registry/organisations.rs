@@ -1,0 +1,174 @@
+//! Organisations: the schools, social services, health centres and desks that ask for
+//! mediators.
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::access::{self, Scope};
+use super::input::{self, required, MAX_NAME_CHARS};
+use super::page::{self, Page, PageParams};
+use crate::audit;
+use crate::auth::Caller;
+use crate::domain::local_time::Instant;
+use crate::entity::organisation;
+use crate::http::error::Validator;
+use crate::http::ApiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganisationKind {
+    School,
+    SocialServices,
+    Health,
+    Desk,
+    Other,
+}
+
+impl OrganisationKind {
+    const ALL: [(&'static str, OrganisationKind); 5] = [
+        ("school", OrganisationKind::School),
+        ("social_services", OrganisationKind::SocialServices),
+        ("health", OrganisationKind::Health),
+        ("desk", OrganisationKind::Desk),
+        ("other", OrganisationKind::Other),
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map(|(_, kind)| *kind)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, kind)| *kind == self)
+            .map_or("other", |(name, _)| name)
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewOrganisation {
+    #[schema(required = true)]
+    pub name: Option<String>,
+    #[schema(required = true, value_type = OrganisationKind)]
+    pub kind: Option<String>,
+    /// IANA time zone of the organisation's local times (default Europe/Rome).
+    #[schema(example = "Europe/Rome")]
+    pub timezone: Option<String>,
+    pub contact_email: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Organisation {
+    pub id: i64,
+    pub name: String,
+    #[schema(value_type = OrganisationKind)]
+    pub kind: String,
+    pub timezone: String,
+    pub contact_email: Option<String>,
+    #[schema(value_type = super::InstantSchema)]
+    pub created_at: Instant,
+}
+
+impl From<organisation::Model> for Organisation {
+    fn from(m: organisation::Model) -> Self {
+        let created_at = Instant::new(m.created_at, input::stored_zone(&m.timezone));
+        Organisation {
+            id: m.id,
+            name: m.name,
+            kind: m.kind,
+            timezone: m.timezone,
+            contact_email: m.contact_email,
+            created_at,
+        }
+    }
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    new: NewOrganisation,
+) -> Result<Organisation, ApiError> {
+    caller.require_staff()?;
+    let mut v = Validator::new();
+    let name =
+        required(&mut v, "name", new.name).map(|n| input::text(&mut v, "name", &n, MAX_NAME_CHARS));
+    let kind = required(&mut v, "kind", new.kind).and_then(|k| {
+        let kind = OrganisationKind::parse(&k);
+        if kind.is_none() {
+            v.add("kind", format!("“{k}” is not a kind of organisation; use school, social_services, health, desk or other."));
+        }
+        kind
+    });
+    let zone = input::zone(&mut v, "timezone", new.timezone.as_deref());
+    let contact_email = new
+        .contact_email
+        .map(|e| input::email(&mut v, "contact_email", &e));
+    v.finish()?;
+
+    let txn = db.begin().await?;
+    let model = organisation::ActiveModel {
+        name: Set(name.unwrap_or_default()),
+        kind: Set(kind.unwrap_or(OrganisationKind::Other).as_str().to_string()),
+        timezone: Set(zone.name().to_string()),
+        contact_email: Set(contact_email),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let created = Organisation::from(model);
+    audit::record(
+        &txn,
+        Some(caller.user_id),
+        "created",
+        "organisation",
+        created.id,
+        json!(created),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    params: &PageParams,
+) -> Result<Page<Organisation>, ApiError> {
+    let scope = access::organisations(caller)?;
+    let mut v = Validator::new();
+    let request = params.check(&mut v);
+    v.finish()?;
+    let mut select = organisation::Entity::find();
+    if let Scope::Only(own) = scope {
+        select = select.filter(organisation::Column::Id.eq(own));
+    }
+    let rows = page::fetch(db, select, organisation::Column::Id, request).await?;
+    Ok(Page::from_rows(rows, request, |m| m.id, Organisation::from))
+}
+
+pub async fn get(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i64,
+) -> Result<Organisation, ApiError> {
+    access::organisation(caller, id)?;
+    find(db, id).await.map(Organisation::from)
+}
+
+pub(super) async fn find<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+) -> Result<organisation::Model, ApiError> {
+    organisation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("organisation"))
+}

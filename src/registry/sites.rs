@@ -1,0 +1,126 @@
+//! Sites: the places of an organisation where in-person mediation happens; their
+//! coordinates give the travel times the planner works with.
+use chrono::Utc;
+use chrono_tz::Tz;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::access;
+use super::input::{self, required, MAX_NAME_CHARS, MAX_TEXT_CHARS};
+use super::organisations::find as find_organisation;
+use super::page::{self, Page, PageParams};
+use crate::audit;
+use crate::auth::Caller;
+use crate::domain::local_time::Instant;
+use crate::entity::site;
+use crate::http::error::Validator;
+use crate::http::ApiError;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewSite {
+    #[schema(required = true)]
+    pub name: Option<String>,
+    #[schema(required = true)]
+    pub address: Option<String>,
+    /// Degrees, −90 to 90.
+    #[schema(required = true, example = 43.8777)]
+    pub lat: Option<f64>,
+    /// Degrees, −180 to 180.
+    #[schema(required = true, example = 11.0955)]
+    pub lon: Option<f64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Site {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub name: String,
+    pub address: String,
+    pub lat: f64,
+    pub lon: f64,
+    #[schema(value_type = super::InstantSchema)]
+    pub created_at: Instant,
+}
+
+impl Site {
+    fn new(m: site::Model, zone: Tz) -> Self {
+        Site {
+            id: m.id,
+            organisation_id: m.organisation_id,
+            name: m.name,
+            address: m.address,
+            lat: m.lat,
+            lon: m.lon,
+            created_at: Instant::new(m.created_at, zone),
+        }
+    }
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    organisation_id: i64,
+    new: NewSite,
+) -> Result<Site, ApiError> {
+    caller.require_staff()?;
+    let organisation = find_organisation(db, organisation_id).await?;
+    let mut v = Validator::new();
+    let name =
+        required(&mut v, "name", new.name).map(|s| input::text(&mut v, "name", &s, MAX_NAME_CHARS));
+    let address = required(&mut v, "address", new.address)
+        .map(|s| input::text(&mut v, "address", &s, MAX_TEXT_CHARS));
+    let lat = required(&mut v, "lat", new.lat).map(|x| input::latitude(&mut v, "lat", x));
+    let lon = required(&mut v, "lon", new.lon).map(|x| input::longitude(&mut v, "lon", x));
+    v.finish()?;
+
+    let txn = db.begin().await?;
+    let model = site::ActiveModel {
+        organisation_id: Set(organisation.id),
+        name: Set(name.unwrap_or_default()),
+        address: Set(address.unwrap_or_default()),
+        lat: Set(lat.unwrap_or_default()),
+        lon: Set(lon.unwrap_or_default()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let created = Site::new(model, input::stored_zone(&organisation.timezone));
+    audit::record(
+        &txn,
+        Some(caller.user_id),
+        "created",
+        "site",
+        created.id,
+        json!(created),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    organisation_id: i64,
+    params: &PageParams,
+) -> Result<Page<Site>, ApiError> {
+    access::organisation(caller, organisation_id)?;
+    let organisation = find_organisation(db, organisation_id).await?;
+    let mut v = Validator::new();
+    let request = params.check(&mut v);
+    v.finish()?;
+    let select = site::Entity::find().filter(site::Column::OrganisationId.eq(organisation_id));
+    let rows = page::fetch(db, select, site::Column::Id, request).await?;
+    let zone = input::stored_zone(&organisation.timezone);
+    Ok(Page::from_rows(
+        rows,
+        request,
+        |m| m.id,
+        |m| Site::new(m, zone),
+    ))
+}

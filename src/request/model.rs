@@ -1,0 +1,121 @@
+//! The words of a request (modality, urgency, status) and the bodies clients send.
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// How the mediator takes part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Modality {
+    InPerson,
+    Phone,
+    Video,
+}
+
+impl Modality {
+    pub const ALL: [Modality; 3] = [Modality::InPerson, Modality::Phone, Modality::Video];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Modality::InPerson => "in_person",
+            Modality::Phone => "phone",
+            Modality::Video => "video",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Emergency,
+    Urgent,
+    Routine,
+}
+
+impl Urgency {
+    pub const ALL: [Urgency; 3] = [Urgency::Emergency, Urgency::Urgent, Urgency::Routine];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Emergency => "emergency",
+            Urgency::Urgent => "urgent",
+            Urgency::Routine => "routine",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|u| u.as_str() == s)
+    }
+}
+
+/// Where a request is in its life. Planning will add `assigned` and `completed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Submitted,
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 2] = [Status::Submitted, Status::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Submitted => "submitted",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+/// `POST /requests`. Words and times are strings here, not typed values, so that one bad
+/// field does not hide the others: validation reports every problem at once.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestBody {
+    /// Required for coordinators and admins; a requester's own organisation by default.
+    pub organisation_id: Option<i64>,
+    /// Where the appointment is; required for `in_person`, of the same organisation.
+    pub site_id: Option<i64>,
+    /// BCP 47 tag such as `ar-MA` or `zh-Hant`; stored in canonical case.
+    #[schema(example = "ar-MA")]
+    pub language: String,
+    /// Names from the tag catalogue (table `tags`), such as `health` or `minors`.
+    #[serde(default)]
+    pub required_tags: Vec<String>,
+    #[schema(value_type = Modality)]
+    pub modality: String,
+    /// RFC 3339 instant, or a local date-time (`2027-03-30T09:00`) in the organisation's zone.
+    #[schema(example = "2027-03-30T09:00")]
+    pub earliest_start: String,
+    /// Same forms as `earliest_start`; absent means a fixed appointment at `earliest_start`.
+    pub latest_start: Option<String>,
+    /// 15 to 480.
+    pub duration_minutes: i64,
+    #[schema(value_type = Urgency)]
+    pub urgency: String,
+    #[serde(default)]
+    pub preferred_mediators: Vec<i64>,
+    #[serde(default)]
+    pub excluded_mediators: Vec<i64>,
+    /// The organisation's own reference, at most 64 characters.
+    pub case_reference: Option<String>,
+    /// At most 2000 characters.
+    pub notes: Option<String>,
+    /// RFC 5545 RRULE for a series, ending within a year (`FREQ=WEEKLY;BYDAY=MO;COUNT=10`).
+    pub rrule: Option<String>,
+}
+
+/// `POST /requests/{id}/cancel`; the body may be empty.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    /// Why, for the coordinators; at most 500 characters.
+    pub reason: Option<String>,
+}

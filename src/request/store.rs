@@ -1,0 +1,236 @@
+//! Storage of requests: the write transaction (request, audit event and idempotency row
+//! together), reads limited to what the caller may see, and the organisations' zones.
+use std::collections::HashMap;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use chrono_tz::Tz;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, NotSet, QueryFilter, QuerySelect, Set, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+use serde_json::json;
+use tokio::sync::{Mutex, MutexGuard};
+
+use super::idempotency::{self, Idempotency, Replay};
+use super::model::Status;
+use super::validate::NewRequest;
+use super::view::{self, RequestView};
+use crate::audit;
+use crate::auth::{Caller, Role};
+use crate::domain::local_time::{self, DEFAULT_ZONE};
+use crate::entity::{idempotency_key, organisation, request};
+use crate::http::error::ApiError;
+
+/// SQLite has one writer at a time. Left to itself, a second writer sleeps in SQLite's busy
+/// handler, polling with growing back-off (1, 2, 5, 10… ms), which turns a sub-millisecond
+/// wait into tens of milliseconds of tail latency. Queueing writers here, first come first
+/// served, hands the lock over as soon as it is free. One queue per process is enough: a
+/// process serves one database (tests running several apps only queue a little more).
+static SQLITE_WRITER: Mutex<()> = Mutex::const_new(());
+
+/// A write transaction: on SQLite taken behind the queue above and begun IMMEDIATE, so that
+/// it holds the write lock from its first statement and never fails upgrading a read lock.
+pub struct Write {
+    pub txn: DatabaseTransaction,
+    _turn: Option<MutexGuard<'static, ()>>,
+}
+
+impl Write {
+    pub async fn begin(db: &DatabaseConnection) -> Result<Write, DbErr> {
+        if db.get_database_backend() != DbBackend::Sqlite {
+            return Ok(Write {
+                txn: db.begin().await?,
+                _turn: None,
+            });
+        }
+        let turn = SQLITE_WRITER.lock().await;
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        Ok(Write {
+            txn: db.begin_with_options(options).await?,
+            _turn: Some(turn),
+        })
+    }
+
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+/// What a submission produced: a new request, or the answer to an earlier identical one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    Created(String),
+    Replayed(Replay),
+}
+
+/// Stores a validated request with its audit event and, when given, its idempotency row, in
+/// one transaction. The answer (the request's JSON) is what the idempotency row keeps, so a
+/// replay is byte for byte the first answer.
+pub async fn insert(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    new: NewRequest,
+    idem: Option<&Idempotency>,
+) -> Result<Submitted, ApiError> {
+    // Whole microseconds: what PostgreSQL keeps, so the answer equals every later read.
+    let now = Utc::now().trunc_subsecs(6);
+    let write = Write::begin(db).await?;
+    match write_all(&write.txn, caller, new, idem, now).await {
+        Ok(body) => {
+            write.commit().await?;
+            Ok(Submitted::Created(body))
+        }
+        Err(e) => {
+            write.rollback().await?;
+            match idem {
+                // A concurrent submission with the same key committed first (on PostgreSQL
+                // this insert waited for it): answer as it did, or 409 for another body.
+                Some(idem) if idempotency::is_duplicate(&e) => {
+                    idempotency::prior(db, caller.user_id, idem)
+                        .await?
+                        .map(Submitted::Replayed)
+                        .ok_or_else(|| ApiError::Internal("an idempotency row vanished".into()))
+                }
+                _ => Err(e.into()),
+            }
+        }
+    }
+}
+
+async fn write_all(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    new: NewRequest,
+    idem: Option<&Idempotency>,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    let zone = new.zone;
+    let mut model = request::Model {
+        id: 0,
+        organisation_id: new.organisation_id,
+        site_id: new.site_id,
+        created_by: Some(caller.user_id),
+        language: new.language.to_string(),
+        required_tags: json!(new.required_tags),
+        modality: new.modality.as_str().to_string(),
+        earliest_start: new.earliest_start,
+        latest_start: new.latest_start,
+        duration_minutes: new.duration_minutes,
+        urgency: new.urgency.as_str().to_string(),
+        preferred_mediators: json!(new.preferred_mediators),
+        excluded_mediators: json!(new.excluded_mediators),
+        case_reference: new.case_reference,
+        notes: new.notes,
+        rrule: new.rrule,
+        occurrences: new.occurrences,
+        status: Status::Submitted.as_str().to_string(),
+        cancel_reason: None,
+        created_at: now,
+        updated_at: now,
+    };
+    // `exec` rather than `ActiveModel::insert`: on SQLite the latter reads the row back with
+    // a second statement, and every statement is a round trip to SQLite's worker thread.
+    // The row is exactly the model, so only its id is needed.
+    let mut row = request::ActiveModel::from(model.clone());
+    row.id = NotSet;
+    model.id = request::Entity::insert(row).exec(txn).await?.last_insert_id;
+    let detail = json!({
+        "organisation_id": model.organisation_id,
+        "language": model.language,
+        "urgency": model.urgency,
+        "occurrences": model.occurrences,
+        "idempotency_key": idem.map(|i| i.key.as_str()),
+    });
+    audit::record(
+        txn,
+        Some(caller.user_id),
+        "created",
+        "request",
+        model.id,
+        detail,
+    )
+    .await?;
+    let body = serde_json::to_string(&view::view(&model, zone))
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    if let Some(idem) = idem {
+        let row = idempotency_key::ActiveModel {
+            user_id: Set(caller.user_id),
+            key: Set(idem.key.clone()),
+            body_hash: Set(idem.body_hash.clone()),
+            response_status: Set(201),
+            response_body: Set(body.clone()),
+            created_at: Set(now),
+        };
+        idempotency_key::Entity::insert(row)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(body)
+}
+
+/// A request the caller may see. Another organisation's request is 404 for a requester, as
+/// if it did not exist; mediators have no access to requests yet (403).
+pub async fn visible<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    id: i64,
+) -> Result<request::Model, ApiError> {
+    require_access(caller)?;
+    request::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|r| caller.sees_organisation(r.organisation_id))
+        .ok_or(ApiError::NotFound("request"))
+}
+
+pub fn require_access(caller: &Caller) -> Result<(), ApiError> {
+    if caller.role == Role::Mediator {
+        Err(ApiError::Forbidden("mediators have no access to requests"))
+    } else {
+        Ok(())
+    }
+}
+
+/// The view of one request, in its organisation's zone.
+pub async fn view_of<C: ConnectionTrait>(
+    db: &C,
+    model: &request::Model,
+) -> Result<RequestView, ApiError> {
+    let zones = zones(db, [model.organisation_id]).await?;
+    Ok(view::view(model, zone_in(&zones, model.organisation_id)))
+}
+
+/// The time zones of organisations, by id.
+pub async fn zones<C: ConnectionTrait>(
+    db: &C,
+    organisations: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, Tz>, DbErr> {
+    let ids: Vec<i64> = organisations.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, String)> = organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Id)
+        .column(organisation::Column::Timezone)
+        .filter(organisation::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, zone)| (id, local_time::parse_zone(&zone).unwrap_or(DEFAULT_ZONE)))
+        .collect())
+}
+
+pub fn zone_in(zones: &HashMap<i64, Tz>, organisation_id: i64) -> Tz {
+    zones.get(&organisation_id).copied().unwrap_or(DEFAULT_ZONE)
+}

@@ -1,0 +1,85 @@
+//! Building and running the application: the app is built on a listener it is given, so that
+//! tests start the real thing on port 0 with a database of their own (as zero2prod does).
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::http::metrics::Metrics;
+use crate::storage;
+
+/// What every handler can reach. Cheap to clone: the pool and the rest are shared.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub metrics: Arc<Metrics>,
+    pub config: Arc<Config>,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens (and migrates) the configured database and binds the configured address.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let db = storage::connect_and_migrate(&config.database_url).await?;
+        let listener = TcpListener::bind(&config.bind)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+        Ok(Application::on(listener, db, config))
+    }
+
+    /// An application on an open listener and database (tests bind port 0).
+    pub fn on(listener: TcpListener, db: DatabaseConnection, config: Config) -> Application {
+        let state = AppState {
+            db,
+            metrics: Arc::new(Metrics::default()),
+            config: Arc::new(config),
+        };
+        Application { listener, state }
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, letting requests in flight finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let router = crate::http::router(self.state);
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

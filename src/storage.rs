@@ -1,0 +1,144 @@
+//! The database: SQLite by default (a file, created if missing, WAL), PostgreSQL when the URL
+//! says so. One set of migrations serves both; the backend is picked from the URL alone, as
+//! atuin's server does, so that a fresh machine needs nothing but the binary.
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+
+/// The database a fresh machine uses: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://ponte.db?mode=rwc";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("unsupported database URL `{0}`: use sqlite://FILE or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    #[error("cannot open the database at {url}: {source}")]
+    Connect { url: String, source: DbErr },
+    #[error("migrating the database failed: {0}")]
+    Migrate(DbErr),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Turns what a user types (`ponte.db`, `sqlite:data/p.db`, `postgres://…`) into a URL the
+/// driver accepts; SQLite files are created when missing.
+pub fn normalise_url(url: &str) -> Result<String, StorageError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(url.to_string());
+    }
+    let path = if let Some(rest) = url.strip_prefix("sqlite://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("sqlite:") {
+        rest
+    } else if !url.contains("://") {
+        url
+    } else {
+        return Err(StorageError::UnsupportedUrl(url.to_string()));
+    };
+    if path.contains("mode=") {
+        Ok(format!("sqlite://{path}"))
+    } else if path.contains('?') {
+        Ok(format!("sqlite://{path}&mode=rwc"))
+    } else {
+        Ok(format!("sqlite://{path}?mode=rwc"))
+    }
+}
+
+/// Opens the database and brings its schema up to date.
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, StorageError> {
+    let db = connect(url).await?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(StorageError::Migrate)?;
+    Ok(db)
+}
+
+/// Opens the database without touching its schema.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, StorageError> {
+    let url = normalise_url(url)?;
+    let sqlite = url.starts_with("sqlite:");
+    let mut options = ConnectOptions::new(url.clone());
+    options
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false);
+    if sqlite {
+        // SQLite serialises writers anyway; a small pool keeps readers concurrent under WAL
+        // without piling up writers that would only wait on the busy timeout.
+        options.max_connections(8).min_connections(1);
+    } else {
+        options.max_connections(32).min_connections(2);
+    }
+    let db = Database::connect(options)
+        .await
+        .map_err(|source| StorageError::Connect {
+            url: redact(&url),
+            source,
+        })?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL lets readers run beside the writer; a busy timeout makes concurrent writers
+        // wait for each other instead of failing with "database is locked"; foreign keys
+        // are off by default in SQLite. These are per-connection settings, but with WAL
+        // persisted in the file the others only need to be on every pooled connection:
+        // sqlx's SQLite driver already enables foreign keys and a 5 s busy timeout.
+        db.execute_unprepared("PRAGMA journal_mode = WAL;").await?;
+        db.execute_unprepared("PRAGMA synchronous = NORMAL;")
+            .await?;
+    }
+    Ok(db)
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_paths_become_sqlite_urls_created_when_missing() {
+        assert_eq!(
+            normalise_url("ponte.db").unwrap(),
+            "sqlite://ponte.db?mode=rwc"
+        );
+        assert_eq!(
+            normalise_url("sqlite:data/p.db").unwrap(),
+            "sqlite://data/p.db?mode=rwc"
+        );
+        assert_eq!(
+            normalise_url("sqlite://p.db?mode=ro").unwrap(),
+            "sqlite://p.db?mode=ro"
+        );
+        assert_eq!(
+            normalise_url("postgres://u@h/db").unwrap(),
+            "postgres://u@h/db"
+        );
+        assert!(matches!(
+            normalise_url("mysql://h/db"),
+            Err(StorageError::UnsupportedUrl(_))
+        ));
+    }
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}

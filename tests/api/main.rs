@@ -1,0 +1,8 @@
+//! Integration tests of the HTTP service: the real app on port 0 with a database of its own,
+//! on SQLite and (when `PONTE_TEST_POSTGRES_URL` is set) on PostgreSQL. One test binary, so
+//! that the suite links once.
+mod helpers;
+
+mod foundation;
+mod registry;
+mod requests;
