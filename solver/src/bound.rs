@@ -43,6 +43,8 @@ pub struct Bound {
     pub method: &'static str,
     pub millis: u64,
     pub parts: usize,
+    /// Per part: one of its requests and the part's share of `value`.
+    pub per_part: Vec<(usize, i64)>,
 }
 
 /// Parts of the problem that share no candidate: requests and shifts linked by candidacy.
@@ -109,49 +111,103 @@ fn coverable(p: &Problem, requests: &[usize], shifts: &[usize]) -> i64 {
 }
 
 pub fn upper_bound(p: &Problem, opts: &BoundOptions) -> Bound {
+    upper_bound_with(p, opts, |_| {})
+}
+
+/// Each request at its best value, travel and every coupling dropped: the quickest valid
+/// bound of a part (values are never negative, and travel only lowers a plan's objective).
+fn trivial(p: &Problem, requests: &[usize]) -> i64 {
+    requests
+        .iter()
+        .map(|&r| p.candidates[r].iter().map(|c| c.value).max().unwrap_or(0))
+        .sum()
+}
+
+/// [`upper_bound`], handing `progress` a valid bound after every part: the parts done so
+/// far at their LP (or coverable) value, the others at their trivial value. A caller that
+/// cannot wait for the end takes the last one.
+pub fn upper_bound_with(
+    p: &Problem,
+    opts: &BoundOptions,
+    mut progress: impl FnMut(&Bound),
+) -> Bound {
     let started = Instant::now();
     let deadline = started + opts.time_limit;
-    let mut total = 0i64;
-    let mut lp_total = 0.0;
-    let mut fell_back = false;
     let parts = components(p);
-    for (requests, shifts) in &parts {
+    let mut values: Vec<i64> = parts.iter().map(|(r, _)| trivial(p, r)).collect();
+    let mut lp_values: Vec<f64> = values.iter().map(|&v| v as f64).collect();
+    let mut fell_back = false;
+    let snapshot = |values: &[i64], lp_values: &[f64], method: &'static str| Bound {
+        value: values.iter().sum(),
+        lp_value: lp_values.iter().sum(),
+        method,
+        millis: started.elapsed().as_millis() as u64,
+        parts: parts.len(),
+        per_part: parts
+            .iter()
+            .zip(values)
+            .map(|((r, _), &v)| (r[0], v))
+            .collect(),
+    };
+    progress(&snapshot(&values, &lp_values, "trivial"));
+    for (i, (requests, shifts)) in parts.iter().enumerate() {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let solved = if remaining.is_zero() {
             None
         } else {
-            relax(p, requests, shifts, remaining)
+            relax(p, requests, shifts, deadline)
         };
         match solved {
             Some(lp) => {
                 // Floating-point error of the simplex is far below this margin.
                 let safe = lp + 1e-6 * lp.abs().max(1.0);
-                total += safe.floor() as i64;
-                lp_total += lp;
+                values[i] = safe.floor() as i64;
+                lp_values[i] = lp;
             }
             None => {
                 fell_back = true;
                 let c = coverable(p, requests, shifts);
-                total += c;
-                lp_total += c as f64;
+                values[i] = c.min(values[i]);
+                lp_values[i] = values[i] as f64;
             }
         }
+        let method = if i + 1 < parts.len() {
+            "lp-cliques+trivial"
+        } else if fell_back {
+            "lp-cliques+travel-relaxed"
+        } else {
+            "lp-cliques"
+        };
+        progress(&snapshot(&values, &lp_values, method));
     }
-    Bound {
-        value: total,
-        lp_value: lp_total,
-        method: if fell_back {
+    snapshot(
+        &values,
+        &lp_values,
+        if fell_back {
             "lp-cliques+travel-relaxed"
         } else {
             "lp-cliques"
         },
+    )
+}
+
+/// The quickest valid bound, for a caller that has nothing else by its deadline.
+pub fn trivial_bound(p: &Problem, started: Instant) -> Bound {
+    let parts = components(p);
+    let per_part: Vec<(usize, i64)> = parts.iter().map(|(r, _)| (r[0], trivial(p, r))).collect();
+    let value = per_part.iter().map(|x| x.1).sum();
+    Bound {
+        value,
+        lp_value: value as f64,
+        method: "trivial",
         millis: started.elapsed().as_millis() as u64,
         parts: parts.len(),
+        per_part,
     }
 }
 
 /// Solves the relaxation of one part; `None` when it does not finish in time or fails.
-fn relax(p: &Problem, requests: &[usize], shifts: &[usize], time: Duration) -> Option<f64> {
+fn relax(p: &Problem, requests: &[usize], shifts: &[usize], deadline: Instant) -> Option<f64> {
     let built = Instant::now();
     // Covering every conflict by a clique tightens the bound by about 0.3 % on the M
     // instances, but makes the LP of a large part several times slower.
@@ -199,6 +255,10 @@ fn relax(p: &Problem, requests: &[usize], shifts: &[usize], time: Duration) -> O
         for (&(_, v), coef) in list.iter().zip(shift_terms(p, s, &requests)) {
             objective += coef * v;
         }
+        // Building the model of a large part takes seconds: give up at the deadline.
+        if Instant::now() >= deadline {
+            return None;
+        }
         for clique in cliques(p, s, list, cover) {
             constraints.push(constraint!(clique.into_iter().sum::<Expression>() <= 1.0));
         }
@@ -220,7 +280,12 @@ fn relax(p: &Problem, requests: &[usize], shifts: &[usize], time: Duration) -> O
     let mut model = vars
         .maximise(objective.clone())
         .using(highs)
-        .set_time_limit(time.as_secs_f64().max(0.01))
+        .set_time_limit(
+            deadline
+                .saturating_duration_since(Instant::now())
+                .as_secs_f64()
+                .max(0.01),
+        )
         .set_threads(1);
     // Interior point: on tuscany-L's largest part (809 requests, 9k rows) it took 12.6 s
     // where the dual simplex took 25 s (measured on the 2-core reference machine).

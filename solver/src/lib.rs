@@ -12,11 +12,14 @@
 //!   moves every search operator is built from.
 //! - [`search`]: construction by regret insertion and large neighbourhood search.
 //! - [`bound`]: a proven upper bound on the objective, from an LP relaxation (good_lp).
+//! - [`exact`]: small independent parts solved exactly (route enumeration and a
+//!   set-partitioning MILP).
 //! - [`insert`]: urgent insertion of one new request into a published plan.
 //! - [`solve`]: the whole pipeline under a time limit, as `ponte solve` runs it.
 pub mod bound;
 pub mod check;
 pub mod error;
+pub mod exact;
 pub mod greedy;
 pub mod insert;
 pub mod model;

@@ -33,18 +33,18 @@ pub fn window(p: &Problem, r: usize) -> (Time, Time) {
 
 /// Where the forward pass stands after some appointments.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Cursor {
+pub(crate) struct Cursor {
     /// End of the last appointment (or the shift's start).
-    time: Time,
+    pub(crate) time: Time,
     /// Where the mediator is.
-    place: Loc,
+    pub(crate) place: Loc,
     /// Travel minutes so far, way home not included.
-    travel: i64,
-    in_person: bool,
+    pub(crate) travel: i64,
+    pub(crate) in_person: bool,
 }
 
 impl Cursor {
-    fn start(p: &Problem, s: usize) -> Cursor {
+    pub(crate) fn start(p: &Problem, s: usize) -> Cursor {
         let sh = &p.shifts[s];
         Cursor {
             time: sh.start,
@@ -56,7 +56,7 @@ impl Cursor {
 
     /// Appends request `r`; returns its start, or `None` when it cannot be served next.
     #[inline]
-    fn push(&mut self, p: &Problem, s: usize, r: usize) -> Option<Time> {
+    pub(crate) fn push(&mut self, p: &Problem, s: usize, r: usize) -> Option<Time> {
         let req = &p.requests[r];
         let (lo, hi) = window(p, r);
         let mut arrive = self.time;
@@ -81,7 +81,7 @@ impl Cursor {
     /// Closes the shift: the way home, which must fit before the mediator's next shift.
     /// Returns the shift's travel minutes, or `None` when the way home does not fit.
     #[inline]
-    fn finish(&self, p: &Problem, s: usize) -> Option<i64> {
+    pub(crate) fn finish(&self, p: &Problem, s: usize) -> Option<i64> {
         if !self.in_person {
             return Some(0);
         }

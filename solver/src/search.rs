@@ -5,6 +5,9 @@
 //! does on ordinary hardware; `stats.stopped_by` tells which).
 use std::time::Instant;
 
+use std::collections::HashMap;
+
+use crate::exact::Column;
 use crate::model::Urgency;
 use crate::plan::{Plan, Slot};
 use crate::problem::{Problem, Time};
@@ -256,6 +259,17 @@ pub struct Search<'p> {
     /// did not fit elsewhere before, and nothing else changed.
     local: Vec<bool>,
     open: Vec<bool>,
+    /// Repairs (the construction above all, which can take seconds on a large instance)
+    /// stop inserting once this passes: the plan stays feasible, only less full.
+    deadline: Option<Instant>,
+    /// Insertions since the clock was last read.
+    ticks: u32,
+    /// Routes the search accepted, for a set partitioning over them (see
+    /// [`crate::exact::set_partition`]): `(shift, requests sorted)` → index in `pool`.
+    pool_index: HashMap<(usize, Vec<usize>), usize>,
+    pub pool: Vec<Column>,
+    /// Most routes kept; 0: none.
+    pool_cap: usize,
     pub stats: SearchStats,
 }
 
@@ -296,7 +310,46 @@ impl<'p> Search<'p> {
             slot: vec![usize::MAX; p.requests.len()],
             local: vec![false; p.requests.len()],
             open: vec![false; p.shifts.len()],
+            deadline: None,
+            ticks: 0,
+            pool_index: HashMap::new(),
+            pool: Vec::new(),
+            pool_cap: 0,
             stats: SearchStats::default(),
+        }
+    }
+
+    /// Repairs stop inserting once `deadline` passes.
+    pub fn set_deadline(&mut self, deadline: Instant) {
+        self.deadline = Some(deadline);
+    }
+
+    /// Keeps up to `cap` distinct routes accepted by the search in [`Search::pool`].
+    pub fn keep_routes(&mut self, cap: usize) {
+        self.pool_cap = cap;
+    }
+
+    /// Adds the route of shift `s` to the pool (the cheaper of two orders of one set).
+    pub fn add_route(&mut self, s: usize, route: &Route) {
+        if route.is_empty() {
+            return;
+        }
+        let mut key = route.requests.clone();
+        key.sort_unstable();
+        self.stats.effort += key.len() as u64;
+        let column = Column::of_route(self.p, s, route);
+        match self.pool_index.get(&(s, key)) {
+            Some(&i) if column.objective > self.pool[i].objective => {
+                self.pool[i] = column;
+            }
+            Some(_) => {}
+            None if self.pool.len() < self.pool_cap => {
+                let mut key = route.requests.clone();
+                key.sort_unstable();
+                self.pool_index.insert((s, key), self.pool.len());
+                self.pool.push(column);
+            }
+            None => {}
         }
     }
 
@@ -385,6 +438,16 @@ impl<'p> Search<'p> {
                     }
                     break;
                 };
+                self.ticks += 1;
+                if self.ticks >= 64 {
+                    self.ticks = 0;
+                    if self.deadline.is_some_and(|d| Instant::now() >= d) {
+                        for &r in &pending {
+                            self.slot[r] = usize::MAX;
+                        }
+                        return;
+                    }
+                }
                 let r = pending[i];
                 if !state.insert(p, r, opt.shift, opt.pos, j.as_deref_mut()) {
                     // The cached option was stale in a way the invalidation missed; recompute.
@@ -516,6 +579,11 @@ impl<'p> Search<'p> {
             }
 
             let candidate = state.objective(p);
+            let changed: Vec<usize> = if self.pool_cap > 0 {
+                journal.routes.iter().map(|(s, _)| *s).collect()
+            } else {
+                Vec::new()
+            };
             let reward;
             if candidate > best {
                 best = candidate;
@@ -533,9 +601,14 @@ impl<'p> Search<'p> {
                 state.undo(journal);
                 reward = 0.0;
             }
+            if reward > 0.0 {
+                for s in changed {
+                    self.add_route(s, &state.routes[s]);
+                }
+            }
             weights[op] = (0.97 * weights[op] + 0.03 * reward).max(0.05);
         }
-        self.stats.iterations = it;
+        self.stats.iterations += it;
         State::from_plan(p, &best_plan)
     }
 
@@ -709,6 +782,7 @@ impl<'p> Search<'p> {
 /// Construction then improvement under `limits`.
 pub fn run(p: &Problem, seed: u64, limits: &Limits) -> (Plan, SearchStats) {
     let mut search = Search::new(p, seed);
+    search.deadline = Some(limits.deadline);
     let state = search.construct();
     let state = search.improve(state, limits);
     (state.to_plan(), search.stats)

@@ -1,6 +1,7 @@
 //! Extractors whose rejections are problem+json like every other error: a body that is not
 //! JSON, or JSON of the wrong shape, is a 400 naming the path of the offending field.
-use axum::extract::{FromRequest, Request};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequest, Query, Request};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
@@ -17,6 +18,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
             .map_err(|e| ApiError::Malformed(e.body_text()))?;
         parse_json(&bytes).map(Json)
     }
+}
+
+/// The value of an optional `Query` extraction, or a problem+json 400: axum's own rejection
+/// is plain text. Handlers take `Result<Query<T>, QueryRejection>` and pass it here.
+pub fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query
+        .map(|Query(t)| t)
+        .map_err(|e| ApiError::Malformed(e.body_text()))
 }
 
 /// Parses a JSON body. Bad syntax is a 400; a missing field or a value of the wrong type is

@@ -27,14 +27,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_tags, create_tag))
 }
 
-/// The query fields of these routes are all strings, so only a malformed query string (a
-/// repeated key) is rejected.
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    query
-        .map(|Query(t)| t)
-        .map_err(|e| ApiError::Malformed(e.body_text()))
-}
-
 /// Mediators, filtered; staff see all, a mediator only themself.
 #[utoipa::path(get, path = "/mediators", tag = "registry", params(MediatorFilters, PageParams), responses(
     (status = 200, body = Page<Mediator>),
@@ -47,7 +39,7 @@ async fn list(
     filters: Result<Query<MediatorFilters>, QueryRejection>,
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<Page<Mediator>>, ApiError> {
-    let (filters, params) = (query(filters)?, query(params)?);
+    let (filters, params) = (extract::query(filters)?, extract::query(params)?);
     mediators::list(&state.db, &caller, &filters, &params)
         .await
         .map(Json)
@@ -150,7 +142,7 @@ async fn get_shifts(
     params: Result<Query<ShiftParams>, QueryRejection>,
 ) -> Result<Json<Shifts>, ApiError> {
     let id = parse_id(&id, "mediator")?;
-    shifts::shifts(&state.db, &caller, id, &query(params)?)
+    shifts::shifts(&state.db, &caller, id, &extract::query(params)?)
         .await
         .map(Json)
 }

@@ -22,14 +22,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_sites, create_site))
 }
 
-/// The query fields of these routes are all strings, so only a malformed query string (a
-/// repeated key) is rejected.
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    query
-        .map(|Query(t)| t)
-        .map_err(|e| ApiError::Malformed(e.body_text()))
-}
-
 /// Organisations the caller sees: all for staff, their own for a requester.
 #[utoipa::path(get, path = "/organisations", tag = "registry", params(PageParams), responses(
     (status = 200, body = Page<Organisation>),
@@ -41,7 +33,7 @@ async fn list(
     caller: Caller,
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<Page<Organisation>>, ApiError> {
-    let params = query(params)?;
+    let params = extract::query(params)?;
     organisations::list(&state.db, &caller, &params)
         .await
         .map(Json)
@@ -91,7 +83,7 @@ async fn list_sites(
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<Page<Site>>, ApiError> {
     let id = parse_id(&id, "organisation")?;
-    let params = query(params)?;
+    let params = extract::query(params)?;
     sites::list(&state.db, &caller, id, &params).await.map(Json)
 }
 

@@ -29,7 +29,7 @@ async fn list(
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<Page<User>>, ApiError> {
     // The query fields are all strings, so only a malformed query string is rejected.
-    let Query(params) = params.map_err(|e| ApiError::Malformed(e.body_text()))?;
+    let params = super::extract::query(params)?;
     users::list(&state.db, &caller, &params).await.map(Json)
 }
 
