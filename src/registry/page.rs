@@ -1,5 +1,5 @@
 //! Cursor pagination: `?limit=50&cursor=…` gives `{items, next_cursor}`, in id order. The
-//! cursor is the last id of the page, base64-encoded so that clients treat it as opaque and
+//! cursor (shared with the requests list) is the last id of the page, base64-encoded so that clients treat it as opaque and
 //! it can change later; unlike an offset it stays right while rows are being added.
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -116,7 +116,7 @@ pub fn encode(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("id:{id}"))
 }
 
-fn decode(cursor: &str) -> Option<i64> {
+pub fn decode(cursor: &str) -> Option<i64> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor.trim()).ok()?;
     std::str::from_utf8(&bytes)
         .ok()?

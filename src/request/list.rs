@@ -5,7 +5,6 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::cursor;
 use super::model::{Status, Urgency};
 use super::store::{self, zone_in};
 use super::view::{self, RequestPage};
@@ -15,6 +14,7 @@ use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::domain::quoted;
 use crate::entity::request;
 use crate::http::error::{ApiError, Validator};
+use crate::registry::page as cursor;
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;

@@ -4,7 +4,6 @@
 //! The HTTP handlers in `http::requests` only parse and map; everything that decides lives
 //! here, one job per module.
 pub mod cancel;
-pub mod cursor;
 pub mod idempotency;
 pub mod intake;
 pub mod list;
