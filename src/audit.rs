@@ -1,7 +1,7 @@
 //! The audit trail: who changed what, when. Written in the same transaction as the change,
 //! so that the trail never claims a change that was rolled back, nor misses one that was not.
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use serde_json::Value;
 
 use crate::entity::audit_event;
@@ -16,7 +16,8 @@ pub async fn record<C: ConnectionTrait>(
     entity_id: impl ToString,
     detail: Value,
 ) -> Result<(), DbErr> {
-    audit_event::ActiveModel {
+    // No RETURNING: nobody reads the event back, and PostgreSQL would ship the row.
+    let event = audit_event::ActiveModel {
         at: Set(Utc::now()),
         actor_user_id: Set(actor_user_id),
         action: Set(action.to_string()),
@@ -24,8 +25,9 @@ pub async fn record<C: ConnectionTrait>(
         entity_id: Set(entity_id.to_string()),
         detail: Set(detail),
         ..Default::default()
-    }
-    .insert(db)
-    .await
-    .map(|_| ())
+    };
+    audit_event::Entity::insert(event)
+        .exec_without_returning(db)
+        .await
+        .map(|_| ())
 }

@@ -6,6 +6,7 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use base64::Engine;
 use rand::RngCore;
+use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -134,15 +135,17 @@ pub async fn caller_for_token(
     db: &DatabaseConnection,
     token: &str,
 ) -> Result<Option<Caller>, sea_orm::DbErr> {
-    let Some(token) = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(digest(token)))
-        .filter(api_token::Column::RevokedAt.is_null())
+    // One round trip: the token's user through a subquery, not two lookups.
+    let live_token = Query::select()
+        .column(api_token::Column::UserId)
+        .from(api_token::Entity)
+        .and_where(api_token::Column::TokenHash.eq(digest(token)))
+        .and_where(api_token::Column::RevokedAt.is_null())
+        .to_owned();
+    let user = user::Entity::find()
+        .filter(user::Column::Id.in_subquery(live_token))
         .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let user = user::Entity::find_by_id(token.user_id).one(db).await?;
+        .await?;
     Ok(user
         .filter(|u| u.active)
         .and_then(|u| Caller::from_user(&u)))

@@ -4,15 +4,18 @@
 //! hands over to the service (`serve`, `migrate`, `demo`, …) or to the optimisation core in the
 //! `ponte-solver` crate (`solve`, `validate`, `bench`).
 pub mod account;
+pub mod assignment;
 pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod dispatch;
 pub mod domain;
 pub mod entity;
 pub mod feed;
 pub mod fixtures;
 pub mod http;
+pub mod notice;
 pub mod registry;
 pub mod request;
 pub mod startup;

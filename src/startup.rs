@@ -10,6 +10,21 @@ use crate::config::Config;
 use crate::http::metrics::Metrics;
 use crate::storage;
 
+impl AppState {
+    /// Where links in emails and feeds point.
+    pub fn links(&self) -> crate::notice::Links {
+        crate::notice::Links {
+            base_url: self
+                .config
+                .base_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.config.bind))
+                .trim_end_matches('/')
+                .to_string(),
+        }
+    }
+}
+
 /// What every handler can reach. Cheap to clone: the pool and the rest are shared.
 #[derive(Clone)]
 pub struct AppState {
@@ -34,7 +49,15 @@ impl Application {
     }
 
     /// An application on an open listener and database (tests bind port 0).
-    pub fn on(listener: TcpListener, db: DatabaseConnection, config: Config) -> Application {
+    pub fn on(listener: TcpListener, db: DatabaseConnection, mut config: Config) -> Application {
+        if config.base_url.is_none() {
+            // Links in emails and feeds need an absolute URL; without one configured, the
+            // address actually bound (port 0 resolved) is the best guess.
+            config.base_url = listener
+                .local_addr()
+                .ok()
+                .map(|addr| format!("http://{addr}"));
+        }
         let state = AppState {
             db,
             metrics: Arc::new(Metrics::default()),
@@ -55,12 +78,17 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, letting requests in flight finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        spawn_workers(&self.state);
         let router = crate::http::router(self.state);
         axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown_signal())
             .await
     }
 }
+
+/// The background work of this process, beside the HTTP server. Each worker claims its jobs
+/// through the database, so any number of processes can run them on one PostgreSQL.
+fn spawn_workers(_state: &AppState) {}
 
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -469,7 +469,7 @@ impl MigrationTrait for Migration {
     }
 }
 
-fn id<T: IntoIden>(name: T) -> ColumnDef {
+pub(crate) fn id<T: IntoIden>(name: T) -> ColumnDef {
     ColumnDef::new(name)
         .big_integer()
         .not_null()
@@ -478,14 +478,14 @@ fn id<T: IntoIden>(name: T) -> ColumnDef {
         .to_owned()
 }
 
-fn instant<T: IntoIden>(name: T) -> ColumnDef {
+pub(crate) fn instant<T: IntoIden>(name: T) -> ColumnDef {
     ColumnDef::new(name)
         .timestamp_with_time_zone()
         .not_null()
         .to_owned()
 }
 
-fn fk<A: IntoIden + Copy, B: IntoIden, C: IntoIden, D: IntoIden>(
+pub(crate) fn fk<A: IntoIden + Copy, B: IntoIden, C: IntoIden, D: IntoIden>(
     table: A,
     column: B,
     to_table: C,
@@ -498,7 +498,7 @@ fn fk<A: IntoIden + Copy, B: IntoIden, C: IntoIden, D: IntoIden>(
         .to_owned()
 }
 
-async fn index<T: IntoIden + Copy, C: IntoIden + Copy>(
+pub(crate) async fn index<T: IntoIden + Copy, C: IntoIden + Copy>(
     manager: &SchemaManager<'_>,
     table: T,
     name: &str,
@@ -512,7 +512,7 @@ async fn index<T: IntoIden + Copy, C: IntoIden + Copy>(
 }
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Organisations {
+pub(crate) enum Organisations {
     Table,
     Id,
     Name,
@@ -523,7 +523,7 @@ enum Organisations {
 }
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Sites {
+pub(crate) enum Sites {
     Table,
     Id,
     OrganisationId,
@@ -542,7 +542,7 @@ enum Tags {
 }
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Mediators {
+pub(crate) enum Mediators {
     Table,
     Id,
     Name,
@@ -585,7 +585,7 @@ enum AvailabilityExceptions {
 }
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Users {
+pub(crate) enum Users {
     Table,
     Id,
     Email,
@@ -622,7 +622,7 @@ enum Sessions {
 }
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Requests {
+pub(crate) enum Requests {
     Table,
     Id,
     OrganisationId,

@@ -20,6 +20,8 @@ pub struct Model {
     pub max_weekly_minutes: Option<i32>,
     pub timezone: String,
     pub active: bool,
+    /// Language of emails: `it` or `en`.
+    pub locale: String,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -10,6 +10,8 @@ pub struct Model {
     pub kind: String,
     pub timezone: String,
     pub contact_email: Option<String>,
+    /// Language of emails: `it` or `en`.
+    pub locale: String,
     pub created_at: ChronoDateTimeUtc,
 }
 

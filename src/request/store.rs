@@ -5,12 +5,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, SubsecRound, Utc};
 use chrono_tz::Tz;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, NotSet, QueryFilter, QuerySelect, Set, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    NotSet, QueryFilter, QuerySelect, Set,
 };
 use serde_json::json;
-use tokio::sync::{Mutex, MutexGuard};
 
 use super::idempotency::{self, Idempotency, Replay};
 use super::model::Status;
@@ -22,47 +20,7 @@ use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::entity::{idempotency_key, organisation, request};
 use crate::http::error::ApiError;
 
-/// SQLite has one writer at a time. Left to itself, a second writer sleeps in SQLite's busy
-/// handler, polling with growing back-off (1, 2, 5, 10… ms), which turns a sub-millisecond
-/// wait into tens of milliseconds of tail latency. Queueing writers here, first come first
-/// served, hands the lock over as soon as it is free. One queue per process is enough: a
-/// process serves one database (tests running several apps only queue a little more).
-static SQLITE_WRITER: Mutex<()> = Mutex::const_new(());
-
-/// A write transaction: on SQLite taken behind the queue above and begun IMMEDIATE, so that
-/// it holds the write lock from its first statement and never fails upgrading a read lock.
-pub struct Write {
-    pub txn: DatabaseTransaction,
-    _turn: Option<MutexGuard<'static, ()>>,
-}
-
-impl Write {
-    pub async fn begin(db: &DatabaseConnection) -> Result<Write, DbErr> {
-        if db.get_database_backend() != DbBackend::Sqlite {
-            return Ok(Write {
-                txn: db.begin().await?,
-                _turn: None,
-            });
-        }
-        let turn = SQLITE_WRITER.lock().await;
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..TransactionOptions::default()
-        };
-        Ok(Write {
-            txn: db.begin_with_options(options).await?,
-            _turn: Some(turn),
-        })
-    }
-
-    pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
-    }
-
-    pub async fn rollback(self) -> Result<(), DbErr> {
-        self.txn.rollback().await
-    }
-}
+pub use crate::storage::Write;
 
 /// What a submission produced: a new request, or the answer to an earlier identical one.
 #[derive(Debug, Clone, PartialEq, Eq)]

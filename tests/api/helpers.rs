@@ -111,12 +111,19 @@ fn uuid_like() -> String {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// As `spawn`, with the configuration adjusted first (SMTP server, time limits…).
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let (url, dir) = fresh_database(backend).await;
         let db = storage::connect_and_migrate(&url)
             .await
             .expect("migrated database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let app = Application::on(listener, db.clone(), Config::for_database(&url));
+        let mut config = Config::for_database(&url);
+        adjust(&mut config);
+        let app = Application::on(listener, db.clone(), config);
         let address = format!("http://{}", app.local_addr());
         tokio::spawn(app.run_until_stopped());
 

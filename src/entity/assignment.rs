@@ -1,0 +1,32 @@
+//! Table `assignments`: live assignments, the ones people see (feeds, emails).
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "assignments")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub request_id: i64,
+    pub occurrence: i32,
+    pub mediator_id: i64,
+    pub start: ChronoDateTimeUtc,
+    pub end: ChronoDateTimeUtc,
+    /// `offered`, `published`, `accepted`, `declined`, `withdrawn`, `cancelled`.
+    pub state: String,
+    pub plan_id: Option<i64>,
+    /// iCalendar UID, stable for the assignment's life.
+    pub uid: String,
+    /// iCalendar SEQUENCE: increased on every change people see.
+    pub sequence: i32,
+    /// SHA-256 of the secret in the accept/decline links of the emails.
+    pub response_token_hash: Option<String>,
+    pub decline_reason: Option<String>,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+    pub responded_at: Option<ChronoDateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
