@@ -3,6 +3,11 @@
 //! kept by a partial unique index, so that concurrent accepts cannot both win.
 use crate::auth::{digest, new_secret};
 
+pub mod cancel;
+pub mod list;
+pub mod respond;
+pub mod view;
+
 /// The states of `assignments.state`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {

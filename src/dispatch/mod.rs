@@ -19,3 +19,15 @@ pub async fn redispatch(
 ) -> anyhow::Result<()> {
     Ok(())
 }
+
+/// Runs `after_submit` on its own task, so that a client hanging up cannot cut it short,
+/// and waits for it; a failure is logged, never returned: the request is stored.
+pub async fn after_submit_detached(state: &AppState, request_id: i64) {
+    let state = state.clone();
+    let task = tokio::spawn(async move { after_submit(&state, request_id).await });
+    match task.await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, request_id, "urgent dispatch failed"),
+        Err(e) => tracing::error!(error = %e, request_id, "urgent dispatch task failed"),
+    }
+}

@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::startup::AppState;
 
+pub mod assignments;
 pub mod caller;
 pub mod error;
 pub mod extract;
@@ -24,6 +25,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod organisations;
 pub mod requests;
+pub mod respond;
 pub mod users;
 
 pub use error::ApiError;
@@ -40,6 +42,7 @@ pub fn router(state: AppState) -> Router {
             get(move || async move { Json(document) }),
         )
         .merge(health::router())
+        .merge(respond::router())
         .fallback(|| async { ApiError::NotFound("route") })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -63,4 +66,5 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(mediators::router())
         .merge(requests::router())
         .merge(users::router())
+        .merge(assignments::router())
 }

@@ -54,7 +54,14 @@ async fn create(
     let key = idempotency::parse_key(headers.get(idempotency::HEADER).map(HeaderValue::as_bytes))?;
     Ok(
         match intake::submit(&state.db, &caller, key, &body).await? {
-            Submitted::Created(body) => json(StatusCode::CREATED, body, false),
+            Submitted::Created(body) => {
+                // Committed: dispatch now, awaited so that the offers or the coordinators'
+                // notice exist when the client hears back (see `dispatch`).
+                if let Some(id) = dispatchable(&body) {
+                    crate::dispatch::after_submit_detached(&state, id).await;
+                }
+                json(StatusCode::CREATED, body, false)
+            }
             Submitted::Replayed(Replay { status, body }) => json(
                 StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
                 body,
@@ -142,8 +149,15 @@ async fn cancel(
         parse_json(&body)?
     };
     Ok(axum::Json(
-        cancelling::cancel(&state.db, &caller, id, &body).await?,
+        cancelling::cancel(&state.db, &state.links(), &caller, id, &body).await?,
     ))
+}
+
+/// The id of a new request whose urgency may call for dispatch; routine ones (most) cost
+/// no query.
+fn dispatchable(body: &str) -> Option<i64> {
+    let view: serde_json::Value = serde_json::from_str(body).ok()?;
+    (view["urgency"] != "routine").then(|| view["id"].as_i64())?
 }
 
 /// An id that is not a number names no request.

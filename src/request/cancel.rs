@@ -16,6 +16,7 @@ pub const MAX_REASON_CHARS: usize = 500;
 
 pub async fn cancel(
     db: &DatabaseConnection,
+    links: &crate::notice::Links,
     caller: &Caller,
     id: i64,
     body: &CancelBody,
@@ -65,6 +66,7 @@ pub async fn cancel(
         detail,
     )
     .await?;
+    crate::assignment::cancel::for_request(&write.txn, links, Some(caller.user_id), id).await?;
     write.commit().await?;
 
     model.status = cancelled.to_string();
