@@ -23,6 +23,7 @@ pub mod mediators;
 pub mod metrics;
 pub mod openapi;
 pub mod organisations;
+pub mod plans;
 pub mod requests;
 pub mod users;
 
@@ -63,4 +64,5 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(mediators::router())
         .merge(requests::router())
         .merge(users::router())
+        .merge(plans::router())
 }

@@ -4,5 +4,6 @@
 mod helpers;
 
 mod foundation;
+mod plans;
 mod registry;
 mod requests;
