@@ -16,6 +16,7 @@ pub mod feed;
 pub mod fixtures;
 pub mod http;
 pub mod notice;
+pub mod plan;
 pub mod registry;
 pub mod request;
 pub mod startup;

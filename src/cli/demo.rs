@@ -128,6 +128,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         bind: args.bind.clone(),
         database_url: url,
         base_url: None,
+        plan_time_limit: crate::config::DEFAULT_PLAN_TIME_LIMIT,
     };
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod input;
 pub mod insert_bench;
 pub mod intake_bench;
+pub mod plan_bench;
 pub mod service;
 pub mod solve;
 pub mod validate;
@@ -55,6 +56,8 @@ pub enum BenchCommand {
     Insert(insert_bench::BenchInsertArgs),
     /// Throughput and latency of `POST /requests` over real HTTP.
     Intake(service::BenchIntakeArgs),
+    /// A plan end to end over HTTP: POST /plans to finished, on fixtures.
+    Plan(plan_bench::BenchPlanArgs),
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -64,6 +67,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Validate(args) => validate::validate(args),
         Command::Bench(BenchCommand::Solve(args)) => solve::bench_solve(args),
         Command::Bench(BenchCommand::Insert(args)) => insert_bench::bench_insert(args),
+        Command::Bench(BenchCommand::Plan(args)) => plan_bench::run(args),
         other => service::run(other),
     }
 }

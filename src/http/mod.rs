@@ -24,6 +24,7 @@ pub mod mediators;
 pub mod metrics;
 pub mod openapi;
 pub mod organisations;
+pub mod plans;
 pub mod requests;
 pub mod respond;
 pub mod users;
@@ -67,4 +68,5 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(requests::router())
         .merge(users::router())
         .merge(assignments::router())
+        .merge(plans::router())
 }

@@ -5,5 +5,6 @@ mod helpers;
 
 mod assignments;
 mod foundation;
+mod plans;
 mod registry;
 mod requests;

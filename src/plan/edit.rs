@@ -1,0 +1,549 @@
+//! What coordinators do with a finished plan: change drafts (lock, move, unassign), run it
+//! again, and publish it.
+use std::collections::HashMap;
+
+use chrono::Utc;
+use ponte_solver::check::check_assignments;
+use ponte_solver::model::Instance;
+use ponte_solver::problem::{Problem, Time};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::api::{self, require_staff, PlanView};
+use crate::assignment::{new_response_token, new_uid, State};
+use crate::audit;
+use crate::auth::Caller;
+use crate::domain::local_time::{parse_instant, DEFAULT_ZONE};
+use crate::entity::{assignment, plan, plan_assignment};
+use crate::http::error::Validator;
+use crate::http::ApiError;
+use crate::notice::{self, Event, Links};
+use crate::storage::Write;
+
+/// Body of `PATCH /plans/{id}/assignments/{draft_id}`. Fields left out are left as they are.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftChange {
+    /// Lock (kept as it is when the plan runs again) or unlock.
+    pub locked: Option<bool>,
+    /// Move to this mediator.
+    pub mediator_id: Option<i64>,
+    /// Move to this start: RFC 3339, or a local date-time in Europe/Rome.
+    pub start: Option<String>,
+    /// Take the draft out of the plan (a live assignment it keeps is cancelled at publication).
+    pub unassign: Option<bool>,
+    /// Consent to change a draft that keeps a published or accepted assignment.
+    pub confirm_published_change: Option<bool>,
+}
+
+/// Body of `POST /plans/{id}/rerun`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RerunBody {
+    pub time_limit_seconds: Option<f64>,
+    pub seed: Option<i64>,
+}
+
+/// Body of `POST /plans/{id}/publish` (nothing to say yet; kept for the future).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishBody {}
+
+/// Reason stored for an occurrence a coordinator took out of the plan.
+const UNASSIGNED_BY_COORDINATOR: &str = "unassigned_by_coordinator";
+
+fn editable(plan: &plan::Model) -> Result<(), ApiError> {
+    if plan.published_at.is_some() {
+        return Err(ApiError::Conflict("the plan is already published".into()));
+    }
+    if plan.status != "finished" {
+        return Err(ApiError::Conflict(format!(
+            "the plan is {}; only a finished plan can be edited",
+            plan.status
+        )));
+    }
+    Ok(())
+}
+
+pub async fn change(
+    db: &sea_orm::DatabaseConnection,
+    caller: &Caller,
+    plan_id: i64,
+    draft_id: i64,
+    change: DraftChange,
+) -> Result<PlanView, ApiError> {
+    require_staff(caller)?;
+    let mut v = Validator::new();
+    let start = change
+        .start
+        .as_deref()
+        .and_then(|s| match parse_instant(s, DEFAULT_ZONE) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                v.add("start", e.to_string());
+                None
+            }
+        });
+    let unassign = change.unassign == Some(true);
+    if unassign && (change.mediator_id.is_some() || start.is_some()) {
+        v.add(
+            "unassign",
+            "Either move the draft or unassign it, not both.",
+        );
+    }
+    v.finish()?;
+
+    let w = Write::begin(db).await?;
+    let plan = api::find(&w.txn, plan_id).await?;
+    editable(&plan)?;
+    let draft = plan_assignment::Entity::find_by_id(draft_id)
+        .filter(plan_assignment::Column::PlanId.eq(plan_id))
+        .one(&w.txn)
+        .await?
+        .ok_or(ApiError::NotFound("draft"))?;
+    let moves = change.mediator_id.is_some_and(|m| m != draft.mediator_id)
+        || start.is_some_and(|s| s != draft.start);
+    if (moves || unassign)
+        && draft.assignment_id.is_some()
+        && change.confirm_published_change != Some(true)
+    {
+        return Err(ApiError::Conflict(format!(
+            "the draft keeps live assignment {}: changing it needs \"confirm_published_change\": true",
+            draft.assignment_id.unwrap_or_default()
+        )));
+    }
+    let before =
+        json!({"mediator_id": draft.mediator_id, "start": draft.start, "locked": draft.locked});
+
+    if unassign {
+        plan_assignment::Entity::delete_by_id(draft.id)
+            .exec(&w.txn)
+            .await?;
+        let mut unassigned = plan.unassigned.clone().unwrap_or(json!([]));
+        if let Some(list) = unassigned.as_array_mut() {
+            list.push(json!({
+                "request_id": draft.request_id,
+                "occurrence": draft.occurrence,
+                "reason": UNASSIGNED_BY_COORDINATOR,
+                "assignment_id": draft.assignment_id,
+            }));
+        }
+        plan::Entity::update_many()
+            .col_expr(plan::Column::Unassigned, Expr::value(unassigned))
+            .col_expr(plan::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(plan::Column::Id.eq(plan_id))
+            .exec(&w.txn)
+            .await?;
+        audit::record(
+            &w.txn,
+            Some(caller.user_id),
+            "draft_unassigned",
+            "plan",
+            plan_id,
+            json!({"draft_id": draft.id, "request_id": draft.request_id, "occurrence": draft.occurrence, "before": before}),
+        )
+        .await?;
+    } else {
+        let mut row: plan_assignment::ActiveModel = draft.clone().into();
+        if moves {
+            let mediator_id = change.mediator_id.unwrap_or(draft.mediator_id);
+            let new_start = start.unwrap_or(draft.start);
+            let duration = draft.end - draft.start;
+            let others = super::api::drafts(&w.txn, plan_id).await?;
+            let travel = referee_move(&plan, &others, &draft, mediator_id, new_start.timestamp())?;
+            row.mediator_id = Set(mediator_id);
+            row.start = Set(new_start);
+            row.end = Set(new_start + duration);
+            row.travel_minutes = Set(travel);
+            row.origin = Set("manual".into());
+            // A move is a decision: it is kept when the plan runs again.
+            row.locked = Set(true);
+        }
+        if let Some(locked) = change.locked {
+            row.locked = Set(locked);
+        }
+        let after = row.update(&w.txn).await?;
+        audit::record(
+            &w.txn,
+            Some(caller.user_id),
+            if moves { "draft_moved" } else { "draft_changed" },
+            "plan",
+            plan_id,
+            json!({
+                "draft_id": draft.id,
+                "request_id": draft.request_id,
+                "occurrence": draft.occurrence,
+                "before": before,
+                "after": {"mediator_id": after.mediator_id, "start": after.start, "locked": after.locked},
+                "confirm_published_change": change.confirm_published_change == Some(true),
+            }),
+        )
+        .await?;
+    }
+    w.commit().await?;
+    api::get(db, caller, plan_id).await
+}
+
+/// Checks the plan's drafts with `draft` moved, against every rule of the plan's instance,
+/// and gives the travel minutes to reach the moved appointment. Pins are cleared first:
+/// moving a kept assignment was consented to, and the referee should judge the times.
+fn referee_move(
+    plan: &plan::Model,
+    drafts: &[plan_assignment::Model],
+    moved: &plan_assignment::Model,
+    mediator_id: i64,
+    start: Time,
+) -> Result<i32, ApiError> {
+    let text = plan
+        .instance
+        .as_deref()
+        .ok_or_else(|| ApiError::Conflict("the plan has no instance".into()))?;
+    let mut instance: Instance = serde_json::from_str(text)
+        .map_err(|e| ApiError::Internal(format!("plan {} instance: {e}", plan.id)))?;
+    for r in &mut instance.requests {
+        r.pinned = None;
+    }
+    let p = Problem::new(instance)
+        .map_err(|e| ApiError::Internal(format!("plan {} instance: {e:?}", plan.id)))?;
+    let m = p
+        .mediator_index(&format!("M{mediator_id}"))
+        .ok_or_else(|| {
+            ApiError::field(
+                "mediator_id",
+                "No active mediator with this id was in the plan's data.",
+            )
+        })?;
+    let mut list = Vec::with_capacity(drafts.len());
+    let mut moved_index = None;
+    for d in drafts {
+        let Some(r) = request_index(&p, d.request_id, d.occurrence) else {
+            continue;
+        };
+        if d.id == moved.id {
+            moved_index = Some(r);
+            list.push((r, m, start));
+        } else if let Some(dm) = p.mediator_index(&format!("M{}", d.mediator_id)) {
+            list.push((r, dm, d.start.timestamp()));
+        }
+    }
+    let report = check_assignments(&p, &list);
+    if let Some(v) = report.violations.first() {
+        return Err(ApiError::Conflict(format!("the move breaks {v}")));
+    }
+    let r = moved_index.ok_or_else(|| {
+        ApiError::Conflict("the draft's request is not in the plan's data".into())
+    })?;
+    // Travel to it: from the previous in-person appointment of that shift, or from home.
+    let Some(loc) = p.requests[r].location else {
+        return Ok(0);
+    };
+    let end = start + p.requests[r].duration;
+    let shift = p.mediators[m]
+        .shifts
+        .clone()
+        .find(|&s| p.shifts[s].start <= start && end <= p.shifts[s].end);
+    let Some(s) = shift else { return Ok(0) };
+    let previous = list
+        .iter()
+        .filter(|&&(o, om, os)| o != r && om == m && os < start && os >= p.shifts[s].start)
+        .filter_map(|&(o, _, os)| p.requests[o].location.map(|l| (os, l)))
+        .max_by_key(|&(os, _)| os)
+        .map_or(p.shifts[s].home, |(_, l)| l);
+    Ok(p.travel_minutes(previous, loc) as i32)
+}
+
+fn request_index(p: &Problem, request_id: i64, occurrence: i32) -> Option<usize> {
+    p.request_index(&format!("R{request_id}#{occurrence}"))
+        .or_else(|| {
+            (occurrence == 1)
+                .then(|| p.request_index(&format!("R{request_id}")))
+                .flatten()
+        })
+}
+
+pub async fn rerun(
+    db: &sea_orm::DatabaseConnection,
+    caller: &Caller,
+    plan_id: i64,
+    body: RerunBody,
+) -> Result<PlanView, ApiError> {
+    require_staff(caller)?;
+    let mut v = Validator::new();
+    if let Some(limit) = body.time_limit_seconds {
+        if !(limit.is_finite() && (0.1..=api::MAX_TIME_LIMIT_SECONDS).contains(&limit)) {
+            v.add(
+                "time_limit_seconds",
+                format!(
+                    "The time limit is from 0.1 to {} seconds.",
+                    api::MAX_TIME_LIMIT_SECONDS
+                ),
+            );
+        }
+    }
+    if body.seed.is_some_and(|s| s < 0) {
+        v.add("seed", "The seed is a whole number from 0.");
+    }
+    v.finish()?;
+    let w = Write::begin(db).await?;
+    let plan = api::find(&w.txn, plan_id).await?;
+    if plan.published_at.is_some() {
+        return Err(ApiError::Conflict("the plan is already published".into()));
+    }
+    if !matches!(plan.status.as_str(), "finished" | "failed") {
+        return Err(ApiError::Conflict(format!("the plan is {}", plan.status)));
+    }
+    let now = Utc::now();
+    let mut update = plan::Entity::update_many()
+        .col_expr(plan::Column::Status, Expr::value("queued"))
+        .col_expr(
+            plan::Column::Progress,
+            Expr::value(
+                json!({"phase": "queued", "fraction": 0.0, "message": "Waiting for a worker"}),
+            ),
+        )
+        .col_expr(plan::Column::ClaimedBy, Expr::value(None::<String>))
+        .col_expr(
+            plan::Column::ClaimedUntil,
+            Expr::value(None::<chrono::DateTime<Utc>>),
+        )
+        .col_expr(
+            plan::Column::StartedAt,
+            Expr::value(None::<chrono::DateTime<Utc>>),
+        )
+        .col_expr(
+            plan::Column::FinishedAt,
+            Expr::value(None::<chrono::DateTime<Utc>>),
+        )
+        .col_expr(plan::Column::Error, Expr::value(None::<String>))
+        .col_expr(plan::Column::UpdatedAt, Expr::value(now));
+    if let Some(limit) = body.time_limit_seconds {
+        update = update.col_expr(
+            plan::Column::TimeLimitMs,
+            Expr::value((limit * 1000.0).round() as i64),
+        );
+    }
+    if let Some(seed) = body.seed {
+        update = update.col_expr(plan::Column::Seed, Expr::value(seed));
+    }
+    update
+        .filter(plan::Column::Id.eq(plan_id))
+        .exec(&w.txn)
+        .await?;
+    audit::record(
+        &w.txn,
+        Some(caller.user_id),
+        "rerun",
+        "plan",
+        plan_id,
+        json!({"time_limit_seconds": body.time_limit_seconds, "seed": body.seed}),
+    )
+    .await?;
+    w.commit().await?;
+    super::worker::wake();
+    api::get(db, caller, plan_id).await
+}
+
+/// What publication did, for the audit and the caller.
+#[derive(Debug, Default)]
+struct Published {
+    created: usize,
+    changed: usize,
+    moved: usize,
+    cancelled: usize,
+    kept: usize,
+}
+
+pub async fn publish(
+    db: &sea_orm::DatabaseConnection,
+    links: &Links,
+    caller: &Caller,
+    plan_id: i64,
+    _body: PublishBody,
+) -> Result<PlanView, ApiError> {
+    require_staff(caller)?;
+    let w = Write::begin(db).await?;
+    let plan = api::find(&w.txn, plan_id).await?;
+    editable(&plan)?;
+    let now = Utc::now();
+    // Conditional, so that of two concurrent publications one wins.
+    let claimed = plan::Entity::update_many()
+        .col_expr(plan::Column::PublishedAt, Expr::value(now))
+        .col_expr(plan::Column::PublishedBy, Expr::value(caller.user_id))
+        .col_expr(plan::Column::UpdatedAt, Expr::value(now))
+        .filter(plan::Column::Id.eq(plan_id))
+        .filter(plan::Column::PublishedAt.is_null())
+        .filter(plan::Column::Status.eq("finished"))
+        .exec(&w.txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(ApiError::Conflict("the plan is already published".into()));
+    }
+    let drafts = api::drafts(&w.txn, plan_id).await?;
+    let live_ids: Vec<i64> = drafts.iter().filter_map(|d| d.assignment_id).collect();
+    let mut live: HashMap<i64, assignment::Model> = HashMap::new();
+    for chunk in live_ids.chunks(500) {
+        for a in assignment::Entity::find()
+            .filter(assignment::Column::Id.is_in(chunk.to_vec()))
+            .all(&w.txn)
+            .await?
+        {
+            live.insert(a.id, a);
+        }
+    }
+    let mut done = Published::default();
+    let actor = Some(caller.user_id);
+    for d in &drafts {
+        let current = d
+            .assignment_id
+            .and_then(|id| live.get(&id))
+            .filter(|a| State::parse(&a.state).is_some_and(State::is_live));
+        match current {
+            Some(a) if a.mediator_id == d.mediator_id => {
+                if a.start == d.start && a.end == d.end {
+                    done.kept += 1;
+                    continue;
+                }
+                let mut row: assignment::ActiveModel = a.clone().into();
+                row.start = Set(d.start);
+                row.end = Set(d.end);
+                row.sequence = Set(a.sequence + 1);
+                row.plan_id = Set(Some(plan_id));
+                row.updated_at = Set(now);
+                row.update(&w.txn).await?;
+                notice::for_assignment(&w.txn, links, Event::Changed, a.id, None).await?;
+                audit::record(
+                    &w.txn,
+                    actor,
+                    "changed",
+                    "assignment",
+                    a.id,
+                    json!({"plan_id": plan_id, "before": {"start": a.start, "end": a.end}, "after": {"start": d.start, "end": d.end}}),
+                )
+                .await?;
+                done.changed += 1;
+            }
+            Some(a) => {
+                cancel(&w.txn, links, actor, plan_id, a, now).await?;
+                create(&w.txn, links, actor, plan_id, d, now).await?;
+                done.moved += 1;
+            }
+            None => {
+                create(&w.txn, links, actor, plan_id, d, now).await?;
+                done.created += 1;
+            }
+        }
+    }
+    // Live assignments the coordinator took out of the plan.
+    let taken_out: Vec<i64> = plan
+        .unassigned
+        .as_ref()
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|u| u["reason"] == UNASSIGNED_BY_COORDINATOR)
+        .filter_map(|u| u["assignment_id"].as_i64())
+        .collect();
+    for id in taken_out {
+        if let Some(a) = assignment::Entity::find_by_id(id).one(&w.txn).await? {
+            if State::parse(&a.state).is_some_and(State::is_live) {
+                cancel(&w.txn, links, actor, plan_id, &a, now).await?;
+                done.cancelled += 1;
+            }
+        }
+    }
+    audit::record(
+        &w.txn,
+        actor,
+        "published",
+        "plan",
+        plan_id,
+        json!({
+            "created": done.created,
+            "changed": done.changed,
+            "moved": done.moved,
+            "cancelled": done.cancelled,
+            "kept": done.kept,
+        }),
+    )
+    .await?;
+    w.commit().await?;
+    api::get(db, caller, plan_id).await
+}
+
+async fn cancel<C: ConnectionTrait>(
+    txn: &C,
+    links: &Links,
+    actor: Option<i64>,
+    plan_id: i64,
+    a: &assignment::Model,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let mut row: assignment::ActiveModel = a.clone().into();
+    row.state = Set(State::Cancelled.as_str().to_string());
+    row.sequence = Set(a.sequence + 1);
+    row.updated_at = Set(now);
+    row.update(txn).await?;
+    notice::for_assignment(txn, links, Event::Cancelled, a.id, None).await?;
+    audit::record(
+        txn,
+        actor,
+        "cancelled",
+        "assignment",
+        a.id,
+        json!({"plan_id": plan_id, "before": {"state": a.state}, "after": {"state": "cancelled"}}),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn create<C: ConnectionTrait>(
+    txn: &C,
+    links: &Links,
+    actor: Option<i64>,
+    plan_id: i64,
+    d: &plan_assignment::Model,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let (token, hash) = new_response_token();
+    let row = assignment::ActiveModel {
+        request_id: Set(d.request_id),
+        occurrence: Set(d.occurrence),
+        mediator_id: Set(d.mediator_id),
+        start: Set(d.start),
+        end: Set(d.end),
+        state: Set(State::Published.as_str().to_string()),
+        plan_id: Set(Some(plan_id)),
+        uid: Set(new_uid(links.host())),
+        sequence: Set(0),
+        response_token_hash: Set(Some(hash)),
+        decline_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        responded_at: Set(None),
+        ..Default::default()
+    };
+    let inserted = assignment::Entity::insert(row)
+        .exec(txn)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict(format!(
+                "request {} occurrence {} already has a live assignment made since the plan ran; run the plan again",
+                d.request_id, d.occurrence
+            )),
+            _ => ApiError::Database(e),
+        })?;
+    let id = inserted.last_insert_id;
+    notice::for_assignment(txn, links, Event::Published, id, Some(&token)).await?;
+    audit::record(
+        txn,
+        actor,
+        "published",
+        "assignment",
+        id,
+        json!({"plan_id": plan_id, "request_id": d.request_id, "occurrence": d.occurrence, "mediator_id": d.mediator_id, "start": d.start}),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,749 @@
+//! The database as a solver instance over a window of time: what a plan optimises and what
+//! urgent dispatch inserts into.
+//!
+//! Ids in the instance name database rows, so that a downloaded instance can be read by a
+//! person: mediators `M{id}` with homes `H{id}`, sites `S{id}`, single requests `R{id}` and
+//! occurrences of a series `R{id}#{k}` (k counted from 1 within the whole series).
+//!
+//! Rules of the translation that are choices rather than facts:
+//! - A mediator's home is their home site, else their home coordinates. A mediator with
+//!   neither cannot be routed in person: they are planned for phone and video only (their
+//!   "home" is then a placeholder location no route ever visits) and a note says so.
+//! - `max_weekly_minutes` is scaled to the window: `weekly × window minutes / one week`,
+//!   rounded down (a 3-day horizon gets 3/7 of the weekly limit). Work outside the window is
+//!   not counted: the limit is a fair share, not an exact weekly account.
+//! - An occurrence belongs to the window when `[earliest_start, latest_start + duration)`
+//!   overlaps it, or when it has a live assignment that does.
+//! - Live assignments (`published`, `accepted`) are pins. Pins are checked with the solver's
+//!   referee one by one in order of start; a pin that breaks a rule alone or with the pins
+//!   kept before it is left out (its occurrence is then free to be planned again) and
+//!   reported in [`Snapshot::conflicts`], so that the instance is never malformed.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
+use chrono_tz::Tz;
+use ponte_solver::check::check_assignments;
+use ponte_solver::error::InputError;
+use ponte_solver::model::{
+    self, Instance, Location, Modality, Objective, Pin, Travel, Urgency, UrgencyWeight,
+};
+use ponte_solver::problem::{Problem, Time};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+use crate::assignment::LIVE_STATES;
+use crate::domain::availability::{expand_shifts, Exception, ExceptionKind, WeeklyRule};
+use crate::domain::local_time::{local_date_time_or_next, parse_zone, DEFAULT_ZONE};
+use crate::domain::recurrence;
+use crate::entity::{
+    assignment, availability_exception, availability_rule, mediator, organisation, request, site,
+};
+
+/// A half-open UTC interval `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Window {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl Window {
+    /// Local dates `from..=to` in `zone`: from midnight of `from` to midnight after `to`
+    /// (23 or 25 hours on the days the clocks change).
+    pub fn local_dates(from: NaiveDate, to: NaiveDate, zone: Tz) -> Window {
+        let next = to.succ_opt().unwrap_or(to);
+        Window {
+            start: local_date_time_or_next(from, chrono::NaiveTime::MIN, zone),
+            end: local_date_time_or_next(next, chrono::NaiveTime::MIN, zone),
+        }
+    }
+
+    /// One local day.
+    pub fn day(date: NaiveDate, zone: Tz) -> Window {
+        Window::local_dates(date, date, zone)
+    }
+
+    fn overlaps(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        start < self.end && self.start < end
+    }
+}
+
+/// An occurrence of a request: `occurrence` is 1 for a single request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct OccurrenceRef {
+    pub request_id: i64,
+    pub occurrence: i32,
+}
+
+/// A live assignment left out of the instance because it breaks a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    pub assignment_id: i64,
+    pub request_id: i64,
+    pub occurrence: i32,
+    pub mediator_id: i64,
+    /// The rule's number in the spec (`dispatch-problem.md`); 0 when the assignment does not
+    /// fit the data at all (mediator inactive, request cancelled).
+    pub rule: u8,
+    pub message: String,
+}
+
+/// An occurrence the instance cannot hold, and why (an in-person request without a place).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub request_id: i64,
+    pub occurrence: i32,
+    pub message: String,
+}
+
+/// The instance of a window, ready to solve, with the way back from its ids to rows.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub window: Window,
+    pub instance: Instance,
+    /// `Problem::new(instance)`, already checked.
+    pub problem: Problem,
+    pub occurrences: HashMap<String, OccurrenceRef>,
+    pub request_ids: HashMap<OccurrenceRef, String>,
+    pub mediators: HashMap<String, i64>,
+    /// Pinned instance requests and the live assignment each keeps.
+    pub pins: HashMap<String, i64>,
+    pub conflicts: Vec<Conflict>,
+    pub skipped: Vec<Skipped>,
+    /// Translation choices worth telling the coordinator (a mediator without a home…).
+    pub notes: Vec<String>,
+}
+
+impl Snapshot {
+    pub fn mediator_key(id: i64) -> String {
+        format!("M{id}")
+    }
+
+    pub fn request_key(occ: OccurrenceRef, series: bool) -> String {
+        if series {
+            format!("R{}#{}", occ.request_id, occ.occurrence)
+        } else {
+            format!("R{}", occ.request_id)
+        }
+    }
+
+    /// The mediator row behind an instance id.
+    pub fn mediator_id(&self, key: &str) -> Option<i64> {
+        self.mediators.get(key).copied()
+    }
+
+    /// The occurrence behind an instance id.
+    pub fn occurrence(&self, key: &str) -> Option<OccurrenceRef> {
+        self.occurrences.get(key).copied()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    /// The data gave an instance the solver refuses: a bug of this module, reported rather
+    /// than planned around.
+    #[error("the data gave a malformed instance: {}", join(.0))]
+    Malformed(Vec<InputError>),
+}
+
+fn join(errors: &[InputError]) -> String {
+    errors
+        .iter()
+        .take(5)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The spec's defaults (as the fixtures use them): urgency far above travel, so a request is
+/// dropped for travel only when it is routine and far away.
+pub fn objective() -> Objective {
+    Objective {
+        urgency_weight: UrgencyWeight {
+            emergency: 10_000,
+            urgent: 1_000,
+            routine: 100,
+        },
+        travel_minute_cost: 1,
+        preferred_mediator_bonus: 20,
+    }
+}
+
+/// Driving in and around Tuscan towns: 30 km/h on average, roads 30 % longer than the
+/// straight line, at least 5 minutes to go anywhere.
+pub fn travel() -> Travel {
+    Travel::Haversine {
+        speed_kmh: 30.0,
+        detour_factor: 1.3,
+        min_minutes: 5.0,
+    }
+}
+
+/// Longest a series can reach back: an occurrence within the window may belong to a series
+/// whose first start is up to a year (the domain's limit) earlier.
+const SERIES_REACH_DAYS: i64 = recurrence::MAX_SPAN_DAYS + 1;
+
+/// Reads the database and builds the instance of `window`. `zone` is the organisation's
+/// zone in which the instance writes its times.
+pub async fn build<C: ConnectionTrait>(db: &C, window: Window) -> Result<Snapshot, SnapshotError> {
+    build_in(db, window, DEFAULT_ZONE).await
+}
+
+pub async fn build_in<C: ConnectionTrait>(
+    db: &C,
+    window: Window,
+    zone: Tz,
+) -> Result<Snapshot, SnapshotError> {
+    let rows = Rows::load(db, window).await?;
+    Builder::new(window, zone, &rows).finish(&rows)
+}
+
+/// Everything the instance is made of, read in a handful of queries.
+struct Rows {
+    sites: Vec<site::Model>,
+    organisations: HashMap<i64, organisation::Model>,
+    mediators: Vec<mediator::Model>,
+    rules: HashMap<i64, Vec<WeeklyRule>>,
+    exceptions: HashMap<i64, Vec<Exception>>,
+    requests: Vec<request::Model>,
+    /// Live assignments overlapping the window.
+    live: Vec<assignment::Model>,
+    /// Declined or withdrawn offers: the mediator must not get that occurrence again.
+    refused: HashMap<OccurrenceRef, Vec<i64>>,
+}
+
+impl Rows {
+    async fn load<C: ConnectionTrait>(db: &C, window: Window) -> Result<Rows, DbErr> {
+        let sites = site::Entity::find()
+            .order_by_asc(site::Column::Id)
+            .all(db)
+            .await?;
+        let organisations = organisation::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+        let mediators = mediator::Entity::find()
+            .filter(mediator::Column::Active.eq(true))
+            .order_by_asc(mediator::Column::Id)
+            .all(db)
+            .await?;
+        let mut rules: HashMap<i64, Vec<WeeklyRule>> = HashMap::new();
+        for r in availability_rule::Entity::find()
+            .order_by_asc(availability_rule::Column::Id)
+            .all(db)
+            .await?
+        {
+            rules.entry(r.mediator_id).or_default().push(WeeklyRule {
+                weekday: weekday(r.weekday),
+                start: r.start_time,
+                end: r.end_time,
+            });
+        }
+        // Exceptions of the days the window touches, with a day's margin for other zones.
+        let (first, last) = (
+            window.start.date_naive() - TimeDelta::days(1),
+            window.end.date_naive() + TimeDelta::days(1),
+        );
+        let mut exceptions: HashMap<i64, Vec<Exception>> = HashMap::new();
+        for e in availability_exception::Entity::find()
+            .filter(availability_exception::Column::Date.gte(first))
+            .filter(availability_exception::Column::Date.lte(last))
+            .order_by_asc(availability_exception::Column::Id)
+            .all(db)
+            .await?
+        {
+            exceptions
+                .entry(e.mediator_id)
+                .or_default()
+                .push(Exception {
+                    date: e.date,
+                    kind: if e.kind == "extra" {
+                        ExceptionKind::Extra
+                    } else {
+                        ExceptionKind::Absence
+                    },
+                    start: e.start_time,
+                    end: e.end_time,
+                });
+        }
+
+        let live = assignment::Entity::find()
+            .filter(assignment::Column::State.is_in(LIVE_STATES))
+            .filter(assignment::Column::Start.lt(window.end))
+            .filter(assignment::Column::End.gt(window.start))
+            .order_by_asc(assignment::Column::Start)
+            .order_by_asc(assignment::Column::Id)
+            .all(db)
+            .await?;
+        let pinned_requests: HashSet<i64> = live.iter().map(|a| a.request_id).collect();
+        let reach = window.start - TimeDelta::days(SERIES_REACH_DAYS);
+        let mut requests = request::Entity::find()
+            .filter(request::Column::Status.eq("submitted"))
+            .filter(request::Column::EarliestStart.lt(window.end))
+            .filter(request::Column::EarliestStart.gte(reach))
+            .order_by_asc(request::Column::Id)
+            .all(db)
+            .await?;
+        let loaded: HashSet<i64> = requests.iter().map(|r| r.id).collect();
+        let missing: Vec<i64> = pinned_requests.difference(&loaded).copied().collect();
+        if !missing.is_empty() {
+            // Live assignments of requests outside the usual reach (or cancelled): read
+            // them too, so that the conflict can be told.
+            requests.extend(
+                request::Entity::find()
+                    .filter(request::Column::Id.is_in(missing))
+                    .all(db)
+                    .await?,
+            );
+            requests.sort_by_key(|r| r.id);
+        }
+        let ids: Vec<i64> = requests.iter().map(|r| r.id).collect();
+        let mut refused: HashMap<OccurrenceRef, Vec<i64>> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            for a in assignment::Entity::find()
+                .filter(assignment::Column::State.is_in(["declined", "withdrawn"]))
+                .filter(assignment::Column::RequestId.is_in(chunk.to_vec()))
+                .all(db)
+                .await?
+            {
+                refused
+                    .entry(OccurrenceRef {
+                        request_id: a.request_id,
+                        occurrence: a.occurrence,
+                    })
+                    .or_default()
+                    .push(a.mediator_id);
+            }
+        }
+        Ok(Rows {
+            sites,
+            organisations,
+            mediators,
+            rules,
+            exceptions,
+            requests,
+            live,
+            refused,
+        })
+    }
+}
+
+fn weekday(n: i16) -> chrono::Weekday {
+    use chrono::Weekday::*;
+    [Mon, Tue, Wed, Thu, Fri, Sat, Sun][(n.clamp(1, 7) - 1) as usize]
+}
+
+struct Builder {
+    window: Window,
+    zone: Tz,
+    locations: Vec<Location>,
+    site_key: HashMap<i64, String>,
+    first_site_of: HashMap<i64, i64>,
+    mediators: Vec<model::Mediator>,
+    mediator_keys: HashMap<String, i64>,
+    notes: Vec<String>,
+}
+
+impl Builder {
+    fn new(window: Window, zone: Tz, rows: &Rows) -> Builder {
+        let mut b = Builder {
+            window,
+            zone,
+            locations: Vec::new(),
+            site_key: HashMap::new(),
+            first_site_of: HashMap::new(),
+            mediators: Vec::new(),
+            mediator_keys: HashMap::new(),
+            notes: Vec::new(),
+        };
+        for s in &rows.sites {
+            let key = format!("S{}", s.id);
+            b.site_key.insert(s.id, key.clone());
+            b.first_site_of.entry(s.organisation_id).or_insert(s.id);
+            b.locations.push(Location {
+                id: key,
+                name: s.name.clone(),
+                lat: s.lat,
+                lon: s.lon,
+            });
+        }
+        for m in &rows.mediators {
+            b.add_mediator(m, rows);
+        }
+        b
+    }
+
+    fn add_mediator(&mut self, m: &mediator::Model, rows: &Rows) {
+        let key = Snapshot::mediator_key(m.id);
+        let home_site = m
+            .home_site_id
+            .and_then(|id| rows.sites.iter().find(|s| s.id == id));
+        let position = match (home_site, m.home_lat, m.home_lon) {
+            (Some(s), _, _) => Some((s.lat, s.lon)),
+            (None, Some(lat), Some(lon)) => Some((lat, lon)),
+            _ => None,
+        };
+        let mut modalities: Vec<Modality> = strings(&m.modalities)
+            .iter()
+            .filter_map(|x| modality(x))
+            .collect();
+        if position.is_none() && modalities.contains(&Modality::InPerson) {
+            modalities.retain(|x| *x != Modality::InPerson);
+            self.notes.push(format!(
+                "Mediator {} ({}) has no home location: planned for phone and video only.",
+                m.id, m.name
+            ));
+        }
+        let home = format!("H{}", m.id);
+        // Homes are named by id only: an instance is shared, and a solver needs the
+        // position, not the address.
+        let (lat, lon) = position.unwrap_or((0.0, 0.0));
+        self.locations.push(Location {
+            id: home.clone(),
+            name: format!("Home of {key}"),
+            lat,
+            lon,
+        });
+
+        let mediator_zone = parse_zone(&m.timezone).unwrap_or(self.zone);
+        let (first, last) = local_span(self.window, mediator_zone);
+        let no_exceptions = Vec::new();
+        let shifts = expand_shifts(
+            rows.rules.get(&m.id).map_or(&[][..], Vec::as_slice),
+            rows.exceptions.get(&m.id).unwrap_or(&no_exceptions),
+            first,
+            last,
+            mediator_zone,
+        )
+        .into_iter()
+        .filter(|(start, end)| self.window.overlaps(*start, *end))
+        .map(|(start, end)| model::Shift {
+            start: local(start, self.zone),
+            end: local(end, self.zone),
+        })
+        .collect();
+        let window_minutes = (self.window.end - self.window.start).num_minutes().max(0);
+        let max_work_minutes = m
+            .max_weekly_minutes
+            .map(|weekly| i64::from(weekly.max(0)) * window_minutes / (7 * 24 * 60));
+        self.mediator_keys.insert(key.clone(), m.id);
+        self.mediators.push(model::Mediator {
+            id: key,
+            name: m.name.clone(),
+            languages: strings(&m.languages),
+            tags: strings(&m.tags),
+            home,
+            modalities,
+            shifts,
+            max_work_minutes,
+        });
+    }
+
+    fn finish(self, rows: &Rows) -> Result<Snapshot, SnapshotError> {
+        let live_by_occurrence: HashMap<OccurrenceRef, &assignment::Model> = rows
+            .live
+            .iter()
+            .map(|a| {
+                (
+                    OccurrenceRef {
+                        request_id: a.request_id,
+                        occurrence: a.occurrence,
+                    },
+                    a,
+                )
+            })
+            .collect();
+        let mut requests = Vec::new();
+        let mut occurrences = HashMap::new();
+        let mut request_ids = HashMap::new();
+        let mut skipped = Vec::new();
+        for r in rows.requests.iter().filter(|r| r.status == "submitted") {
+            for (occ, start) in self.occurrences_of(r, rows, &live_by_occurrence) {
+                match self.request(r, occ, start, rows) {
+                    Ok(req) => {
+                        occurrences.insert(req.id.clone(), occ);
+                        request_ids.insert(occ, req.id.clone());
+                        requests.push(req);
+                    }
+                    Err(message) => skipped.push(Skipped {
+                        request_id: occ.request_id,
+                        occurrence: occ.occurrence,
+                        message,
+                    }),
+                }
+            }
+        }
+
+        let mut instance = Instance {
+            format: model::FORMAT.to_string(),
+            name: format!(
+                "ponte {} to {}",
+                self.window
+                    .start
+                    .with_timezone(&self.zone)
+                    .format("%Y-%m-%d"),
+                (self.window.end - TimeDelta::seconds(1))
+                    .with_timezone(&self.zone)
+                    .format("%Y-%m-%d")
+            ),
+            timezone: self.zone.name().to_string(),
+            travel: travel(),
+            objective: objective(),
+            locations: self.locations,
+            mediators: self.mediators,
+            requests,
+        };
+
+        // Pins are judged against the instance without any, so the referee sees each one
+        // as a plain assignment.
+        let bare = Problem::new(instance.clone()).map_err(SnapshotError::Malformed)?;
+        let (kept, conflicts) = referee_pins(&bare, rows, &request_ids, &self.mediator_keys);
+        let mut pins = HashMap::new();
+        for (r, mediator, start, assignment_id) in kept {
+            let req = &mut instance.requests[r];
+            req.pinned = Some(Pin {
+                mediator: Snapshot::mediator_key(mediator),
+                start: local(
+                    DateTime::from_timestamp(start, 0).unwrap_or_default(),
+                    self.zone,
+                ),
+            });
+            pins.insert(req.id.clone(), assignment_id);
+        }
+        let problem = if pins.is_empty() {
+            bare
+        } else {
+            Problem::new(instance.clone()).map_err(SnapshotError::Malformed)?
+        };
+        Ok(Snapshot {
+            window: self.window,
+            instance,
+            problem,
+            occurrences,
+            request_ids,
+            mediators: self.mediator_keys,
+            pins,
+            conflicts,
+            skipped,
+            notes: self.notes,
+        })
+    }
+
+    /// The occurrences of `r` that belong to the window, with their first possible start.
+    fn occurrences_of(
+        &self,
+        r: &request::Model,
+        rows: &Rows,
+        live: &HashMap<OccurrenceRef, &assignment::Model>,
+    ) -> Vec<(OccurrenceRef, DateTime<Utc>)> {
+        let span =
+            r.latest_start - r.earliest_start + TimeDelta::minutes(r.duration_minutes.into());
+        let starts = match &r.rrule {
+            None => vec![r.earliest_start],
+            // A rule the domain now rejects still has its first occurrence: it was accepted.
+            Some(rule) => recurrence::expand(rule, r.earliest_start, self.request_zone(r, rows))
+                .unwrap_or_else(|_| vec![r.earliest_start]),
+        };
+        starts
+            .into_iter()
+            .enumerate()
+            .filter_map(|(k, start)| {
+                let occ = OccurrenceRef {
+                    request_id: r.id,
+                    occurrence: k as i32 + 1,
+                };
+                (self.window.overlaps(start, start + span) || live.contains_key(&occ))
+                    .then_some((occ, start))
+            })
+            .collect()
+    }
+
+    /// Requests are stored in UTC and repeat in their organisation's zone.
+    fn request_zone(&self, r: &request::Model, rows: &Rows) -> Tz {
+        rows.organisations
+            .get(&r.organisation_id)
+            .and_then(|o| parse_zone(&o.timezone).ok())
+            .unwrap_or(self.zone)
+    }
+
+    fn request(
+        &self,
+        r: &request::Model,
+        occ: OccurrenceRef,
+        start: DateTime<Utc>,
+        rows: &Rows,
+    ) -> Result<model::Request, String> {
+        let org = rows.organisations.get(&r.organisation_id);
+        let modality = modality(&r.modality).unwrap_or(Modality::Phone);
+        // An in-person request needs a place: its own site, else its organisation's first.
+        let location = if modality == Modality::InPerson {
+            let site = r
+                .site_id
+                .filter(|id| self.site_key.contains_key(id))
+                .or_else(|| self.first_site_of.get(&r.organisation_id).copied());
+            match site.and_then(|id| self.site_key.get(&id)) {
+                Some(key) => Some(key.clone()),
+                None => {
+                    return Err(
+                        "In person, but neither the request nor its organisation has a site."
+                            .into(),
+                    )
+                }
+            }
+        } else {
+            None
+        };
+        let known = |ids: &serde_json::Value| -> Vec<i64> {
+            ids.as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_i64()).collect())
+                .unwrap_or_default()
+        };
+        let keys = |ids: Vec<i64>| -> Vec<String> {
+            let mut keys: Vec<String> = ids
+                .into_iter()
+                .map(Snapshot::mediator_key)
+                .filter(|k| self.mediator_keys.contains_key(k))
+                .collect();
+            keys.sort();
+            keys.dedup();
+            keys
+        };
+        let mut excluded = known(&r.excluded_mediators);
+        excluded.extend(rows.refused.get(&occ).into_iter().flatten().copied());
+        let window = r.latest_start - r.earliest_start;
+        Ok(model::Request {
+            id: Snapshot::request_key(occ, r.rrule.is_some()),
+            requester: org.map(|o| o.name.clone()).unwrap_or_default(),
+            kind: org.map_or(model::Kind::Other, |o| kind(&o.kind)),
+            language: r.language.clone(),
+            required_tags: strings(&r.required_tags),
+            modality,
+            location,
+            earliest_start: local(start, self.zone),
+            latest_start: local(start + window, self.zone),
+            duration_minutes: r.duration_minutes.into(),
+            urgency: match r.urgency.as_str() {
+                "emergency" => Urgency::Emergency,
+                "urgent" => Urgency::Urgent,
+                _ => Urgency::Routine,
+            },
+            preferred_mediators: keys(known(&r.preferred_mediators)),
+            excluded_mediators: keys(excluded),
+            pinned: None,
+        })
+    }
+}
+
+/// The live assignments the instance keeps as pins, as (request index, mediator id, start,
+/// assignment id), and those it cannot keep.
+fn referee_pins(
+    p: &Problem,
+    rows: &Rows,
+    request_ids: &HashMap<OccurrenceRef, String>,
+    mediator_keys: &HashMap<String, i64>,
+) -> (Vec<(usize, i64, Time, i64)>, Vec<Conflict>) {
+    let mut conflicts = Vec::new();
+    let mut candidates = Vec::new();
+    for a in &rows.live {
+        let occ = OccurrenceRef {
+            request_id: a.request_id,
+            occurrence: a.occurrence,
+        };
+        let conflict = |rule: u8, message: String| Conflict {
+            assignment_id: a.id,
+            request_id: a.request_id,
+            occurrence: a.occurrence,
+            mediator_id: a.mediator_id,
+            rule,
+            message,
+        };
+        let r = request_ids.get(&occ).and_then(|id| p.request_index(id));
+        let m = mediator_keys
+            .contains_key(&Snapshot::mediator_key(a.mediator_id))
+            .then(|| p.mediator_index(&Snapshot::mediator_key(a.mediator_id)))
+            .flatten();
+        match (r, m) {
+            (None, _) => conflicts.push(conflict(
+                0,
+                "The request or its occurrence is no longer open to planning.".into(),
+            )),
+            (_, None) => conflicts.push(conflict(0, "The mediator is not active.".into())),
+            (Some(r), Some(m)) => candidates.push((r, m, a.start.timestamp(), a)),
+        }
+    }
+    let mut kept: Vec<(usize, usize, Time)> = Vec::new();
+    let mut out = Vec::new();
+    let all: Vec<(usize, usize, Time)> = candidates.iter().map(|c| (c.0, c.1, c.2)).collect();
+    // Most of the time every pin holds: one check instead of one per pin.
+    let together_fine = check_assignments(p, &all).violations.is_empty();
+    for (r, m, start, a) in candidates {
+        kept.push((r, m, start));
+        let violations = if together_fine {
+            Vec::new()
+        } else {
+            check_assignments(p, &kept).violations
+        };
+        match violations.first() {
+            None => out.push((r, a.mediator_id, start, a.id)),
+            Some(v) => {
+                kept.pop();
+                conflicts.push(Conflict {
+                    assignment_id: a.id,
+                    request_id: a.request_id,
+                    occurrence: a.occurrence,
+                    mediator_id: a.mediator_id,
+                    rule: v.rule,
+                    message: v.to_string(),
+                });
+            }
+        }
+    }
+    (out, conflicts)
+}
+
+/// The local dates of `zone` that `window` touches.
+fn local_span(window: Window, zone: Tz) -> (NaiveDate, NaiveDate) {
+    let first = window.start.with_timezone(&zone).date_naive();
+    let last = (window.end - TimeDelta::seconds(1))
+        .with_timezone(&zone)
+        .date_naive()
+        .max(first);
+    (first, last)
+}
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn modality(name: &str) -> Option<Modality> {
+    match name {
+        "in_person" => Some(Modality::InPerson),
+        "phone" => Some(Modality::Phone),
+        "video" => Some(Modality::Video),
+        _ => None,
+    }
+}
+
+fn kind(name: &str) -> model::Kind {
+    match name {
+        "school" => model::Kind::School,
+        "social_services" => model::Kind::SocialServices,
+        "health" => model::Kind::Health,
+        "desk" => model::Kind::Desk,
+        _ => model::Kind::Other,
+    }
+}
+
+/// The instant with the zone's offset at that instant, as the spec's examples write it.
+pub fn local(t: DateTime<Utc>, zone: Tz) -> DateTime<FixedOffset> {
+    t.with_timezone(&zone).fixed_offset()
+}

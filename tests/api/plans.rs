@@ -1,0 +1,811 @@
+//! Planning: the snapshot of the database as a solver instance, and the plans API.
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use ponte::entity::{
+    assignment, audit_event, availability_exception, availability_rule, mediator, notice, request,
+};
+use ponte::plan::snapshot::{self, OccurrenceRef, Window};
+use ponte_solver::check::{check_assignments, check_solution};
+use ponte_solver::model;
+use ponte_solver::problem::Problem;
+use reqwest::Method;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::helpers::{assert_problem, json_of, Backend, TestApp};
+
+const ROME: chrono_tz::Tz = chrono_tz::Europe::Rome;
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn hm(s: &str) -> NaiveTime {
+    NaiveTime::parse_from_str(s, "%H:%M").unwrap()
+}
+
+/// Weekly availability of a mediator: (ISO weekday, start, end).
+async fn weekly(app: &TestApp, mediator_id: i64, rules: &[(i16, &str, &str)]) {
+    for (weekday, start, end) in rules {
+        availability_rule::ActiveModel {
+            mediator_id: Set(mediator_id),
+            weekday: Set(*weekday),
+            start_time: Set(hm(start)),
+            end_time: Set(hm(end)),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+}
+
+async fn absence(app: &TestApp, mediator_id: i64, day: &str, start: &str, end: &str) {
+    availability_exception::ActiveModel {
+        mediator_id: Set(mediator_id),
+        date: Set(date(day)),
+        kind: Set("absence".into()),
+        start_time: Set(hm(start)),
+        end_time: Set(hm(end)),
+        note: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
+/// A submitted request of organisation A in Chinese, 60 minutes, with a 2-hour window.
+async fn a_request(app: &TestApp, earliest: &str, modality: &str, rrule: Option<&str>) -> i64 {
+    let earliest = utc(earliest);
+    let now = Utc::now();
+    request::ActiveModel {
+        organisation_id: Set(app.org_a),
+        site_id: Set(Some(app.site_a)),
+        created_by: Set(None),
+        language: Set("zh".into()),
+        required_tags: Set(json!([])),
+        modality: Set(modality.into()),
+        earliest_start: Set(earliest),
+        latest_start: Set(earliest + chrono::TimeDelta::hours(2)),
+        duration_minutes: Set(60),
+        urgency: Set("routine".into()),
+        preferred_mediators: Set(json!([])),
+        excluded_mediators: Set(json!([])),
+        case_reference: Set(None),
+        notes: Set(None),
+        rrule: Set(rrule.map(str::to_string)),
+        occurrences: Set(1),
+        status: Set("submitted".into()),
+        cancel_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id
+}
+
+async fn an_assignment(
+    app: &TestApp,
+    request_id: i64,
+    occurrence: i32,
+    mediator_id: i64,
+    start: &str,
+    state: &str,
+) -> i64 {
+    let start = utc(start);
+    let now = Utc::now();
+    assignment::ActiveModel {
+        request_id: Set(request_id),
+        occurrence: Set(occurrence),
+        mediator_id: Set(mediator_id),
+        start: Set(start),
+        end: Set(start + chrono::TimeDelta::minutes(60)),
+        state: Set(state.into()),
+        plan_id: Set(None),
+        uid: Set(ponte::assignment::new_uid("test.example")),
+        sequence: Set(0),
+        response_token_hash: Set(None),
+        decline_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        responded_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id
+}
+
+/// A second active mediator speaking Chinese, remote only.
+async fn second_mediator(app: &TestApp) -> i64 {
+    let now = Utc::now();
+    mediator::ActiveModel {
+        name: Set("Chen Jing".into()),
+        email: Set(Some("chen.jing@mediatori.example".into())),
+        phone: Set(None),
+        languages: Set(json!(["zh"])),
+        tags: Set(json!([])),
+        modalities: Set(json!(["in_person", "phone"])),
+        home_site_id: Set(None),
+        home_address: Set(None),
+        home_lat: Set(None),
+        home_lon: Set(None),
+        max_weekly_minutes: Set(None),
+        timezone: Set("Europe/Rome".into()),
+        active: Set(true),
+        locale: Set("it".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id
+}
+
+both!(
+    snapshot_shifts_follow_the_clock_change,
+    snapshot_expands_series_and_numbers_occurrences,
+    snapshot_pins_live_assignments_and_reports_conflicts,
+);
+
+async fn snapshot_shifts_follow_the_clock_change(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let m = app.mediator_id;
+    // Saturday and Sunday 09:00–13:00; on Sunday 28 March 2027 the clocks go forward.
+    weekly(&app, m, &[(6, "09:00", "13:00"), (7, "09:00", "13:00")]).await;
+    let window = Window::local_dates(date("2027-03-27"), date("2027-03-28"), ROME);
+    assert_eq!(window.start, utc("2027-03-26T23:00:00Z"));
+    assert_eq!(window.end, utc("2027-03-28T22:00:00Z"), "a 47-hour window");
+
+    let snap = snapshot::build(&app.db, window).await.unwrap();
+    let key = format!("M{m}");
+    let med = snap
+        .instance
+        .mediators
+        .iter()
+        .find(|x| x.id == key)
+        .unwrap();
+    let shifts: Vec<(DateTime<Utc>, DateTime<Utc>)> = med
+        .shifts
+        .iter()
+        .map(|s| (s.start.with_timezone(&Utc), s.end.with_timezone(&Utc)))
+        .collect();
+    assert_eq!(
+        shifts,
+        vec![
+            (utc("2027-03-27T08:00:00Z"), utc("2027-03-27T12:00:00Z")),
+            (utc("2027-03-28T07:00:00Z"), utc("2027-03-28T11:00:00Z")),
+        ]
+    );
+    assert_eq!(
+        med.shifts[1].start.to_rfc3339(),
+        "2027-03-28T09:00:00+02:00"
+    );
+    // 1800 weekly minutes over 47 hours: 1800 × 2820 / 10080, rounded down.
+    assert_eq!(med.max_work_minutes, Some(503));
+    assert_eq!(med.home, format!("H{m}"));
+    assert_eq!(snap.mediator_id(&key), Some(m));
+}
+
+async fn snapshot_expands_series_and_numbers_occurrences(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // Mondays at 09:00 Rome from 22 March 2027 (CET), five times: the second is on 29 March,
+    // after the change, still at 09:00 local (07:00 UTC).
+    let series = a_request(
+        &app,
+        "2027-03-22T08:00:00Z",
+        "phone",
+        Some("FREQ=WEEKLY;COUNT=5"),
+    )
+    .await;
+    let single = a_request(&app, "2027-03-31T08:00:00Z", "in_person", None).await;
+    let outside = a_request(&app, "2027-04-08T08:00:00Z", "phone", None).await;
+    let window = Window::local_dates(date("2027-03-29"), date("2027-04-04"), ROME);
+    let snap = snapshot::build(&app.db, window).await.unwrap();
+
+    let ids: Vec<&str> = snap
+        .instance
+        .requests
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(ids, vec![format!("R{series}#2"), format!("R{single}")]);
+    assert!(!ids.contains(&format!("R{outside}").as_str()));
+    let second = &snap.instance.requests[0];
+    assert_eq!(
+        second.earliest_start.to_rfc3339(),
+        "2027-03-29T09:00:00+02:00"
+    );
+    assert_eq!(
+        second.latest_start.to_rfc3339(),
+        "2027-03-29T11:00:00+02:00"
+    );
+    assert_eq!(
+        snap.occurrence(&second.id),
+        Some(OccurrenceRef {
+            request_id: series,
+            occurrence: 2
+        })
+    );
+    let one = &snap.instance.requests[1];
+    assert_eq!(
+        one.location.as_deref(),
+        Some(format!("S{}", app.site_a).as_str())
+    );
+    assert_eq!(
+        snap.occurrence(&one.id),
+        Some(OccurrenceRef {
+            request_id: single,
+            occurrence: 1
+        })
+    );
+    assert_eq!(snap.problem.requests.len(), 2);
+}
+
+async fn snapshot_pins_live_assignments_and_reports_conflicts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let m = app.mediator_id;
+    let other = second_mediator(&app).await;
+    // Monday 5 April 2027 (Pasquetta, but the mediator works): 08:00–18:00.
+    weekly(&app, m, &[(1, "08:00", "18:00")]).await;
+    weekly(&app, other, &[(1, "08:00", "18:00")]).await;
+    // Away 14:00–16:00, added after the 14:00 assignment was published.
+    absence(&app, m, "2027-04-05", "14:00", "16:00").await;
+    let kept = a_request(&app, "2027-04-05T07:00:00Z", "phone", None).await;
+    let broken = a_request(&app, "2027-04-05T12:00:00Z", "phone", None).await;
+    let refused = a_request(&app, "2027-04-05T09:00:00Z", "phone", None).await;
+    let kept_a = an_assignment(&app, kept, 1, m, "2027-04-05T07:30:00Z", "accepted").await;
+    let broken_a = an_assignment(&app, broken, 1, m, "2027-04-05T12:00:00Z", "published").await;
+    an_assignment(&app, refused, 1, other, "2027-04-05T09:00:00Z", "declined").await;
+    let window = Window::day(date("2027-04-05"), ROME);
+
+    let snap = snapshot::build(&app.db, window).await.unwrap();
+    let (kept_id, broken_id, refused_id) = (
+        format!("R{kept}"),
+        format!("R{broken}"),
+        format!("R{refused}"),
+    );
+    let find = |id: &str| snap.instance.requests.iter().find(|r| r.id == id).unwrap();
+    let pin = find(&kept_id)
+        .pinned
+        .clone()
+        .expect("the accepted one is pinned");
+    assert_eq!(pin.mediator, format!("M{m}"));
+    assert_eq!(pin.start.with_timezone(&Utc), utc("2027-04-05T07:30:00Z"));
+    assert_eq!(snap.pins.get(&kept_id), Some(&kept_a));
+    // The published one falls in the absence: left out, reported with the rule, and free.
+    assert!(find(&broken_id).pinned.is_none());
+    assert_eq!(snap.conflicts.len(), 1, "{:?}", snap.conflicts);
+    let conflict = &snap.conflicts[0];
+    assert_eq!(
+        (conflict.assignment_id, conflict.rule),
+        (broken_a, 4),
+        "{conflict:?}"
+    );
+    assert!(conflict.message.contains("shift"), "{conflict:?}");
+    // Whoever declined is excluded from that occurrence.
+    assert_eq!(
+        find(&refused_id).excluded_mediators,
+        vec![format!("M{other}")]
+    );
+    // A mediator without any home is kept for remote work only, and the note says so.
+    let chen = snap
+        .instance
+        .mediators
+        .iter()
+        .find(|x| x.id == format!("M{other}"))
+        .unwrap();
+    assert_eq!(chen.modalities, vec![ponte_solver::model::Modality::Phone]);
+    assert_eq!(snap.notes.len(), 1, "{:?}", snap.notes);
+    // The problem holds the pin, and the pins alone pass the referee.
+    let r = snap.problem.request_index(&kept_id).unwrap();
+    let pinned = snap.problem.requests[r].pinned.unwrap();
+    let report = check_assignments(&snap.problem, &[(r, pinned.mediator, pinned.start)]);
+    assert!(report.violations.is_empty(), "{:?}", report.violations);
+}
+
+/// Monday to Friday 08:00–18:00 for the world's mediator, and three Chinese phone requests
+/// on Monday 22 March 2027, plus one in Tigrinya that nobody speaks.
+async fn a_small_week(app: &TestApp) -> (Vec<i64>, i64) {
+    let m = app.mediator_id;
+    weekly(
+        app,
+        m,
+        &[
+            (1, "08:00", "18:00"),
+            (2, "08:00", "18:00"),
+            (3, "08:00", "18:00"),
+            (4, "08:00", "18:00"),
+            (5, "08:00", "18:00"),
+        ],
+    )
+    .await;
+    let mut ids = Vec::new();
+    for at in [
+        "2027-03-22T08:00:00Z",
+        "2027-03-22T09:00:00Z",
+        "2027-03-23T13:00:00Z",
+    ] {
+        ids.push(a_request(app, at, "phone", None).await);
+    }
+    let nobody = a_request(app, "2027-03-24T08:00:00Z", "phone", None).await;
+    request::Entity::update_many()
+        .col_expr(request::Column::Language, Expr::value("ti"))
+        .filter(request::Column::Id.eq(nobody))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    (ids, nobody)
+}
+
+/// POSTs a plan of the week of 22 March 2027 and waits until it is finished.
+async fn plan_week(app: &TestApp) -> Value {
+    let response = app
+        .post(
+            "/api/v1/plans",
+            &app.coordinator.token,
+            &json!({"from": "2027-03-22", "to": "2027-03-28", "time_limit_seconds": 1}),
+        )
+        .await;
+    let location = response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    let (status, body) = json_of(response).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["status"], "queued");
+    let id = body["id"].as_i64().unwrap();
+    assert_eq!(location, Some(format!("/api/v1/plans/{id}")));
+    wait_finished(app, id).await
+}
+
+async fn wait_finished(app: &TestApp, id: i64) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        let (status, body) = json_of(
+            app.get(&format!("/api/v1/plans/{id}"), &app.coordinator.token)
+                .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        match body["status"].as_str().unwrap() {
+            "finished" => return body,
+            "failed" => panic!("the plan failed: {body}"),
+            _ => {}
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "not finished in a minute: {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The plan's drafts as a solution of its own instance, checked by the referee.
+fn referee(instance: &str, plan: &Value) -> ponte_solver::check::Report {
+    let problem = Problem::from_json(instance).unwrap();
+    let assignments = plan["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let key = problem
+                .requests
+                .iter()
+                .map(|r| r.id.clone())
+                .find(|k| {
+                    *k == format!("R{}", d["request_id"])
+                        || *k == format!("R{}#{}", d["request_id"], d["occurrence"])
+                })
+                .unwrap();
+            model::Assignment {
+                request: key,
+                mediator: format!("M{}", d["mediator_id"]),
+                start: DateTime::parse_from_rfc3339(d["start"]["utc"].as_str().unwrap()).unwrap(),
+            }
+        })
+        .collect();
+    let solution = model::Solution {
+        format: model::FORMAT.into(),
+        instance: problem.name.clone(),
+        assignments,
+        unassigned: vec![],
+        stats: Default::default(),
+    };
+    check_solution(&problem, &solution).unwrap()
+}
+
+async fn instance_of(app: &TestApp, id: i64) -> String {
+    let response = app
+        .get(
+            &format!("/api/v1/plans/{id}/instance.json"),
+            &app.coordinator.token,
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    response.text().await.unwrap()
+}
+
+both!(
+    a_plan_runs_in_the_background_and_passes_the_referee,
+    plans_are_for_staff_and_check_their_fields,
+    locks_survive_a_rerun_and_infeasible_moves_are_refused,
+    publishing_makes_live_assignments_and_notices_once,
+    changing_a_published_assignment_needs_consent,
+);
+
+async fn a_plan_runs_in_the_background_and_passes_the_referee(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ids, nobody) = a_small_week(&app).await;
+    let plan = plan_week(&app).await;
+    let id = plan["id"].as_i64().unwrap();
+    let drafts = plan["assignments"].as_array().unwrap();
+    let mut served: Vec<i64> = drafts
+        .iter()
+        .map(|d| d["request_id"].as_i64().unwrap())
+        .collect();
+    served.sort();
+    assert_eq!(served, ids, "{plan}");
+    for d in drafts {
+        assert_eq!(d["mediator_id"], app.mediator_id);
+        assert_eq!(d["origin"], "solver");
+        // Local times are shown in Rome's offset of that day.
+        assert!(
+            d["start"]["local"].as_str().unwrap().ends_with("+01:00"),
+            "{d}"
+        );
+    }
+    let unassigned = plan["unassigned"].as_array().unwrap();
+    assert_eq!(unassigned.len(), 1, "{plan}");
+    assert_eq!(unassigned[0]["request_id"], nobody);
+    assert_eq!(unassigned[0]["reason"], "no_mediator_speaks_language");
+    assert_eq!(
+        plan["kpis"]["coverage_by_urgency"]["routine"]["assigned"],
+        3
+    );
+    assert_eq!(plan["kpis"]["coverage_by_language"]["ti"]["assigned"], 0);
+    assert!(plan["upper_bound"].as_i64().unwrap() >= plan["objective"].as_i64().unwrap());
+    assert_eq!(plan["progress"]["phase"], "finished");
+
+    // The instance is what the plan was solved on: the referee accepts the drafts on it,
+    // and `ponte solve` solves it again as it is.
+    let instance = instance_of(&app, id).await;
+    let report = referee(&instance, &plan);
+    assert!(report.violations.is_empty(), "{:?}", report.violations);
+    assert_eq!(report.metrics.assigned, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("instance.json");
+    std::fs::write(&file, &instance).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .args(["solve", file.to_str().unwrap(), "--time-limit", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let solution: model::Solution = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(solution.assignments.len(), 3);
+
+    // The listing shows it, newest first, without drafts.
+    let (status, list) = json_of(app.get("/api/v1/plans", &app.admin.token).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["items"][0]["id"], id);
+    assert!(list["items"][0].get("assignments").is_none());
+}
+
+async fn plans_are_for_staff_and_check_their_fields(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let body = json!({"from": "2027-03-22", "to": "2027-03-28"});
+    for token in [&app.requester_a.token, &app.mediator.token] {
+        assert_problem(app.post("/api/v1/plans", token, &body).await, 403, None).await;
+        assert_problem(app.get("/api/v1/plans", token).await, 403, None).await;
+        assert_problem(app.get("/api/v1/plans/1", token).await, 403, None).await;
+    }
+    let coordinator = &app.coordinator.token;
+    for (bad, field) in [
+        (json!({"from": "22/03/2027", "to": "2027-03-28"}), "from"),
+        (json!({"to": "2027-03-28"}), "from"),
+        (json!({"from": "2027-03-22", "to": "2027-03-21"}), "to"),
+        (json!({"from": "2027-03-01", "to": "2027-04-01"}), "to"),
+        (
+            json!({"from": "2027-03-22", "to": "2027-03-28", "time_limit_seconds": 0}),
+            "time_limit_seconds",
+        ),
+        (
+            json!({"from": "2027-03-22", "to": "2027-03-28", "seed": -1}),
+            "seed",
+        ),
+    ] {
+        assert_problem(
+            app.post("/api/v1/plans", coordinator, &bad).await,
+            422,
+            Some(field),
+        )
+        .await;
+    }
+    // 31 days counting both ends is the longest horizon.
+    let (status, _) = json_of(
+        app.post(
+            "/api/v1/plans",
+            coordinator,
+            &json!({"from": "2027-03-01", "to": "2027-03-31", "time_limit_seconds": 0.5}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 202);
+    assert_problem(
+        app.get("/api/v1/plans/999999", coordinator).await,
+        404,
+        None,
+    )
+    .await;
+    assert_problem(app.get("/api/v1/plans/nine", coordinator).await, 404, None).await;
+}
+
+async fn locks_survive_a_rerun_and_infeasible_moves_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ids, _) = a_small_week(&app).await;
+    let plan = plan_week(&app).await;
+    let id = plan["id"].as_i64().unwrap();
+    // Tuesday's request, alone that day: 14:00–16:00 local.
+    let draft = plan["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["request_id"] == ids[2])
+        .unwrap()
+        .clone();
+    let draft_id = draft["id"].as_i64().unwrap();
+    let path = format!("/api/v1/plans/{id}/assignments/{draft_id}");
+    let patch = |body: Value| {
+        let app = &app;
+        let path = path.clone();
+        async move {
+            app.call(
+                Method::PATCH,
+                &path,
+                Some(&app.coordinator.token),
+                Some(&body),
+            )
+            .await
+        }
+    };
+
+    // 20:00 is outside the request's window and every shift: rule 4, named.
+    let problem = assert_problem(
+        patch(json!({"start": "2027-03-23T20:00:00+01:00"})).await,
+        409,
+        None,
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("rule 4"),
+        "{problem}"
+    );
+    // 15:30 local is inside the window and the shift: accepted, locked, manual.
+    let request_start = draft["start"]["utc"].as_str().unwrap().to_string();
+    let (status, after) = json_of(patch(json!({"start": "2027-03-23T15:30:00+01:00"})).await).await;
+    assert_eq!(status, 200, "{after}");
+    let moved = after["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == draft_id)
+        .unwrap()
+        .clone();
+    assert_ne!(moved["start"]["utc"].as_str().unwrap(), request_start);
+    assert_eq!(moved["origin"], "manual");
+    assert_eq!(moved["locked"], true);
+
+    // Run again with another seed: the locked draft is kept exactly.
+    let (status, body) = json_of(
+        app.post(
+            &format!("/api/v1/plans/{id}/rerun"),
+            &app.coordinator.token,
+            &json!({"seed": 7, "time_limit_seconds": 1}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let again = wait_finished(&app, id).await;
+    let kept = again["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["request_id"] == moved["request_id"])
+        .unwrap();
+    assert_eq!(kept["start"]["utc"], moved["start"]["utc"]);
+    assert_eq!(kept["locked"], true);
+    assert_eq!(again["assignments"].as_array().unwrap().len(), 3);
+    let instance = instance_of(&app, id).await;
+    assert!(referee(&instance, &again).violations.is_empty());
+    // Every coordinator action is in the audit trail.
+    let actions: Vec<String> = audit_event::Entity::find()
+        .filter(audit_event::Column::Entity.eq("plan"))
+        .order_by_asc(audit_event::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, vec!["created", "draft_moved", "rerun"]);
+}
+
+async fn publishing_makes_live_assignments_and_notices_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    a_small_week(&app).await;
+    let plan = plan_week(&app).await;
+    let id = plan["id"].as_i64().unwrap();
+    let publish = format!("/api/v1/plans/{id}/publish");
+    assert_problem(
+        app.post(&publish, &app.requester_a.token, &json!({})).await,
+        403,
+        None,
+    )
+    .await;
+    let (status, published) =
+        json_of(app.post(&publish, &app.coordinator.token, &json!({})).await).await;
+    assert_eq!(status, 200, "{published}");
+    assert!(published["published_at"].is_string());
+    let live = assignment::Entity::find()
+        .filter(assignment::Column::PlanId.eq(id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(live.len(), 3);
+    for a in &live {
+        assert_eq!((a.state.as_str(), a.sequence), ("published", 0));
+        assert!(a.response_token_hash.is_some());
+        let queued = notice::Entity::find()
+            .filter(notice::Column::AssignmentId.eq(a.id))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert!(
+            queued
+                .iter()
+                .any(|n| n.kind == "published" && n.recipient_email == "li.wei@mediatori.example"),
+            "{queued:?}"
+        );
+    }
+    assert_problem(
+        app.post(&publish, &app.coordinator.token, &json!({})).await,
+        409,
+        None,
+    )
+    .await;
+    let notices = notice::Entity::find().all(&app.db).await.unwrap().len();
+    assert_eq!(
+        assignment::Entity::find().all(&app.db).await.unwrap().len(),
+        3,
+        "publishing twice adds nothing"
+    );
+    assert!(notices >= 3);
+    // A published plan is no longer editable.
+    let draft = published["assignments"][0]["id"].as_i64().unwrap();
+    assert_problem(
+        app.call(
+            Method::PATCH,
+            &format!("/api/v1/plans/{id}/assignments/{draft}"),
+            Some(&app.coordinator.token),
+            Some(&json!({"locked": true})),
+        )
+        .await,
+        409,
+        None,
+    )
+    .await;
+}
+
+async fn changing_a_published_assignment_needs_consent(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ids, _) = a_small_week(&app).await;
+    let first = plan_week(&app).await;
+    let first_id = first["id"].as_i64().unwrap();
+    let (status, _) = json_of(
+        app.post(
+            &format!("/api/v1/plans/{first_id}/publish"),
+            &app.coordinator.token,
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // The next plan of the same week keeps the published assignments as pins.
+    let second = plan_week(&app).await;
+    let id = second["id"].as_i64().unwrap();
+    let drafts = second["assignments"].as_array().unwrap();
+    assert_eq!(drafts.len(), 3);
+    assert!(
+        drafts
+            .iter()
+            .all(|d| d["origin"] == "pinned" && d["assignment_id"].is_i64()),
+        "{second}"
+    );
+    let draft = drafts
+        .iter()
+        .find(|d| d["request_id"] == ids[2])
+        .expect("Tuesday's appointment")
+        .clone();
+    let path = format!("/api/v1/plans/{id}/assignments/{}", draft["id"]);
+    let moved = json!({"start": "2027-03-23T15:15:00+01:00"});
+    let problem = assert_problem(
+        app.call(
+            Method::PATCH,
+            &path,
+            Some(&app.coordinator.token),
+            Some(&moved),
+        )
+        .await,
+        409,
+        None,
+    )
+    .await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("confirm_published_change"),
+        "{problem}"
+    );
+    let consent = json!({"start": "2027-03-23T15:15:00+01:00", "confirm_published_change": true});
+    let (status, body) = json_of(
+        app.call(
+            Method::PATCH,
+            &path,
+            Some(&app.coordinator.token),
+            Some(&consent),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = json_of(
+        app.post(
+            &format!("/api/v1/plans/{id}/publish"),
+            &app.coordinator.token,
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let live = assignment::Entity::find_by_id(draft["assignment_id"].as_i64().unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(live.start, utc("2027-03-23T14:15:00Z"));
+    assert_eq!((live.state.as_str(), live.sequence), ("published", 1));
+    let changed = notice::Entity::find()
+        .filter(notice::Column::AssignmentId.eq(live.id))
+        .filter(notice::Column::Kind.eq("changed"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(!changed.is_empty());
+    // The two others were kept as they were: no new rows, no changes.
+    assert_eq!(
+        assignment::Entity::find().all(&app.db).await.unwrap().len(),
+        3
+    );
+}
