@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod demo;
+pub mod dispatch_bench;
 pub mod input;
 pub mod insert_bench;
 pub mod intake_bench;
@@ -58,6 +59,8 @@ pub enum BenchCommand {
     Intake(service::BenchIntakeArgs),
     /// A plan end to end over HTTP: POST /plans to finished, on fixtures.
     Plan(plan_bench::BenchPlanArgs),
+    /// Urgent dispatch: an emergency's POST /requests to its notice in the outbox.
+    Dispatch(dispatch_bench::BenchDispatchArgs),
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -68,6 +71,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Bench(BenchCommand::Solve(args)) => solve::bench_solve(args),
         Command::Bench(BenchCommand::Insert(args)) => insert_bench::bench_insert(args),
         Command::Bench(BenchCommand::Plan(args)) => plan_bench::run(args),
+        Command::Bench(BenchCommand::Dispatch(args)) => dispatch_bench::run(args),
         other => service::run(other),
     }
 }

@@ -1,23 +1,80 @@
 //! Urgent dispatch: an emergency (or an urgent request for today) is inserted at once into
-//! the published plan without moving anything, and the chosen mediator is told.
+//! the published plan without moving anything, and the chosen mediators are told.
 //!
-//! Interface used by the rest of the service; the planning work fills in the bodies.
+//! - `urgent`, for an occurrence that starts by the end of the organisation's local day:
+//!   one `published` assignment for the best mediator, with its notice.
+//! - `emergency`, for occurrences starting within [`EMERGENCY_AHEAD_DAYS`]: offers to the
+//!   best few (up to [`OFFERS`]) distinct mediators, each with its own link; the first to
+//!   accept wins (`assignment::respond`).
+//! - No one fits: the coordinators are told the reason and the nearest alternatives.
+//!
+//! Runs after the request's transaction committed: a failure here never loses the request,
+//! which the planner still sees.
+use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use sea_orm::EntityTrait;
+
+use crate::assignment::State;
+use crate::domain::local_time::{self, DEFAULT_ZONE};
+use crate::domain::recurrence;
+use crate::entity::{assignment, organisation, request};
+use crate::plan::snapshot::{self, OccurrenceRef, Window};
 use crate::startup::AppState;
 
-/// Called after a request was stored (its transaction committed): dispatches it at once when
-/// its urgency asks for it.
-pub async fn after_submit(_state: &AppState, _request_id: i64) -> anyhow::Result<()> {
-    Ok(())
+pub mod choose;
+pub mod write;
+
+use write::Written;
+
+/// Candidates offered an emergency at once.
+pub const OFFERS: usize = 3;
+/// Emergencies of a series are dispatched this far ahead; later occurrences are planned.
+pub const EMERGENCY_AHEAD_DAYS: i64 = 7;
+
+/// What dispatch did for one occurrence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Published {
+        assignment_id: i64,
+    },
+    Offered {
+        assignment_ids: Vec<i64>,
+    },
+    Unfilled {
+        reason: String,
+        alternatives: Vec<String>,
+    },
+    /// Held already (live or offered), or the request is no longer open.
+    Held,
+    /// Lost two races in a row; the planner will see it.
+    Contended,
 }
 
-/// Called after a mediator declined (or an offer lapsed): tries the occurrence again, never
-/// with a mediator who already declined it.
-pub async fn redispatch(
-    _state: &AppState,
-    _request_id: i64,
-    _occurrence: i32,
-) -> anyhow::Result<()> {
-    Ok(())
+/// Called after a request was stored (its transaction committed): dispatches it at once when
+/// its urgency asks for it. One outcome per dispatched occurrence.
+pub async fn after_submit(state: &AppState, request_id: i64) -> anyhow::Result<Vec<Outcome>> {
+    let Some(r) = request::Entity::find_by_id(request_id)
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    let zone = zone_of(state, &r).await?;
+    let now = Utc::now();
+    let (kind, until) = match r.urgency.as_str() {
+        "emergency" => (State::Offered, now + TimeDelta::days(EMERGENCY_AHEAD_DAYS)),
+        "urgent" => (State::Published, end_of_local_day(now, zone)),
+        _ => return Ok(Vec::new()),
+    };
+    let mut outcomes = Vec::new();
+    for (occ, start) in occurrences(&r, zone) {
+        let latest = start + (r.latest_start - r.earliest_start);
+        if latest < now || start >= until {
+            continue;
+        }
+        outcomes.push(dispatch(state, &r, zone, occ, start, kind, &[]).await?);
+    }
+    Ok(outcomes)
 }
 
 /// Runs `after_submit` on its own task, so that a client hanging up cannot cut it short,
@@ -30,4 +87,161 @@ pub async fn after_submit_detached(state: &AppState, request_id: i64) {
         Ok(Err(e)) => tracing::error!(error = %e, request_id, "urgent dispatch failed"),
         Err(e) => tracing::error!(error = %e, request_id, "urgent dispatch task failed"),
     }
+}
+
+/// Called after a mediator declined (or an offer lapsed): tries the occurrence again, never
+/// with a mediator who already declined it. Nothing happens while it is held or offered.
+pub async fn redispatch(
+    state: &AppState,
+    request_id: i64,
+    occurrence: i32,
+) -> anyhow::Result<Outcome> {
+    let Some(r) = request::Entity::find_by_id(request_id)
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(Outcome::Held);
+    };
+    let occ = OccurrenceRef {
+        request_id,
+        occurrence,
+    };
+    if !write::open(&state.db, occ).await? {
+        return Ok(Outcome::Held);
+    }
+    let zone = zone_of(state, &r).await?;
+    let Some((_, start)) = occurrences(&r, zone)
+        .into_iter()
+        .find(|(o, _)| o.occurrence == occurrence)
+    else {
+        return Ok(Outcome::Held);
+    };
+    let kind = if r.urgency == "emergency" {
+        State::Offered
+    } else {
+        State::Published
+    };
+    let decliners = decliners(state, occ).await?;
+    dispatch(state, &r, zone, occ, start, kind, &decliners).await
+}
+
+/// One occurrence: snapshot of its day, insertion, write; once more on a lost race.
+async fn dispatch(
+    state: &AppState,
+    r: &request::Model,
+    zone: Tz,
+    occ: OccurrenceRef,
+    start: DateTime<Utc>,
+    kind: State,
+    exclude: &[i64],
+) -> anyhow::Result<Outcome> {
+    let latest = start + (r.latest_start - r.earliest_start);
+    let end = latest + TimeDelta::minutes(i64::from(r.duration_minutes));
+    let window = Window::local_dates(
+        local_time::to_local(start, zone).date_naive(),
+        local_time::to_local(latest, zone).date_naive(),
+        zone,
+    );
+    let links = state.links();
+    let count = if kind == State::Offered { OFFERS } else { 1 };
+    let mut excluded = exclude.to_vec();
+    for _attempt in 0..2 {
+        if !write::open(&state.db, occ).await? {
+            return Ok(Outcome::Held);
+        }
+        let snapshot = snapshot::build_in(&state.db, window, zone).await?;
+        excluded.extend(write::offered_during(&state.db, start, end).await?);
+        let req = choose::request_of(&snapshot, occ, &excluded);
+        let found = match &req {
+            Ok(req) => choose::best_few(&snapshot.problem, req, count),
+            Err(no_one) => Err(no_one.clone()),
+        };
+        let choices = match found {
+            Ok(choices) => choices,
+            Err(no_one) => {
+                let alternatives = match &req {
+                    Ok(req) => {
+                        let next = Window::day(window_end_date(window, zone), zone);
+                        let next_day = snapshot::build_in(&state.db, next, zone).await.ok();
+                        choose::alternatives(&snapshot, req, next_day.as_ref(), zone)
+                    }
+                    Err(_) => Vec::new(),
+                };
+                let reason = no_one.describe();
+                write::unfilled(&state.db, &links, occ, &reason, &alternatives).await?;
+                return Ok(Outcome::Unfilled {
+                    reason,
+                    alternatives,
+                });
+            }
+        };
+        match write::assign(&state.db, &links, occ, &choices, kind).await? {
+            Written::Rows(ids) if kind == State::Offered => {
+                return Ok(Outcome::Offered {
+                    assignment_ids: ids,
+                })
+            }
+            Written::Rows(ids) => {
+                return Ok(Outcome::Published {
+                    assignment_id: ids[0],
+                })
+            }
+            Written::Held => return Ok(Outcome::Held),
+            Written::Raced(busy) => excluded.extend(busy),
+        }
+    }
+    Ok(Outcome::Contended)
+}
+
+fn window_end_date(window: Window, zone: Tz) -> chrono::NaiveDate {
+    local_time::to_local(window.end, zone).date_naive()
+}
+
+/// Occurrences of a request with their first possible start, counted from 1.
+fn occurrences(r: &request::Model, zone: Tz) -> Vec<(OccurrenceRef, DateTime<Utc>)> {
+    let starts = match &r.rrule {
+        Some(rule) => recurrence::expand(rule, r.earliest_start, zone).unwrap_or_default(),
+        None => vec![r.earliest_start],
+    };
+    starts
+        .into_iter()
+        .enumerate()
+        .map(|(k, start)| {
+            (
+                OccurrenceRef {
+                    request_id: r.id,
+                    occurrence: k as i32 + 1,
+                },
+                start,
+            )
+        })
+        .collect()
+}
+
+async fn zone_of(state: &AppState, r: &request::Model) -> anyhow::Result<Tz> {
+    Ok(organisation::Entity::find_by_id(r.organisation_id)
+        .one(&state.db)
+        .await?
+        .and_then(|o| local_time::parse_zone(&o.timezone).ok())
+        .unwrap_or(DEFAULT_ZONE))
+}
+
+fn end_of_local_day(now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
+    let today = local_time::to_local(now, zone).date_naive();
+    let tomorrow = today.succ_opt().unwrap_or(today);
+    local_time::local_date_time_or_next(tomorrow, NaiveTime::MIN, zone)
+}
+
+/// Mediators who declined this occurrence before.
+async fn decliners(state: &AppState, occ: OccurrenceRef) -> anyhow::Result<Vec<i64>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Ok(assignment::Entity::find()
+        .filter(assignment::Column::RequestId.eq(occ.request_id))
+        .filter(assignment::Column::Occurrence.eq(occ.occurrence))
+        .filter(assignment::Column::State.eq("declined"))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|a| a.mediator_id)
+        .collect())
 }

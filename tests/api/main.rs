@@ -4,6 +4,7 @@
 mod helpers;
 
 mod assignments;
+mod dispatch;
 mod foundation;
 mod plans;
 mod registry;

@@ -1,0 +1,174 @@
+//! Who gets an urgent occurrence: the solver's insertion into the published plan (the live
+//! assignments, pinned), nothing else moved. Pure: a snapshot in, choices or a reason out.
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use ponte_solver::insert::Dispatcher;
+use ponte_solver::model::{Modality, Reason};
+use ponte_solver::problem::{Problem, Request};
+use ponte_solver::Plan;
+
+use crate::plan::snapshot::{OccurrenceRef, Snapshot};
+
+/// A mediator and a time for an occurrence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub mediator_id: i64,
+    pub name: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// Why an occurrence found no one: the solver's reason, or the snapshot's when the
+/// occurrence could not even be put in the instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoOne {
+    Reason(Reason),
+    NotInInstance(String),
+}
+
+impl NoOne {
+    /// For people: the spec's reason code, readable.
+    pub fn describe(&self) -> String {
+        match self {
+            NoOne::Reason(r) => r.as_str().replace('_', " "),
+            NoOne::NotInInstance(why) => why.clone(),
+        }
+    }
+}
+
+/// The occurrence's request in the instance, with the mediators of `exclude` (database ids)
+/// excluded besides those the request and earlier refusals exclude.
+pub fn request_of(
+    snapshot: &Snapshot,
+    occ: OccurrenceRef,
+    exclude: &[i64],
+) -> Result<Request, NoOne> {
+    let Some(key) = snapshot.request_ids.get(&occ) else {
+        let why = snapshot
+            .skipped
+            .iter()
+            .find(|s| s.request_id == occ.request_id && s.occurrence == occ.occurrence)
+            .map(|s| s.message.clone())
+            .unwrap_or_else(|| "the occurrence is not open for dispatch".into());
+        return Err(NoOne::NotInInstance(why));
+    };
+    let p = &snapshot.problem;
+    let index = p
+        .request_index(key)
+        .ok_or_else(|| NoOne::NotInInstance(format!("{key} missing from the instance")))?;
+    let mut req = p.requests[index].clone();
+    req.pinned = None;
+    for id in exclude {
+        if let Some(m) = p.mediator_index(&Snapshot::mediator_key(*id)) {
+            if !req.excluded.contains(&m) {
+                req.excluded.push(m);
+            }
+        }
+    }
+    Ok(req)
+}
+
+/// Up to `count` distinct mediators for `req`, best first (each rerun of the insertion
+/// excludes those already chosen).
+pub fn best_few(p: &Problem, req: &Request, count: usize) -> Result<Vec<Choice>, NoOne> {
+    let plan = Plan::pinned_only(p);
+    let dispatcher = Dispatcher::new(p, &plan);
+    let mut req = req.clone();
+    let mut chosen = Vec::new();
+    while chosen.len() < count {
+        match dispatcher.best(&req) {
+            Ok(placement) => {
+                chosen.push(choice(p, &req, placement.mediator, placement.start));
+                req.excluded.push(placement.mediator);
+            }
+            Err(unplaced) if chosen.is_empty() => return Err(NoOne::Reason(unplaced.reason)),
+            Err(_) => break,
+        }
+    }
+    Ok(chosen)
+}
+
+fn choice(p: &Problem, req: &Request, mediator: usize, start: i64) -> Choice {
+    let start = DateTime::from_timestamp(start, 0).unwrap_or_default();
+    let m = &p.mediators[mediator];
+    Choice {
+        mediator_id: m.id.trim_start_matches('M').parse().unwrap_or_default(),
+        name: m.name.clone(),
+        start,
+        end: start + TimeDelta::seconds(req.duration),
+    }
+}
+
+/// The nearest alternatives when no one fits: the other remote modalities, a later start
+/// the same day, and (from `next_day`, the snapshot of the following day) the same window a
+/// day later. Each a line for the coordinators: "by phone: Li Wei at 10:30".
+pub fn alternatives(
+    snapshot: &Snapshot,
+    req: &Request,
+    next_day: Option<&Snapshot>,
+    zone: Tz,
+) -> Vec<String> {
+    let p = &snapshot.problem;
+    let at = |c: &Choice| crate::domain::local_time::to_local(c.start, zone).format("%H:%M");
+    let day = |c: &Choice| crate::domain::local_time::to_local(c.start, zone).format("%d/%m %H:%M");
+    let mut lines = Vec::new();
+    for (modality, label) in [(Modality::Phone, "by phone"), (Modality::Video, "by video")] {
+        if req.modality == modality {
+            continue;
+        }
+        let mut other = req.clone();
+        other.modality = modality;
+        other.location = None;
+        if let Ok(found) = best_few(p, &other, 1) {
+            lines.push(format!("{label}: {} at {}", found[0].name, at(&found[0])));
+        }
+    }
+    // Later the same day: from the end of the window to the last start that ends by the
+    // end of the last shift of the day.
+    let day_end = p.shifts.iter().map(|s| s.end).max().unwrap_or(req.latest);
+    if day_end - req.duration > req.latest {
+        let mut later = req.clone();
+        later.earliest = req.latest + 1;
+        later.latest = day_end - req.duration;
+        if let Ok(found) = best_few(p, &later, 1) {
+            lines.push(format!(
+                "later today: {} at {}",
+                found[0].name,
+                at(&found[0])
+            ));
+        }
+    }
+    if let Some(next) = next_day {
+        if let Some(moved) = moved_to(p, &next.problem, req, 24 * 3600) {
+            if let Ok(found) = best_few(&next.problem, &moved, 1) {
+                lines.push(format!("next day: {} at {}", found[0].name, day(&found[0])));
+            }
+        }
+    }
+    lines
+}
+
+/// `req` a day later, in the terms of another instance (its locations and mediators may be
+/// numbered differently).
+fn moved_to(from: &Problem, to: &Problem, req: &Request, secs: i64) -> Option<Request> {
+    let mut moved = req.clone();
+    moved.earliest += secs;
+    moved.latest += secs;
+    moved.pinned = None;
+    moved.location = match req.location {
+        Some(l) => Some(
+            to.locations
+                .iter()
+                .position(|x| x.id == from.locations[l].id)?,
+        ),
+        None => None,
+    };
+    let remap = |ms: &[usize]| -> Vec<usize> {
+        ms.iter()
+            .filter_map(|&m| to.mediator_index(&from.mediators[m].id))
+            .collect()
+    };
+    moved.excluded = remap(&req.excluded);
+    moved.preferred = remap(&req.preferred);
+    Some(moved)
+}

@@ -1,0 +1,242 @@
+//! Writing a dispatch: the offers or the published assignment, their notices and audit
+//! events, in one short transaction (the solver ran before it, outside).
+//!
+//! Between the snapshot and this transaction another dispatch, an accept or a plan's
+//! publication may have taken the occurrence or the chosen mediator's time. The occurrence
+//! is guarded by the unique index on live rows (and checked here for open offers); the
+//! mediator's time by checking their live assignments and open offers that overlap, under a
+//! per-mediator advisory lock on PostgreSQL (SQLite's writers are serialised anyway), so
+//! that two dispatches on two processes cannot both book the same hour. Either conflict is
+//! `Raced`: the caller rebuilds the snapshot and tries once more.
+use chrono::{SubsecRound, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, Set, Statement,
+};
+use serde_json::json;
+
+use super::choose::Choice;
+use crate::assignment::{new_response_token, new_uid, State};
+use crate::audit;
+use crate::entity::{assignment, request};
+use crate::notice::{self, Event, Links};
+use crate::plan::snapshot::OccurrenceRef;
+use crate::request::idempotency::is_duplicate;
+use crate::storage::Write;
+
+/// States that hold a mediator's time: live, or offered and possibly accepted any moment.
+const BUSY: [&str; 3] = ["offered", "published", "accepted"];
+
+#[derive(Debug)]
+pub enum Written {
+    /// The ids of the new rows.
+    Rows(Vec<i64>),
+    /// The occurrence is held already (live, or open offers): nothing to do.
+    Held,
+    /// Someone else wrote first: rebuild and retry, without these mediators, whose time was
+    /// taken (none when the occurrence itself was).
+    Raced(Vec<i64>),
+}
+
+/// Writes `choices` for `occ` as `state` (`offered` or `published`).
+pub async fn assign(
+    db: &DatabaseConnection,
+    links: &Links,
+    occ: OccurrenceRef,
+    choices: &[Choice],
+    state: State,
+) -> Result<Written, DbErr> {
+    let write = Write::begin(db).await?;
+    match assign_in(&write.txn, links, occ, choices, state).await {
+        Ok(Written::Rows(ids)) => {
+            write.commit().await?;
+            Ok(Written::Rows(ids))
+        }
+        Ok(other) => {
+            write.rollback().await?;
+            Ok(other)
+        }
+        Err(e) => {
+            write.rollback().await?;
+            if is_duplicate(&e) {
+                Ok(Written::Raced(Vec::new()))
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+async fn assign_in<C: ConnectionTrait>(
+    txn: &C,
+    links: &Links,
+    occ: OccurrenceRef,
+    choices: &[Choice],
+    state: State,
+) -> Result<Written, DbErr> {
+    if !open(txn, occ).await? {
+        return Ok(Written::Held);
+    }
+    let mut mediators: Vec<i64> = choices.iter().map(|c| c.mediator_id).collect();
+    mediators.sort_unstable();
+    mediators.dedup();
+    if txn.get_database_backend() == DbBackend::Postgres {
+        for m in &mediators {
+            // In id order, so that two dispatches locking overlapping sets cannot deadlock.
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1, $2)",
+                [LOCK_SPACE.into(), (*m as i32).into()],
+            ))
+            .await?;
+        }
+    }
+    let mut busy = Vec::new();
+    for c in choices {
+        let overlapping = assignment::Entity::find()
+            .filter(assignment::Column::MediatorId.eq(c.mediator_id))
+            .filter(assignment::Column::State.is_in(BUSY))
+            .filter(assignment::Column::Start.lt(c.end))
+            .filter(assignment::Column::End.gt(c.start))
+            .count(txn)
+            .await?;
+        if overlapping > 0 {
+            busy.push(c.mediator_id);
+        }
+    }
+    if !busy.is_empty() {
+        return Ok(Written::Raced(busy));
+    }
+    let now = Utc::now().trunc_subsecs(6);
+    let event = match state {
+        State::Offered => Event::Offer,
+        _ => Event::Published,
+    };
+    let mut ids = Vec::new();
+    for c in choices {
+        let (token, hash) = new_response_token();
+        let row = assignment::ActiveModel {
+            request_id: Set(occ.request_id),
+            occurrence: Set(occ.occurrence),
+            mediator_id: Set(c.mediator_id),
+            start: Set(c.start),
+            end: Set(c.end),
+            state: Set(state.as_str().into()),
+            plan_id: Set(None),
+            uid: Set(new_uid(links.host())),
+            sequence: Set(0),
+            response_token_hash: Set(Some(hash)),
+            decline_reason: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            responded_at: Set(None),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        audit::record(
+            txn,
+            None,
+            state.as_str(),
+            "assignment",
+            row.id,
+            json!({
+                "before": null,
+                "after": state.as_str(),
+                "request_id": occ.request_id,
+                "occurrence": occ.occurrence,
+                "mediator_id": c.mediator_id,
+                "start": c.start,
+                "by": "dispatch",
+            }),
+        )
+        .await?;
+        notice::for_assignment(txn, links, event, row.id, Some(&token)).await?;
+        ids.push(row.id);
+    }
+    Ok(Written::Rows(ids))
+}
+
+/// Advisory lock keys of dispatch: (this space, mediator id).
+const LOCK_SPACE: i32 = 0x0d15_7a7c;
+
+/// Whether the occurrence still waits for someone: its request submitted, no live row and
+/// no open offer.
+pub async fn open<C: ConnectionTrait>(db: &C, occ: OccurrenceRef) -> Result<bool, DbErr> {
+    let submitted = request::Entity::find_by_id(occ.request_id)
+        .one(db)
+        .await?
+        .is_some_and(|r| r.status == "submitted");
+    if !submitted {
+        return Ok(false);
+    }
+    let holding = assignment::Entity::find()
+        .filter(assignment::Column::RequestId.eq(occ.request_id))
+        .filter(assignment::Column::Occurrence.eq(occ.occurrence))
+        .filter(assignment::Column::State.is_in(BUSY))
+        .count(db)
+        .await?;
+    Ok(holding == 0)
+}
+
+/// Mediators with an open offer overlapping `[start, end)`: they may accept it any moment,
+/// so they are not offered the same hour twice.
+pub async fn offered_during<C: ConnectionTrait>(
+    db: &C,
+    start: chrono::DateTime<Utc>,
+    end: chrono::DateTime<Utc>,
+) -> Result<Vec<i64>, DbErr> {
+    Ok(assignment::Entity::find()
+        .filter(assignment::Column::State.eq("offered"))
+        .filter(assignment::Column::Start.lt(end))
+        .filter(assignment::Column::End.gt(start))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.mediator_id)
+        .collect())
+}
+
+/// Queues the coordinators' notice that the occurrence found no one, with its audit event.
+pub async fn unfilled(
+    db: &DatabaseConnection,
+    links: &Links,
+    occ: OccurrenceRef,
+    reason: &str,
+    alternatives: &[String],
+) -> Result<(), DbErr> {
+    let write = Write::begin(db).await?;
+    let result = async {
+        notice::unfilled(
+            &write.txn,
+            links,
+            occ.request_id,
+            occ.occurrence,
+            reason,
+            alternatives,
+        )
+        .await?;
+        audit::record(
+            &write.txn,
+            None,
+            "unfilled",
+            "request",
+            occ.request_id,
+            json!({
+                "occurrence": occ.occurrence,
+                "reason": reason,
+                "alternatives": alternatives,
+                "by": "dispatch",
+            }),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(()) => write.commit().await,
+        Err(e) => {
+            write.rollback().await?;
+            Err(e)
+        }
+    }
+}
