@@ -18,6 +18,7 @@ use crate::startup::AppState;
 pub mod caller;
 pub mod error;
 pub mod extract;
+pub mod feeds;
 pub mod health;
 pub mod mediators;
 pub mod metrics;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
             get(move || async move { Json(document) }),
         )
         .merge(health::router())
+        .merge(feeds::public_router())
         .fallback(|| async { ApiError::NotFound("route") })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -63,4 +65,5 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(mediators::router())
         .merge(requests::router())
         .merge(users::router())
+        .merge(feeds::router())
 }

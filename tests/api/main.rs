@@ -3,6 +3,7 @@
 //! that the suite links once.
 mod helpers;
 
+mod feeds;
 mod foundation;
 mod registry;
 mod requests;
