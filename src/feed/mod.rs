@@ -1,15 +1,18 @@
 //! iCalendar (RFC 5545) output: mediators' and organisations' feeds (`/feeds/{token}.ics`) and
 //! the ICS attachments of email notices (METHOD:REQUEST or CANCEL).
 //!
-//! Pure functions only: the service loads assignments, maps them to [`Event`]s and calls
-//! [`render`]; [`etag`] gives the strong validator for conditional GETs.
+//! The writer is pure: callers map assignments to [`Event`]s and call [`render`]; [`etag`]
+//! gives the strong validator for conditional GETs. [`tokens`] keeps the secret feed URLs
+//! of mediators and organisations, and [`calendar`] loads a feed's events from the database.
 //!
 //! Ponte writes iCalendar itself rather than through the `ical` crate's generator, which
 //! neither escapes TEXT nor folds at octets nor knows time zones (see design.md). `ical`
 //! stays as the independent parser the tests read every rendered calendar back with.
 
+pub mod calendar;
 mod content;
 mod ics;
+pub mod tokens;
 mod vtimezone;
 
 use chrono::{DateTime, Utc};

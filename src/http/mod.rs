@@ -19,6 +19,7 @@ pub mod assignments;
 pub mod caller;
 pub mod error;
 pub mod extract;
+pub mod feeds;
 pub mod health;
 pub mod mediators;
 pub mod metrics;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(health::router())
         .merge(respond::router())
+        .merge(feeds::public_router())
         .fallback(|| async { ApiError::NotFound("route") })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -69,4 +71,5 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(assignments::router())
         .merge(plans::router())
+        .merge(feeds::router())
 }

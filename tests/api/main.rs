@@ -5,6 +5,7 @@ mod helpers;
 
 mod assignments;
 mod dispatch;
+mod feeds;
 mod foundation;
 mod plans;
 mod registry;
