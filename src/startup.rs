@@ -88,7 +88,9 @@ impl Application {
 
 /// The background work of this process, beside the HTTP server. Each worker claims its jobs
 /// through the database, so any number of processes can run them on one PostgreSQL.
-fn spawn_workers(_state: &AppState) {}
+fn spawn_workers(state: &AppState) {
+    crate::notice::worker::spawn(state);
+}
 
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -21,6 +21,7 @@ pub mod extract;
 pub mod health;
 pub mod mediators;
 pub mod metrics;
+pub mod notices;
 pub mod openapi;
 pub mod organisations;
 pub mod requests;
@@ -63,4 +64,5 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(mediators::router())
         .merge(requests::router())
         .merge(users::router())
+        .merge(notices::router())
 }

@@ -2,7 +2,10 @@
 //! on SQLite and (when `PONTE_TEST_POSTGRES_URL` is set) on PostgreSQL. One test binary, so
 //! that the suite links once.
 mod helpers;
+#[path = "../support/smtp_sink.rs"]
+mod smtp_sink;
 
 mod foundation;
+mod notices;
 mod registry;
 mod requests;
