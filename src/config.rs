@@ -19,6 +19,8 @@ pub struct Config {
     /// Seconds the solver may take for a plan unless the plan asks otherwise.
     #[arg(long = "plan-time-limit", env = "PONTE_PLAN_TIME_LIMIT", default_value_t = DEFAULT_PLAN_TIME_LIMIT)]
     pub plan_time_limit: f64,
+    #[command(flatten)]
+    pub mail: MailConfig,
 }
 
 /// Seconds of solving per plan: `ponte bench plan` measured 1,500 requests and 250 mediators
@@ -33,6 +35,119 @@ impl Config {
             database_url: database_url.into(),
             base_url: None,
             plan_time_limit: DEFAULT_PLAN_TIME_LIMIT,
+            mail: MailConfig::default(),
+        }
+    }
+}
+
+/// Email: where notices go (SMTP, or a folder of `.eml` files) and how the outbox worker
+/// retries. Without `--smtp-host` or `--mail-dir` no worker runs and notices wait in the
+/// outbox.
+#[derive(Debug, Clone, Args)]
+pub struct MailConfig {
+    /// SMTP server host name.
+    #[arg(long = "smtp-host", env = "PONTE_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port (default: 25 for none, 587 for starttls, 465 for tls).
+    #[arg(long = "smtp-port", env = "PONTE_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// `none` (plain, for a local relay), `starttls` or `tls`.
+    #[arg(long = "smtp-security", env = "PONTE_SMTP_SECURITY", default_value = "starttls", value_parser = ["none", "starttls", "tls"])]
+    pub smtp_security: String,
+    #[arg(long = "smtp-user", env = "PONTE_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    #[arg(
+        long = "smtp-password",
+        env = "PONTE_SMTP_PASSWORD",
+        hide_env_values = true
+    )]
+    pub smtp_password: Option<String>,
+    /// Write messages as `.eml` files into this folder instead of sending them (demo).
+    #[arg(long = "mail-dir", env = "PONTE_MAIL_DIR")]
+    pub mail_dir: Option<std::path::PathBuf>,
+    /// The From address of notices.
+    #[arg(
+        long = "mail-from",
+        env = "PONTE_MAIL_FROM",
+        default_value = "Ponte <ponte@localhost>"
+    )]
+    pub from: String,
+    /// How long a worker holds the notices it claimed before another may take them.
+    #[arg(
+        long = "outbox-lease-ms",
+        env = "PONTE_OUTBOX_LEASE_MS",
+        default_value_t = 60_000
+    )]
+    pub lease_ms: u64,
+    /// Notices claimed at once.
+    #[arg(
+        long = "outbox-batch",
+        env = "PONTE_OUTBOX_BATCH",
+        default_value_t = 10
+    )]
+    pub batch: u64,
+    /// Delay before the first retry; doubled on each further failure.
+    #[arg(
+        long = "outbox-backoff-ms",
+        env = "PONTE_OUTBOX_BACKOFF_MS",
+        default_value_t = 30_000
+    )]
+    pub backoff_ms: u64,
+    /// The longest delay between retries.
+    #[arg(
+        long = "outbox-backoff-max-ms",
+        env = "PONTE_OUTBOX_BACKOFF_MAX_MS",
+        default_value_t = 3_600_000
+    )]
+    pub backoff_max_ms: u64,
+    /// After this many failed attempts a notice is marked failed.
+    #[arg(
+        long = "outbox-max-attempts",
+        env = "PONTE_OUTBOX_MAX_ATTEMPTS",
+        default_value_t = 12
+    )]
+    pub max_attempts: i32,
+    /// How often the worker looks for due notices when nothing woke it.
+    #[arg(
+        long = "outbox-poll-ms",
+        env = "PONTE_OUTBOX_POLL_MS",
+        default_value_t = 1_000
+    )]
+    pub poll_ms: u64,
+    /// Timeout of one SMTP exchange.
+    #[arg(
+        long = "smtp-timeout-ms",
+        env = "PONTE_SMTP_TIMEOUT_MS",
+        default_value_t = 20_000
+    )]
+    pub smtp_timeout_ms: u64,
+    /// How often the worker queues the day-before reminders.
+    #[arg(
+        long = "reminder-scan-ms",
+        env = "PONTE_REMINDER_SCAN_MS",
+        default_value_t = 60_000
+    )]
+    pub reminder_scan_ms: u64,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            smtp_host: None,
+            smtp_port: None,
+            smtp_security: "starttls".into(),
+            smtp_user: None,
+            smtp_password: None,
+            mail_dir: None,
+            from: "Ponte <ponte@localhost>".into(),
+            lease_ms: 60_000,
+            batch: 10,
+            backoff_ms: 30_000,
+            backoff_max_ms: 3_600_000,
+            max_attempts: 12,
+            poll_ms: 1_000,
+            smtp_timeout_ms: 20_000,
+            reminder_scan_ms: 60_000,
         }
     }
 }

@@ -90,6 +90,7 @@ impl Application {
 /// through the database, so any number of processes can run them on one PostgreSQL.
 fn spawn_workers(state: &AppState) {
     crate::plan::worker::spawn(state);
+    crate::notice::worker::spawn(state);
 }
 
 async fn shutdown_signal() {

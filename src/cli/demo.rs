@@ -23,6 +23,9 @@ pub struct DemoArgs {
     /// Seed of the generated data.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Where the demo's emails are written (a file transport: one `.eml` per notice).
+    #[arg(long = "mail-dir", default_value = "ponte-demo-mail")]
+    pub mail_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +132,10 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         database_url: url,
         base_url: None,
         plan_time_limit: crate::config::DEFAULT_PLAN_TIME_LIMIT,
+        mail: crate::config::MailConfig {
+            mail_dir: Some(args.mail_dir.clone()),
+            ..Default::default()
+        },
     };
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await
@@ -143,6 +150,10 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         data.start
     );
     println!("database: {}", args.file.display());
+    println!(
+        "emails:   {} (one .eml file per notice)",
+        args.mail_dir.display()
+    );
     println!("serving:  http://{address}/  (API: http://{address}/api/v1/openapi.json)");
     println!("logins (password {DEMO_PASSWORD}):");
     for line in &lines {

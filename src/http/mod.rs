@@ -23,6 +23,7 @@ pub mod feeds;
 pub mod health;
 pub mod mediators;
 pub mod metrics;
+pub mod notices;
 pub mod openapi;
 pub mod organisations;
 pub mod plans;
@@ -72,4 +73,5 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(assignments::router())
         .merge(plans::router())
         .merge(feeds::router())
+        .merge(notices::router())
 }

@@ -2,11 +2,26 @@
 //! transaction as the change that causes it; a worker sends the outbox over SMTP.
 //!
 //! Callers say what happened (`for_assignment(txn, links, Event::Published, id, token)`);
-//! this module decides who is told, in which language, with which text and ICS.
-use chrono::Utc;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
+//! this module decides who is told, in which language, with which text and ICS. The row
+//! holds the complete message, rendered at enqueue time, so that sending needs no other table
+//! and a message never changes between retries.
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use tokio::sync::Notify;
 
-use crate::entity::{assignment, mediator, notice, organisation, request};
+use crate::entity::{assignment, mediator, notice, organisation, request, site, user};
+
+pub mod compose;
+pub mod mail;
+pub mod outbox;
+pub mod worker;
+
+use compose::{Audience, Context};
+
+/// Wakes this process's outbox worker when notices are queued. The caller's transaction may
+/// not have committed yet when the worker wakes; the worker looks again shortly after.
+pub(crate) static QUEUED: Notify = Notify::const_new();
 
 /// What happened to an assignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,110 +83,249 @@ pub async fn for_assignment<C: ConnectionTrait>(
     assignment_id: i64,
     response_token: Option<&str>,
 ) -> Result<(), DbErr> {
+    queue_for_assignment(db, links, event, assignment_id, response_token, None)
+        .await
+        .map(|_| ())
+}
+
+/// As [`for_assignment`]; with `dedupe`, each row's `dedupe_key` is `dedupe` (the mediator's)
+/// or `dedupe:organisation`, and a notice already queued under that key is not queued again
+/// (by any process: the key is unique). Returns how many rows were written.
+pub(crate) async fn queue_for_assignment<C: ConnectionTrait>(
+    db: &C,
+    links: &Links,
+    event: Event,
+    assignment_id: i64,
+    response_token: Option<&str>,
+    dedupe: Option<&str>,
+) -> Result<u64, DbErr> {
     let Some(a) = assignment::Entity::find_by_id(assignment_id)
         .one(db)
         .await?
     else {
-        return Ok(());
+        return Ok(0);
     };
     let m = mediator::Entity::find_by_id(a.mediator_id).one(db).await?;
-    let r = request::Entity::find_by_id(a.request_id).one(db).await?;
-    let o = match &r {
-        Some(r) => {
-            organisation::Entity::find_by_id(r.organisation_id)
-                .one(db)
-                .await?
-        }
+    let Some(r) = request::Entity::find_by_id(a.request_id).one(db).await? else {
+        return Ok(0);
+    };
+    let o = organisation::Entity::find_by_id(r.organisation_id)
+        .one(db)
+        .await?;
+    let s = match r.site_id {
+        Some(id) => site::Entity::find_by_id(id).one(db).await?,
         None => None,
     };
-    let subject = format!(
-        "Ponte: {} {}",
-        event.as_str(),
-        a.start.format("%Y-%m-%d %H:%M UTC")
-    );
-    let mut body = format!("Assignment {} ({}) {}.\n", a.id, a.start, event.as_str());
-    if let Some(token) = response_token {
-        body.push_str(&format!(
-            "Accept: {0}/respond/{token}?action=accept\nDecline: {0}/respond/{token}?action=decline\n",
-            links.base_url
-        ));
+    let zone = o
+        .as_ref()
+        .and_then(|o| o.timezone.parse::<chrono_tz::Tz>().ok())
+        .unwrap_or(crate::domain::local_time::DEFAULT_ZONE);
+    let now = Utc::now();
+    let method = event.ics_method();
+    let mut written = 0;
+
+    let mut recipients: Vec<(Audience, String, String, String)> = Vec::new();
+    if let Some(m) = &m {
+        if let Some(email) = m.email.clone().filter(|e| !e.trim().is_empty()) {
+            recipients.push((Audience::Mediator, email, m.name.clone(), m.locale.clone()));
+        }
     }
-    if let Some(m) = m.filter(|m| m.email.is_some()) {
-        let email = m.email.clone().unwrap_or_default();
-        queue(
+    // Offers concern the candidates only; the organisation hears when one accepts.
+    if !matches!(event, Event::Offer | Event::OfferTaken) {
+        if let Some(o) = &o {
+            if let Some(email) = o.contact_email.clone().filter(|e| !e.trim().is_empty()) {
+                recipients.push((
+                    Audience::Organisation,
+                    email,
+                    o.name.clone(),
+                    o.locale.clone(),
+                ));
+            }
+        }
+    }
+    for (audience, email, name, locale) in recipients {
+        let lang = compose::language(&locale);
+        let token = response_token.filter(|_| audience == Audience::Mediator);
+        let context = Context {
+            lang: lang.into(),
+            audience: Some(audience),
+            recipient: name.clone(),
+            mediator: m.as_ref().map(|m| m.name.clone()).unwrap_or_default(),
+            organisation: o.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+            site: s.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+            address: s.as_ref().map(|s| s.address.clone()).unwrap_or_default(),
+            language: compose::language_name(lang, &r.language),
+            modality: compose::modality(lang, &r.modality),
+            when: compose::when(lang, zone, a.start, a.end),
+            zone: zone.name().to_string(),
+            case_reference: r
+                .case_reference
+                .clone()
+                .filter(|_| audience == Audience::Organisation),
+            accept_url: token.map(|t| format!("{}/respond/{t}?action=accept", links.base_url)),
+            decline_url: token.map(|t| format!("{}/respond/{t}?action=decline", links.base_url)),
+            request_id: r.id,
+            occurrence: a.occurrence,
+            ..Context::default()
+        };
+        let composed =
+            compose::compose(event.as_str(), &context).map_err(|e| DbErr::Custom(e.to_string()))?;
+        let ics = ics_for(
+            links,
+            &a,
+            &r,
+            o.as_ref(),
+            s.as_ref(),
+            &email,
+            zone,
+            method,
+            lang,
+            now,
+        );
+        let dedupe_key = dedupe.map(|key| match audience {
+            Audience::Mediator => key.to_string(),
+            _ => format!("{key}:organisation"),
+        });
+        written += insert(
             db,
             links,
-            event,
-            &a,
-            &email,
-            Some(m.name.clone()),
-            &m.locale,
-            &subject,
-            &body,
+            Row {
+                kind: event.as_str(),
+                email,
+                name: Some(name),
+                locale: lang,
+                composed,
+                ics: Some((ics, method)),
+                assignment_id: Some(a.id),
+                request_id: Some(a.request_id),
+                dedupe_key,
+                now,
+            },
         )
         .await?;
     }
-    if let Some(o) = o.filter(|o| o.contact_email.is_some()) {
-        if !matches!(event, Event::Offer | Event::OfferTaken | Event::Reminder) {
-            let email = o.contact_email.clone().unwrap_or_default();
-            queue(
-                db,
-                links,
-                event,
-                &a,
-                &email,
-                Some(o.name.clone()),
-                &o.locale,
-                &subject,
-                &body,
-            )
-            .await?;
-        }
-    }
-    Ok(())
+    Ok(written)
 }
 
+/// The iTIP attachment: the assignment's stable UID and current SEQUENCE, so calendar
+/// clients update or remove the event they already hold. No family data in it.
 #[allow(clippy::too_many_arguments)]
-async fn queue<C: ConnectionTrait>(
-    db: &C,
+fn ics_for(
     links: &Links,
-    event: Event,
     a: &assignment::Model,
-    email: &str,
+    r: &request::Model,
+    o: Option<&organisation::Model>,
+    s: Option<&site::Model>,
+    attendee: &str,
+    zone: chrono_tz::Tz,
+    method: crate::feed::Method,
+    lang: &str,
+    now: DateTime<Utc>,
+) -> String {
+    let organisation = o.map(|o| o.name.as_str()).unwrap_or("Ponte");
+    let summary = format!(
+        "{}: {}, {} ({})",
+        if lang == "it" {
+            "Mediazione"
+        } else {
+            "Mediation"
+        },
+        compose::language_name(lang, &r.language),
+        organisation,
+        compose::modality(lang, &r.modality)
+    );
+    let event = crate::feed::Event {
+        uid: a.uid.clone(),
+        sequence: u32::try_from(a.sequence).unwrap_or(0),
+        status: match method {
+            crate::feed::Method::Request => crate::feed::EventStatus::Confirmed,
+            crate::feed::Method::Cancel => crate::feed::EventStatus::Cancelled,
+        },
+        start: a.start,
+        end: a.end,
+        zone,
+        summary,
+        location: s.map(|s| format!("{}, {}", s.name, s.address)),
+        description: None,
+        geo: s.map(|s| (s.lat, s.lon)),
+        last_modified: a.updated_at,
+        organizer: Some(format!("mailto:ponte@{}", links.host())),
+        attendees: vec![format!("mailto:{attendee}")],
+    };
+    crate::feed::render(
+        &crate::feed::Calendar {
+            name: "Ponte".into(),
+            method: Some(method),
+            events: vec![event],
+        },
+        now,
+    )
+}
+
+struct Row<'a> {
+    kind: &'a str,
+    email: String,
     name: Option<String>,
-    locale: &str,
-    subject: &str,
-    body: &str,
-) -> Result<(), DbErr> {
-    let now = Utc::now();
-    let row = notice::ActiveModel {
+    locale: &'a str,
+    composed: compose::Composed,
+    ics: Option<(String, crate::feed::Method)>,
+    assignment_id: Option<i64>,
+    request_id: Option<i64>,
+    dedupe_key: Option<String>,
+    now: DateTime<Utc>,
+}
+
+/// Writes one outbox row; 0 when its dedupe key was already taken.
+async fn insert<C: ConnectionTrait>(db: &C, links: &Links, row: Row<'_>) -> Result<u64, DbErr> {
+    let (ics, method) = match row.ics {
+        Some((ics, m)) => (
+            Some(ics),
+            Some(match m {
+                crate::feed::Method::Request => "REQUEST",
+                crate::feed::Method::Cancel => "CANCEL",
+            }),
+        ),
+        None => (None, None),
+    };
+    let model = notice::ActiveModel {
+        // Random, not derived from the row id: ids are only known after the insert, and a
+        // Message-ID must be fixed before the first attempt so that every copy carries it.
         message_id: Set(format!(
             "<{}@{}>",
-            crate::auth::new_secret("n"),
+            crate::auth::new_secret("notice"),
             links.host()
         )),
-        kind: Set(event.as_str().to_string()),
-        recipient_email: Set(email.to_string()),
-        recipient_name: Set(name),
-        locale: Set(locale.to_string()),
-        subject: Set(subject.to_string()),
-        body_text: Set(body.to_string()),
-        body_html: Set(String::new()),
-        ics: Set(None),
-        ics_method: Set(None),
-        assignment_id: Set(Some(a.id)),
-        request_id: Set(Some(a.request_id)),
-        dedupe_key: Set(None),
-        state: Set("pending".into()),
+        kind: Set(row.kind.to_string()),
+        recipient_email: Set(row.email),
+        recipient_name: Set(row.name),
+        locale: Set(row.locale.to_string()),
+        subject: Set(row.composed.subject),
+        body_text: Set(row.composed.text),
+        body_html: Set(row.composed.html),
+        ics: Set(ics),
+        ics_method: Set(method.map(str::to_string)),
+        assignment_id: Set(row.assignment_id),
+        request_id: Set(row.request_id),
+        dedupe_key: Set(row.dedupe_key.clone()),
+        state: Set(outbox::PENDING.into()),
         attempts: Set(0),
-        next_attempt_at: Set(now),
-        created_at: Set(now),
+        next_attempt_at: Set(row.now),
+        created_at: Set(row.now),
         ..Default::default()
     };
-    notice::Entity::insert(row)
-        .exec_without_returning(db)
-        .await
-        .map(|_| ())
+    let mut insert = notice::Entity::insert(model);
+    if row.dedupe_key.is_some() {
+        insert = insert.on_conflict(
+            OnConflict::column(notice::Column::DedupeKey)
+                .do_nothing()
+                .to_owned(),
+        );
+    }
+    let written = insert.exec_without_returning(db).await?;
+    if written > 0 {
+        QUEUED.notify_one();
+    }
+    Ok(written)
 }
 
 /// Queues a notice to the coordinators that request `request_id` (occurrence `occurrence`)
@@ -185,41 +339,43 @@ pub async fn unfilled<C: ConnectionTrait>(
     reason: &str,
     alternatives: &[String],
 ) -> Result<(), DbErr> {
-    use sea_orm::{ColumnTrait, QueryFilter};
-    let coordinators = crate::entity::user::Entity::find()
-        .filter(crate::entity::user::Column::Role.eq("coordinator"))
-        .filter(crate::entity::user::Column::Active.eq(true))
+    let coordinators = user::Entity::find()
+        .filter(user::Column::Role.eq("coordinator"))
+        .filter(user::Column::Active.eq(true))
         .all(db)
         .await?;
     let now = Utc::now();
     for c in coordinators {
-        let body = format!(
-            "Request {request_id} (occurrence {occurrence}) could not be dispatched: {reason}.\n{}",
-            alternatives.join("\n")
-        );
-        let row = notice::ActiveModel {
-            message_id: Set(format!(
-                "<{}@{}>",
-                crate::auth::new_secret("n"),
-                links.host()
-            )),
-            kind: Set("unfilled".into()),
-            recipient_email: Set(c.email.clone()),
-            recipient_name: Set(Some(c.name.clone())),
-            locale: Set(c.locale.clone()),
-            subject: Set(format!("Ponte: request {request_id} unfilled")),
-            body_text: Set(body),
-            body_html: Set(String::new()),
-            request_id: Set(Some(request_id)),
-            state: Set("pending".into()),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            created_at: Set(now),
-            ..Default::default()
+        let lang = compose::language(&c.locale);
+        let context = Context {
+            lang: lang.into(),
+            audience: Some(Audience::Coordinator),
+            recipient: c.name.clone(),
+            request_id,
+            occurrence,
+            reason: reason.to_string(),
+            alternatives: alternatives.to_vec(),
+            ..Context::default()
         };
-        notice::Entity::insert(row)
-            .exec_without_returning(db)
-            .await?;
+        let composed =
+            compose::compose("unfilled", &context).map_err(|e| DbErr::Custom(e.to_string()))?;
+        insert(
+            db,
+            links,
+            Row {
+                kind: "unfilled",
+                email: c.email.clone(),
+                name: Some(c.name.clone()),
+                locale: lang,
+                composed,
+                ics: None,
+                assignment_id: None,
+                request_id: Some(request_id),
+                dedupe_key: None,
+                now,
+            },
+        )
+        .await?;
     }
     Ok(())
 }

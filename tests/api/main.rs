@@ -2,11 +2,14 @@
 //! on SQLite and (when `PONTE_TEST_POSTGRES_URL` is set) on PostgreSQL. One test binary, so
 //! that the suite links once.
 mod helpers;
+#[path = "../support/smtp_sink.rs"]
+mod smtp_sink;
 
 mod assignments;
 mod dispatch;
 mod feeds;
 mod foundation;
 mod plans;
+mod notices;
 mod registry;
 mod requests;

@@ -1,0 +1,362 @@
+//! Composing a notice: subject, text and HTML bodies from the templates in
+//! `templates/notices/`, in the recipient's language, and the ICS attachment.
+//!
+//! Templates are minijinja files compiled into the binary with `include_str!`: no template
+//! directory to deploy, a syntax error fails the unit tests rather than a send, and HTML is
+//! escaped automatically (`.html` names) while text is not. A `.txt` template's first line is
+//! the subject, then one empty line, then the body.
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
+use minijinja::Environment;
+use serde::Serialize;
+
+use super::Event;
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/notices/", $name)))),*]
+    };
+}
+
+/// Every template, by name. Each kind has `<kind>.<it|en>.txt` and `.html`.
+const TEMPLATES: &[(&str, &str)] = templates!(
+    "layout.html",
+    "published.it.txt",
+    "published.en.txt",
+    "published.it.html",
+    "published.en.html",
+    "changed.it.txt",
+    "changed.en.txt",
+    "changed.it.html",
+    "changed.en.html",
+    "cancelled.it.txt",
+    "cancelled.en.txt",
+    "cancelled.it.html",
+    "cancelled.en.html",
+    "declined.it.txt",
+    "declined.en.txt",
+    "declined.it.html",
+    "declined.en.html",
+    "offer.it.txt",
+    "offer.en.txt",
+    "offer.it.html",
+    "offer.en.html",
+    "offer_taken.it.txt",
+    "offer_taken.en.txt",
+    "offer_taken.it.html",
+    "offer_taken.en.html",
+    "reminder.it.txt",
+    "reminder.en.txt",
+    "reminder.it.html",
+    "reminder.en.html",
+    "unfilled.it.txt",
+    "unfilled.en.txt",
+    "unfilled.it.html",
+    "unfilled.en.html",
+);
+
+/// The kinds of notice, as in `notices.kind` and the template names.
+pub const KINDS: [&str; 8] = [
+    "published",
+    "changed",
+    "cancelled",
+    "declined",
+    "offer",
+    "offer_taken",
+    "reminder",
+    "unfilled",
+];
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .unwrap_or_else(|e| panic!("template {name}: {e}"));
+        }
+        env
+    })
+}
+
+/// The languages notices are written in; anything else falls back to Italian.
+pub fn language(locale: &str) -> &'static str {
+    if locale.trim().to_ascii_lowercase().starts_with("en") {
+        "en"
+    } else {
+        "it"
+    }
+}
+
+/// Who a notice is for: the texts differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Mediator,
+    Organisation,
+    Coordinator,
+}
+
+/// What the templates can show. Never the family's data: the case reference is filled only
+/// for the requesting organisation, which wrote it.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Context {
+    pub lang: String,
+    pub audience: Option<Audience>,
+    pub recipient: String,
+    pub mediator: String,
+    pub organisation: String,
+    pub site: String,
+    pub address: String,
+    pub language: String,
+    pub modality: String,
+    /// The appointment, local to the organisation: "lunedì 7 dicembre 2026, 09:00–10:00".
+    pub when: String,
+    pub zone: String,
+    pub case_reference: Option<String>,
+    pub accept_url: Option<String>,
+    pub decline_url: Option<String>,
+    pub request_id: i64,
+    pub occurrence: i32,
+    pub reason: String,
+    pub alternatives: Vec<String>,
+}
+
+/// A composed message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Composed {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("notice template {name}: {source}")]
+pub struct TemplateError {
+    name: String,
+    source: minijinja::Error,
+}
+
+/// Renders `kind` for the context's language.
+pub fn compose(kind: &str, context: &Context) -> Result<Composed, TemplateError> {
+    let lang = language(&context.lang);
+    let render = |ext: &str| {
+        let name = format!("{kind}.{lang}.{ext}");
+        environment()
+            .get_template(&name)
+            .and_then(|t| t.render(context))
+            .map_err(|source| TemplateError { name, source })
+    };
+    let text = render("txt")?;
+    let (subject, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+    Ok(Composed {
+        subject: subject.trim().to_string(),
+        text: body.trim_start_matches(['\r', '\n']).to_string(),
+        html: render("html")?,
+    })
+}
+
+impl Event {
+    /// The iTIP method of the attachment: the event stands, or it is off for this recipient.
+    pub fn ics_method(self) -> crate::feed::Method {
+        match self {
+            Event::Published | Event::Changed | Event::Offer | Event::Reminder => {
+                crate::feed::Method::Request
+            }
+            Event::Cancelled | Event::Declined | Event::OfferTaken => crate::feed::Method::Cancel,
+        }
+    }
+}
+
+/// "in presenza", "by phone"…
+pub fn modality(lang: &str, modality: &str) -> String {
+    let it = language(lang) == "it";
+    match (modality, it) {
+        ("in_person", true) => "in presenza",
+        ("in_person", false) => "in person",
+        ("phone", true) => "al telefono",
+        ("phone", false) => "by phone",
+        ("video", true) => "in videochiamata",
+        ("video", false) => "by video call",
+        (other, _) => other,
+    }
+    .to_string()
+}
+
+/// The language's name in the recipient's language, or its tag.
+pub fn language_name(lang: &str, tag: &str) -> String {
+    crate::domain::language::parse_tag(tag)
+        .ok()
+        .and_then(|t| crate::domain::language::names(&t))
+        .map(|n| {
+            if language(lang) == "it" {
+                n.italian
+            } else {
+                n.english
+            }
+        })
+        .unwrap_or(tag)
+        .to_string()
+}
+
+const WEEKDAYS_IT: [&str; 7] = [
+    "lunedì",
+    "martedì",
+    "mercoledì",
+    "giovedì",
+    "venerdì",
+    "sabato",
+    "domenica",
+];
+const WEEKDAYS_EN: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const MONTHS_IT: [&str; 12] = [
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// The appointment in local time: "lunedì 7 dicembre 2026, 09:00–10:00".
+pub fn when(lang: &str, zone: Tz, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
+    let s = start.with_timezone(&zone);
+    let e = end.with_timezone(&zone);
+    let weekday = s.weekday().num_days_from_monday() as usize;
+    let month = s.month0() as usize;
+    if language(lang) == "it" {
+        format!(
+            "{} {} {} {}, {}–{}",
+            WEEKDAYS_IT[weekday],
+            s.day(),
+            MONTHS_IT[month],
+            s.year(),
+            s.format("%H:%M"),
+            e.format("%H:%M")
+        )
+    } else {
+        format!(
+            "{}, {} {} {}, {}–{}",
+            WEEKDAYS_EN[weekday],
+            s.day(),
+            MONTHS_EN[month],
+            s.year(),
+            s.format("%H:%M"),
+            e.format("%H:%M")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn context(lang: &str, audience: Audience) -> Context {
+        Context {
+            lang: lang.into(),
+            audience: Some(audience),
+            recipient: "Li <Wei>".into(),
+            mediator: "Li Wei".into(),
+            organisation: "IC Convenevole".into(),
+            site: "Plesso Mazzoni".into(),
+            address: "Via Roma 1, Prato".into(),
+            language: "cinese".into(),
+            modality: "in presenza".into(),
+            when: "lunedì 7 dicembre 2026, 09:00–10:00".into(),
+            zone: "Europe/Rome".into(),
+            case_reference: Some("PR-2026-17".into()),
+            accept_url: Some("http://x/respond/t?action=accept".into()),
+            decline_url: Some("http://x/respond/t?action=decline".into()),
+            request_id: 7,
+            occurrence: 0,
+            reason: "nessun mediatore disponibile".into(),
+            alternatives: vec!["by phone: Li Wei at 10:30".into()],
+        }
+    }
+
+    #[test]
+    fn every_kind_renders_in_both_languages_for_every_audience() {
+        for kind in KINDS {
+            for lang in ["it", "en"] {
+                for audience in [
+                    Audience::Mediator,
+                    Audience::Organisation,
+                    Audience::Coordinator,
+                ] {
+                    let c = compose(kind, &context(lang, audience)).unwrap();
+                    assert!(!c.subject.is_empty(), "{kind}.{lang}");
+                    assert!(!c.subject.contains('\n'));
+                    assert!(c.text.len() > 20, "{kind}.{lang}: {}", c.text);
+                    assert!(c.html.contains("<html"), "{kind}.{lang}");
+                    // Escaped in HTML, verbatim in text.
+                    assert!(!c.html.contains("Li <Wei>"), "{kind}.{lang}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn italian_and_english_differ_and_links_appear_for_mediators() {
+        let it = compose("published", &context("it", Audience::Mediator)).unwrap();
+        let en = compose("published", &context("en", Audience::Mediator)).unwrap();
+        assert_ne!(it.subject, en.subject);
+        assert!(it.text.contains("action=accept") && it.text.contains("action=decline"));
+        assert!(it.html.contains("action=accept"));
+        // The case reference is the organisation's; mediators' texts leave it out.
+        assert!(!it.text.contains("PR-2026-17"));
+        let org = compose("published", &context("it", Audience::Organisation)).unwrap();
+        assert!(org.text.contains("PR-2026-17"));
+        assert!(!org.text.contains("action=accept"));
+    }
+
+    #[test]
+    fn local_times_follow_the_zone_across_dst() {
+        let rome = chrono_tz::Europe::Rome;
+        // 29 March 2026: clocks go forward at 02:00 in Rome.
+        let before = Utc.with_ymd_and_hms(2026, 3, 28, 8, 0, 0).unwrap();
+        let after = Utc.with_ymd_and_hms(2026, 3, 30, 8, 0, 0).unwrap();
+        let hour = chrono::Duration::hours(1);
+        assert_eq!(
+            when("it", rome, before, before + hour),
+            "sabato 28 marzo 2026, 09:00–10:00"
+        );
+        assert_eq!(
+            when("en", rome, after, after + hour),
+            "Monday, 30 March 2026, 10:00–11:00"
+        );
+    }
+}
