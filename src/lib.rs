@@ -20,3 +20,4 @@ pub mod registry;
 pub mod request;
 pub mod startup;
 pub mod storage;
+pub mod web;

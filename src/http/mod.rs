@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
             get(move || async move { Json(document) }),
         )
         .merge(health::router())
+        .merge(crate::web::router(state.clone()))
         .fallback(|| async { ApiError::NotFound("route") })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
