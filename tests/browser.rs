@@ -144,21 +144,49 @@ async fn login(c: &Client, app: &TestApp, email: &str, password: &str) {
         .send_keys(password)
         .await
         .unwrap();
-    c.find(Locator::Css("form[action='/login'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
+    let button = c
+        .find(Locator::Css("form[action='/login'] button[type=submit]"))
         .await
         .unwrap();
+    navigate_by(c, button.click()).await;
+}
+
+/// Runs `action` (a click that submits a form) and waits until the next page has loaded:
+/// WebDriver's click may return before the navigation it starts has finished.
+async fn navigate_by<F>(c: &Client, action: F)
+where
+    F: std::future::IntoFuture<Output = Result<(), fantoccini::error::CmdError>>,
+{
+    c.execute("window.__ponte_old_page = true;", vec![])
+        .await
+        .unwrap();
+    action.await.expect("the click");
+    let started = Instant::now();
+    loop {
+        let done = c
+            .execute(
+                "return window.__ponte_old_page === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            .unwrap_or(json!(false));
+        if done == json!(true) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no new page within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
 }
 
 async fn logout(c: &Client) {
-    c.find(Locator::Css("form[action='/logout'] button"))
-        .await
-        .unwrap()
-        .click()
+    let button = c
+        .find(Locator::Css("form[action='/logout'] button"))
         .await
         .unwrap();
+    navigate_by(c, button.click()).await;
     assert!(
         path_of(c).await.starts_with("/login"),
         "logout leads to the login page"
@@ -166,12 +194,11 @@ async fn logout(c: &Client) {
 }
 
 async fn submit(c: &Client, form_css: &str) {
-    c.find(Locator::Css(&format!("{form_css} button[type=submit]")))
+    let button = c
+        .find(Locator::Css(&format!("{form_css} button[type=submit]")))
         .await
-        .unwrap_or_else(|e| panic!("no submit button in {form_css}: {e}"))
-        .click()
-        .await
-        .unwrap();
+        .unwrap_or_else(|e| panic!("no submit button in {form_css}: {e}"));
+    navigate_by(c, button.click()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -348,8 +375,10 @@ async fn flows(c: &Client, app: &TestApp) {
         .unwrap();
     assert_eq!(text_of(c, "h1").await, "Pagina non trovata");
     assert!(!c.source().await.unwrap().contains("SEGRETO-B"));
-    let status = app
-        .client
+    let status = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
         .get(app.url(&format!("/requests/{other_id}")))
         .send()
         .await
@@ -365,7 +394,13 @@ async fn flows(c: &Client, app: &TestApp) {
         .send_keys("Famiglia trasferita")
         .await
         .unwrap();
-    submit(c, "form[action$='/cancel']").await;
+    // The confirmation blocks the page, so this click does not wait for the next one.
+    c.find(Locator::Css("form[action$='/cancel'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.accept_alert()
         .await
         .expect("a confirmation before cancelling");
@@ -379,12 +414,11 @@ async fn flows(c: &Client, app: &TestApp) {
     assert_eq!(stored.cancel_reason.as_deref(), Some("Famiglia trasferita"));
 
     // Switch to English: the page, and the account's stored language, change.
-    c.find(Locator::Css("form[action='/lang'] button"))
-        .await
-        .unwrap()
-        .click()
+    let switch = c
+        .find(Locator::Css("form[action='/lang'] button"))
         .await
         .unwrap();
+    navigate_by(c, switch.click()).await;
     assert_eq!(
         c.find(Locator::Css("html"))
             .await

@@ -143,6 +143,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     );
     println!("database: {}", args.file.display());
     println!("serving:  http://{address}/  (API: http://{address}/api/v1/openapi.json)");
+    println!("pages:    http://{address}/login  (Italian; English by the switch in the header)");
     println!("logins (password {DEMO_PASSWORD}):");
     for line in &lines {
         println!("{line}");

@@ -108,6 +108,7 @@ impl Ctx {
                 csrf: String::new(),
                 session_hash: None,
                 secure: false,
+                path: "/".to_string(),
             },
         }
     }

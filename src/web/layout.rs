@@ -56,7 +56,7 @@ pub fn page(ctx: &Ctx, title: &str, current: &str, content: Markup) -> Markup {
                             form.inline method="post" action="/lang" {
                                 (csrf_field(ctx))
                                 input type="hidden" name="to" value=(ctx.locale.other().code());
-                                input type="hidden" name="back" value=(current);
+                                input type="hidden" name="back" value=(ctx.path);
                                 button.link type="submit" lang=(ctx.locale.other().code())
                                     aria-label=(ctx.t("lang.switch_label")) { (ctx.t("lang.switch")) }
                             }

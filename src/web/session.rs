@@ -32,6 +32,8 @@ pub struct Ctx {
     pub session_hash: Option<String>,
     /// Whether cookies get the `Secure` attribute (the base URL is https).
     pub secure: bool,
+    /// The page's path and query, to come back to after switching language.
+    pub path: String,
 }
 
 impl Ctx {
@@ -120,6 +122,10 @@ impl FromRequestParts<AppState> for Ctx {
             csrf: pre_csrf,
             session_hash: None,
             secure,
+            path: parts
+                .uri
+                .path_and_query()
+                .map_or("/".to_string(), |p| p.as_str().to_string()),
         };
         let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Ok(anonymous);
@@ -150,6 +156,7 @@ impl FromRequestParts<AppState> for Ctx {
             csrf: session.csrf_token,
             session_hash: Some(hash),
             secure,
+            path: anonymous.path,
         })
     }
 }
