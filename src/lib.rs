@@ -21,3 +21,4 @@ pub mod registry;
 pub mod request;
 pub mod startup;
 pub mod storage;
+pub mod web;

@@ -155,6 +155,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         args.mail_dir.display()
     );
     println!("serving:  http://{address}/  (API: http://{address}/api/v1/openapi.json)");
+    println!("pages:    http://{address}/login  (Italian; English by the switch in the header)");
     println!("logins (password {DEMO_PASSWORD}):");
     for line in &lines {
         println!("{line}");

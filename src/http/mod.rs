@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(respond::router())
         .merge(feeds::public_router())
+        .merge(crate::web::router(state.clone()))
         .fallback(|| async { ApiError::NotFound("route") })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

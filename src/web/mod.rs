@@ -1,0 +1,86 @@
+//! The web pages: server-rendered HTML (maud: templates are Rust functions, checked and
+//! escaped at compile time, and composed like any other function), forms that work without
+//! JavaScript, one stylesheet and a little script served by Ponte itself (no CDN: the
+//! service must work on a closed municipal network).
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::startup::AppState;
+
+pub mod account;
+pub mod coordinator;
+pub mod error;
+pub mod i18n;
+pub mod layout;
+pub mod mediator;
+pub mod requester;
+pub mod session;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(account::root))
+        .route("/login", get(account::login_page).post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/lang", post(account::switch_language))
+        .route("/requests", get(requester::list))
+        .route(
+            "/requests/new",
+            get(requester::new_form).post(requester::submit),
+        )
+        .route("/requests/{id}", get(requester::detail))
+        .route("/requests/{id}/cancel", post(requester::cancel))
+        .route("/week", get(mediator::week))
+        .route(
+            "/availability",
+            get(mediator::availability).post(mediator::save_availability),
+        )
+        .route(
+            "/preferences",
+            get(mediator::preferences).post(mediator::save_preferences),
+        )
+        .route("/coord", get(coordinator::home))
+        .route("/coord/organisations", get(coordinator::organisations))
+        .route("/coord/mediators", get(coordinator::mediators))
+        .route("/coord/users", get(coordinator::users))
+        .route(
+            "/coord/users/{id}/password",
+            post(coordinator::reset_password),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            error::render_errors,
+        ))
+        .route("/static/ponte.css", get(css))
+        .route("/static/ponte.js", get(js))
+        .route("/static/icon.svg", get(icon))
+}
+
+async fn css() -> impl IntoResponse {
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("../../static/ponte.css"),
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/ponte.js"),
+    )
+}
+
+async fn icon() -> impl IntoResponse {
+    asset("image/svg+xml", include_str!("../../static/icon.svg"))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+}

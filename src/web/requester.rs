@@ -1,0 +1,728 @@
+//! Requesters' pages: the request form (validated by the API's own rules, errors mapped back
+//! to the form's fields), their organisation's requests, one request with cancel.
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::{NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use maud::{html, Markup};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Deserialize;
+
+use super::error::WebError;
+use super::i18n::Locale;
+use super::layout::{self, badge, csrf_field, described_by, field, input};
+use super::session::Ctx;
+use crate::assignment::LIVE_STATES;
+use crate::auth::{Caller, Role};
+use crate::domain::language;
+use crate::domain::local_time::{self, DEFAULT_ZONE};
+use crate::entity::{assignment, mediator, organisation, request, site};
+use crate::http::ApiError;
+use crate::request::store::{self, Submitted};
+use crate::request::validate;
+use crate::request::{cancel as cancelling, CancelBody, Modality, RequestBody, Urgency};
+use crate::startup::AppState;
+
+const PAGE_SIZE: u64 = 20;
+const DURATIONS: [i64; 8] = [30, 45, 60, 90, 120, 180, 240, 300];
+const REQUESTERS: &[Role] = &[Role::Requester, Role::Coordinator, Role::Admin];
+
+/// The form as typed: every field text, so that a bad value comes back to the user as is.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RequestForm {
+    pub csrf: String,
+    pub language: String,
+    pub urgency: String,
+    pub modality: String,
+    pub site_id: String,
+    pub date: String,
+    pub time: String,
+    pub latest_time: String,
+    pub duration: String,
+    pub recurrence: String,
+    pub until: String,
+    pub preferred: String,
+    pub case_reference: String,
+    pub notes: String,
+}
+
+pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let caller = ctx.require(&[Role::Requester])?;
+    let form = RequestForm {
+        urgency: "routine".into(),
+        modality: "in_person".into(),
+        duration: "60".into(),
+        recurrence: "none".into(),
+        ..RequestForm::default()
+    };
+    let choices = Choices::load(&state, caller).await?;
+    Ok(render_form(&ctx, &choices, &form, &BTreeMap::new()).into_response())
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<RequestForm>,
+) -> Result<Response, WebError> {
+    ctx.check_csrf(&form.csrf)?;
+    let caller = ctx.require(&[Role::Requester])?;
+    let choices = Choices::load(&state, caller).await?;
+    let (body, mut errors) = to_body(&form, choices.zone, ctx.locale);
+    match validate::validate(&state.db, caller, &body, Utc::now()).await {
+        Ok(new) if errors.is_empty() => {
+            let id = match store::insert(&state.db, caller, new, None).await? {
+                Submitted::Created(json) => serde_json::from_str::<serde_json::Value>(&json)
+                    .ok()
+                    .and_then(|v| v["id"].as_i64()),
+                Submitted::Replayed(_) => None,
+            };
+            let target = id.map_or("/requests".to_string(), |id| {
+                format!("/requests/{id}?created=1")
+            });
+            return Ok(Redirect::to(&target).into_response());
+        }
+        Ok(_) => {}
+        Err(ApiError::Invalid(api)) => {
+            for (api_field, message) in api {
+                let field = form_field(&api_field);
+                errors
+                    .entry(field.to_string())
+                    .or_insert_with(|| localised(ctx.locale, field, &message));
+            }
+        }
+        Err(other) => return Err(other.into()),
+    }
+    let mut response = render_form(&ctx, &choices, &form, &errors).into_response();
+    *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
+}
+
+/// The API's field names → the form's.
+fn form_field(api: &str) -> &'static str {
+    match api {
+        "language" => "language",
+        "urgency" => "urgency",
+        "modality" => "modality",
+        "site_id" => "site_id",
+        "earliest_start" => "date",
+        "latest_start" => "latest_time",
+        "duration_minutes" => "duration",
+        "rrule" => "until",
+        "preferred_mediators" | "excluded_mediators" => "preferred",
+        "case_reference" => "case_reference",
+        "notes" => "notes",
+        _ => "form",
+    }
+}
+
+/// English pages show the API's precise message; Italian ones the field's Italian message.
+fn localised(locale: Locale, field: &'static str, api_message: &str) -> String {
+    match locale {
+        Locale::En => api_message.to_string(),
+        Locale::It => field_message_it(field).to_string(),
+    }
+}
+
+fn field_message_it(field: &str) -> &'static str {
+    match field {
+        "language" => "Scegli una lingua dall'elenco (o scrivi un codice come ar-MA).",
+        "urgency" => "Scegli il livello di urgenza.",
+        "modality" => "Scegli la modalità.",
+        "site_id" => "Per un incontro in presenza scegli una sede del tuo ente.",
+        "date" => "Indica una data e un'ora di inizio non ancora passate.",
+        "time" => "Indica l'ora di inizio.",
+        "latest_time" => "L'ultima ora di inizio deve venire dopo l'ora di inizio.",
+        "duration" => "La durata va da 15 a 480 minuti.",
+        "until" => "Indica l'ultimo giorno della serie, entro un anno dalla prima data.",
+        "preferred" => "Il mediatore scelto non è disponibile.",
+        "case_reference" => "Al massimo 64 caratteri.",
+        "notes" => "Al massimo 2000 caratteri.",
+        _ => "Richiesta non valida.",
+    }
+}
+
+/// The API body the form stands for, and the errors only the form can see (a missing date).
+fn to_body(
+    form: &RequestForm,
+    zone: Tz,
+    locale: Locale,
+) -> (RequestBody, BTreeMap<String, String>) {
+    let mut errors = BTreeMap::new();
+    let msg = |en: &str, field: &'static str| match locale {
+        Locale::En => en.to_string(),
+        Locale::It => field_message_it(field).to_string(),
+    };
+    let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d").ok();
+    if date.is_none() {
+        errors.insert("date".into(), msg("Give the date.", "date"));
+    }
+    let time = NaiveTime::parse_from_str(form.time.trim(), "%H:%M").ok();
+    if time.is_none() {
+        errors.insert("time".into(), msg("Give the start time.", "time"));
+    }
+    let at = |t: &str| format!("{}T{}", form.date.trim(), t.trim());
+    let rrule = match form.recurrence.as_str() {
+        "" | "none" => None,
+        kind => match NaiveDate::parse_from_str(form.until.trim(), "%Y-%m-%d") {
+            Ok(until) => Some(rrule_for(kind, until, zone)),
+            Err(_) => {
+                errors.insert(
+                    "until".into(),
+                    msg("Give the last day of the series.", "until"),
+                );
+                None
+            }
+        },
+    };
+    let body = RequestBody {
+        organisation_id: None,
+        site_id: form.site_id.trim().parse().ok(),
+        language: language_tag(&form.language),
+        required_tags: Vec::new(),
+        modality: form.modality.clone(),
+        earliest_start: at(&form.time),
+        latest_start: (!form.latest_time.trim().is_empty()).then(|| at(&form.latest_time)),
+        duration_minutes: form.duration.trim().parse().unwrap_or(0),
+        urgency: form.urgency.clone(),
+        preferred_mediators: form.preferred.trim().parse().ok().into_iter().collect(),
+        excluded_mediators: Vec::new(),
+        case_reference: Some(form.case_reference.clone()),
+        notes: Some(form.notes.clone()),
+        rrule,
+    };
+    (body, errors)
+}
+
+/// "every week on this weekday until DATE" and its siblings as an RRULE. UNTIL is the end
+/// of the last day on the organisation's clock, in UTC as RFC 5545 wants with a zoned start.
+pub fn rrule_for(kind: &str, until: NaiveDate, zone: Tz) -> String {
+    let end = local_time::local_date_time_or_next(until + TimeDelta::days(1), NaiveTime::MIN, zone)
+        - TimeDelta::seconds(1);
+    let until = end.format("%Y%m%dT%H%M%SZ");
+    match kind {
+        "biweekly" => format!("FREQ=WEEKLY;INTERVAL=2;UNTIL={until}"),
+        "weekdays" => format!("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL={until}"),
+        _ => format!("FREQ=WEEKLY;UNTIL={until}"),
+    }
+}
+
+/// A tag as typed or picked; a language's name (Italian, English or its own) becomes its tag.
+fn language_tag(typed: &str) -> String {
+    let typed = typed.trim();
+    let wanted = typed.to_lowercase();
+    language::known_tags()
+        .iter()
+        .find(|tag| {
+            language::parse_tag(tag)
+                .ok()
+                .and_then(|t| language::names(&t))
+                .is_some_and(|n| {
+                    [n.italian, n.english, n.native]
+                        .iter()
+                        .any(|name| name.to_lowercase() == wanted)
+                        || [Locale::It, Locale::En]
+                            .iter()
+                            .any(|l| l.language_name(tag).to_lowercase() == wanted)
+                })
+        })
+        .map(|t| t.to_string())
+        .unwrap_or_else(|| typed.to_string())
+}
+
+/// What the form offers: the organisation's sites, the mediators, its zone.
+struct Choices {
+    sites: Vec<site::Model>,
+    mediators: Vec<(i64, String)>,
+    zone: Tz,
+}
+
+impl Choices {
+    async fn load(state: &AppState, caller: &Caller) -> Result<Choices, WebError> {
+        let org = caller.organisation_id.unwrap_or(-1);
+        let sites = site::Entity::find()
+            .filter(site::Column::OrganisationId.eq(org))
+            .order_by_asc(site::Column::Name)
+            .all(&state.db)
+            .await?;
+        let mediators = mediator::Entity::find()
+            .select_only()
+            .column(mediator::Column::Id)
+            .column(mediator::Column::Name)
+            .filter(mediator::Column::Active.eq(true))
+            .order_by_asc(mediator::Column::Name)
+            .into_tuple()
+            .all(&state.db)
+            .await?;
+        let zone = organisation::Entity::find_by_id(org)
+            .one(&state.db)
+            .await?
+            .and_then(|o| local_time::parse_zone(&o.timezone).ok())
+            .unwrap_or(DEFAULT_ZONE);
+        Ok(Choices {
+            sites,
+            mediators,
+            zone,
+        })
+    }
+}
+
+fn render_form(
+    ctx: &Ctx,
+    choices: &Choices,
+    form: &RequestForm,
+    errors: &BTreeMap<String, String>,
+) -> Markup {
+    let err = |f: &str| errors.get(f).map(String::as_str);
+    let t = |k| ctx.t(k);
+    let content = html! {
+        h1 { (t("req.new_title")) }
+        p.lead { (t("req.new_intro")) }
+        @if !errors.is_empty() {
+            (layout::error_summary(t("form.errors")))
+            @if let Some(e) = err("form") { p.error { (e) } }
+        }
+        form.card.request-form method="post" action="/requests/new" novalidate {
+            (csrf_field(ctx))
+            (field("language", t("req.language"), Some(t("req.language_hint")), err("language"), html! {
+                input #language type="text" name="language" list="languages" value=(form.language)
+                    autocomplete="off" required
+                    aria-invalid=[err("language").map(|_| "true")]
+                    aria-describedby=[described_by("language", true, err("language").is_some())];
+                datalist #languages {
+                    @for tag in language::known_tags() {
+                        option value=(tag) { (ctx.locale.language_name(tag)) }
+                    }
+                }
+            }))
+            fieldset.field.invalid[err("urgency").is_some()] aria-describedby=[err("urgency").map(|_| "urgency-error")] {
+                legend { (t("req.urgency")) }
+                div.choices {
+                    @for u in Urgency::ALL {
+                        @let id = format!("urgency-{}", u.as_str());
+                        label.choice for=(id) {
+                            input type="radio" id=(id) name="urgency" value=(u.as_str()) checked[form.urgency == u.as_str()];
+                            span {
+                                strong { (ctx.locale.word(u.as_str())) }
+                                small { (ctx.t(urgency_key(u))) }
+                            }
+                        }
+                    }
+                }
+                @if let Some(e) = err("urgency") { p.error id="urgency-error" { (e) } }
+            }
+            fieldset.field.invalid[err("modality").is_some()] aria-describedby=[err("modality").map(|_| "modality-error")] {
+                legend { (t("req.modality")) }
+                div.choices.row {
+                    @for m in Modality::ALL {
+                        @let id = format!("modality-{}", m.as_str());
+                        label.choice for=(id) {
+                            input type="radio" id=(id) name="modality" value=(m.as_str()) checked[form.modality == m.as_str()];
+                            span { strong { (ctx.locale.word(m.as_str())) } }
+                        }
+                    }
+                }
+                @if let Some(e) = err("modality") { p.error id="modality-error" { (e) } }
+            }
+            (field("site_id", t("req.site"), Some(t("req.site_hint")), err("site_id"), html! {
+                select #site_id name="site_id"
+                    aria-invalid=[err("site_id").map(|_| "true")]
+                    aria-describedby=[described_by("site_id", true, err("site_id").is_some())] {
+                    option value="" { (t("req.site_none")) }
+                    @for s in &choices.sites {
+                        option value=(s.id) selected[form.site_id == s.id.to_string()] { (s.name) " — " (s.address) }
+                    }
+                }
+            }))
+            div.grid3 {
+                (field("date", t("req.date"), None, err("date"), input("date", "date", &form.date, false, err("date").is_some(), true)))
+                (field("time", t("req.time"), None, err("time"), input("time", "time", &form.time, false, err("time").is_some(), true)))
+                (field("duration", t("req.duration"), None, err("duration"), html! {
+                    select #duration name="duration"
+                        aria-invalid=[err("duration").map(|_| "true")]
+                        aria-describedby=[described_by("duration", false, err("duration").is_some())] {
+                        @for d in DURATIONS {
+                            option value=(d) selected[form.duration == d.to_string()] { (duration_label(d, ctx.locale)) }
+                        }
+                    }
+                }))
+            }
+            (field("latest_time", t("req.latest"), Some(t("req.latest_hint")), err("latest_time"),
+                input("time", "latest_time", &form.latest_time, true, err("latest_time").is_some(), false)))
+            div.grid2 {
+                (field("recurrence", t("req.recurrence"), None, None, html! {
+                    select #recurrence name="recurrence" {
+                        @for (value, key) in [("none", "req.rec.none"), ("weekly", "req.rec.weekly"), ("biweekly", "req.rec.biweekly"), ("weekdays", "req.rec.weekdays")] {
+                            option value=(value) selected[form.recurrence == value] { (t(key)) }
+                        }
+                    }
+                }))
+                (field("until", t("req.until"), Some(t("req.until_hint")), err("until"),
+                    input("date", "until", &form.until, true, err("until").is_some(), false)))
+            }
+            (field("preferred", t("req.preferred"), None, err("preferred"), html! {
+                select #preferred name="preferred"
+                    aria-invalid=[err("preferred").map(|_| "true")]
+                    aria-describedby=[described_by("preferred", false, err("preferred").is_some())] {
+                    option value="" { (t("req.preferred_none")) }
+                    @for (id, name) in &choices.mediators {
+                        option value=(id) selected[form.preferred == id.to_string()] { (name) }
+                    }
+                }
+            }))
+            (field("case_reference", t("req.case"), None, err("case_reference"),
+                input("text", "case_reference", &form.case_reference, false, err("case_reference").is_some(), false)))
+            (field("notes", t("req.notes"), None, err("notes"), html! {
+                textarea #notes name="notes" rows="4"
+                    aria-invalid=[err("notes").map(|_| "true")]
+                    aria-describedby=[described_by("notes", false, err("notes").is_some())] { (form.notes) }
+            }))
+            div.actions {
+                button.primary type="submit" { (t("req.submit")) }
+            }
+        }
+    };
+    layout::page(ctx, t("req.new_title"), "/requests/new", content)
+}
+
+fn urgency_key(u: Urgency) -> &'static str {
+    match u {
+        Urgency::Emergency => "req.urgency.emergency",
+        Urgency::Urgent => "req.urgency.urgent",
+        Urgency::Routine => "req.urgency.routine",
+    }
+}
+
+fn duration_label(minutes: i64, locale: Locale) -> String {
+    let (h, m) = (minutes / 60, minutes % 60);
+    match (h, m, locale) {
+        (0, m, _) => format!("{m} min"),
+        (h, 0, Locale::It) => format!("{h} {}", if h == 1 { "ora" } else { "ore" }),
+        (h, 0, Locale::En) => format!("{h} {}", if h == 1 { "hour" } else { "hours" }),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Requests with a smaller id: the page after the one ending there.
+    pub before: Option<i64>,
+    pub status: String,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let caller = ctx.require(REQUESTERS)?;
+    // Newest first, which is what a desk looks for; the API lists in submission order.
+    let mut query = request::Entity::find();
+    if caller.role == Role::Requester {
+        query =
+            query.filter(request::Column::OrganisationId.eq(caller.organisation_id.unwrap_or(-1)));
+    }
+    if let Some(before) = q.before {
+        query = query.filter(request::Column::Id.lt(before));
+    }
+    if crate::request::Status::parse(&q.status).is_some() {
+        query = query.filter(request::Column::Status.eq(q.status.clone()));
+    }
+    let mut rows = query
+        .order_by_desc(request::Column::Id)
+        .limit(PAGE_SIZE + 1)
+        .all(&state.db)
+        .await?;
+    let more = rows.len() as u64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let zones = store::zones(&state.db, rows.iter().map(|r| r.organisation_id)).await?;
+    let assigned = assigned_mediators(&state, rows.iter().map(|r| r.id).collect()).await?;
+    let org_names: HashMap<i64, String> = if caller.role.is_staff() {
+        organisation::Entity::find()
+            .select_only()
+            .column(organisation::Column::Id)
+            .column(organisation::Column::Name)
+            .into_tuple()
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let t = |k| ctx.t(k);
+    let status_q = if q.status.is_empty() {
+        String::new()
+    } else {
+        format!("&status={}", q.status)
+    };
+    let content = html! {
+        div.page-head {
+            h1 { (t("req.list_title")) }
+            @if caller.role == Role::Requester {
+                a.button.primary href="/requests/new" { "+ " (t("nav.new_request")) }
+            }
+        }
+        form.filters method="get" action="/requests" {
+            label for="status" { (t("req.filter_status")) }
+            select #status name="status" {
+                option value="" { (t("req.all")) }
+                @for s in crate::request::Status::ALL {
+                    option value=(s.as_str()) selected[q.status == s.as_str()] { (ctx.locale.word(s.as_str())) }
+                }
+            }
+            button type="submit" { (t("req.filter")) }
+        }
+        @if rows.is_empty() {
+            p.empty { (t("req.list_empty")) }
+        } @else {
+            ul.request-list {
+                @for r in &rows {
+                    @let zone = store::zone_in(&zones, r.organisation_id);
+                    li.request-item {
+                        a.request-link href=(format!("/requests/{}", r.id)) {
+                            span.lang { (ctx.locale.language_name(&r.language)) }
+                            span.when { (ctx.locale.date_time(r.earliest_start, zone)) }
+                        }
+                        div.meta {
+                            (badge(&ctx, &r.status))
+                            (badge(&ctx, &r.urgency))
+                            span.modality { (ctx.locale.word(&r.modality)) }
+                            @if r.occurrences > 1 { span.series { "× " (r.occurrences) } }
+                            @if let Some(name) = org_names.get(&r.organisation_id) { span.org { (name) } }
+                        }
+                        div.assignee {
+                            @match assigned.get(&r.id) {
+                                Some(names) => { span.mediator { (names.join(", ")) } }
+                                None => { span.muted { (t("req.not_assigned")) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        nav.pager {
+            @if q.before.is_some() {
+                a href={ "/requests?" (status_q.trim_start_matches('&')) } { (t("req.first_page")) }
+            }
+            @if more {
+                @if let Some(last) = rows.last() {
+                    a href=(format!("/requests?before={}{status_q}", last.id)) { (t("req.next_page")) }
+                }
+            }
+        }
+    };
+    Ok(layout::page(&ctx, t("req.list_title"), "/requests", content).into_response())
+}
+
+/// Names of the mediators with a live assignment (offered, published, accepted) per request.
+async fn assigned_mediators(
+    state: &AppState,
+    request_ids: Vec<i64>,
+) -> Result<HashMap<i64, Vec<String>>, WebError> {
+    if request_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let live = LIVE_STATES.to_vec();
+    let rows: Vec<(i64, i64)> = assignment::Entity::find()
+        .select_only()
+        .column(assignment::Column::RequestId)
+        .column(assignment::Column::MediatorId)
+        .filter(assignment::Column::RequestId.is_in(request_ids))
+        .filter(assignment::Column::State.is_in(live))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let names = mediator_names(state, rows.iter().map(|(_, m)| *m).collect()).await?;
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    for (request_id, mediator_id) in rows {
+        let name = names.get(&mediator_id).cloned().unwrap_or_default();
+        let entry = out.entry(request_id).or_default();
+        if !entry.contains(&name) {
+            entry.push(name);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn mediator_names(
+    state: &AppState,
+    ids: Vec<i64>,
+) -> Result<HashMap<i64, String>, WebError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(mediator::Entity::find()
+        .select_only()
+        .column(mediator::Column::Id)
+        .column(mediator::Column::Name)
+        .filter(mediator::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DetailQuery {
+    pub created: Option<u8>,
+    pub cancelled: Option<u8>,
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
+) -> Result<Response, WebError> {
+    let caller = ctx.require(REQUESTERS)?;
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let model = store::visible(&state.db, caller, id).await?;
+    let view = store::view_of(&state.db, &model).await?;
+    let zones = store::zones(&state.db, [model.organisation_id]).await?;
+    let zone = store::zone_in(&zones, model.organisation_id);
+    let site = match model.site_id {
+        Some(site_id) => site::Entity::find_by_id(site_id).one(&state.db).await?,
+        None => None,
+    };
+    let org = organisation::Entity::find_by_id(model.organisation_id)
+        .one(&state.db)
+        .await?;
+    let live = LIVE_STATES.to_vec();
+    let assignments = assignment::Entity::find()
+        .filter(assignment::Column::RequestId.eq(id))
+        .filter(assignment::Column::State.is_in(live))
+        .order_by_asc(assignment::Column::Occurrence)
+        .all(&state.db)
+        .await?;
+    let names = mediator_names(&state, assignments.iter().map(|a| a.mediator_id).collect()).await?;
+    let t = |k| ctx.t(k);
+    let title = format!("{} #{}", t("req.detail_title"), id);
+    let content = html! {
+        @if q.created.is_some() { (layout::notice(t("req.created"))) }
+        @if q.cancelled.is_some() { (layout::notice(t("req.cancelled_ok"))) }
+        div.page-head {
+            h1 { (title) }
+            (badge(&ctx, &model.status))
+        }
+        section.card {
+            dl.facts {
+                dt { (t("req.language")) } dd.lang { (ctx.locale.language_name(&model.language)) }
+                dt { (t("req.when")) } dd {
+                    (ctx.locale.date_time(model.earliest_start, zone))
+                    @if model.latest_start != model.earliest_start {
+                        " – " (ctx.locale.time(model.latest_start, zone))
+                    }
+                }
+                dt { (t("req.duration")) } dd { (duration_label(i64::from(model.duration_minutes), ctx.locale)) }
+                dt { (t("req.urgency")) } dd { (badge(&ctx, &model.urgency)) }
+                dt { (t("req.modality")) } dd { (ctx.locale.word(&model.modality)) }
+                @if let Some(org) = &org { dt { (t("req.organisation")) } dd { (org.name) } }
+                @if let Some(site) = &site { dt { (t("req.site")) } dd { (site.name) " — " (site.address) } }
+                @if let Some(case) = &model.case_reference { dt { (t("req.case")) } dd { (case) } }
+                @if let Some(notes) = &model.notes { dt { (t("req.notes")) } dd.notes { (notes) } }
+                @if let Some(reason) = &model.cancel_reason { dt { (t("req.cancelled_reason")) } dd { (reason) } }
+            }
+        }
+        section.card {
+            h2 { (t("req.occurrences")) }
+            @if view.occurrences.count > 1 {
+                p.muted { (view.occurrences.count) " " (t("req.series_of")) }
+            }
+            ul.occurrences {
+                @for (i, start) in view.occurrences.first.iter().enumerate() {
+                    @let assigned = assignments.iter().find(|a| a.occurrence as usize == i);
+                    li {
+                        span.when { (ctx.locale.date_time(start.utc, zone)) }
+                        @match assigned {
+                            Some(a) => {
+                                span.mediator { (names.get(&a.mediator_id).map(String::as_str).unwrap_or("")) }
+                                (badge(&ctx, &a.state))
+                            }
+                            None => { span.muted { (t("req.not_assigned")) } }
+                        }
+                    }
+                }
+            }
+        }
+        @if model.status != "cancelled" {
+            section.card.danger-zone {
+                h2 { (t("req.cancel")) }
+                form method="post" action=(format!("/requests/{id}/cancel")) data-confirm=(t("req.cancel_confirm")) {
+                    (csrf_field(&ctx))
+                    (field("reason", t("req.cancel_reason"), None, None, input("text", "reason", "", false, false, false)))
+                    button.danger type="submit" { (t("req.cancel")) }
+                }
+            }
+        }
+    };
+    Ok(layout::page(&ctx, &title, "/requests", content).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CancelForm {
+    pub csrf: String,
+    pub reason: String,
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<CancelForm>,
+) -> Result<Response, WebError> {
+    ctx.check_csrf(&form.csrf)?;
+    let caller = ctx.require(REQUESTERS)?;
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let body = CancelBody {
+        reason: Some(
+            form.reason
+                .chars()
+                .take(cancelling::MAX_REASON_CHARS)
+                .collect(),
+        ),
+    };
+    match cancelling::cancel(&state.db, &state.links(), caller, id, &body).await {
+        // Cancelled meanwhile (another tab, a colleague): the page shows it as it is.
+        Ok(_) | Err(ApiError::Conflict(_)) => {
+            Ok(Redirect::to(&format!("/requests/{id}?cancelled=1")).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekly_series_until_a_date_ends_at_that_local_midnight() {
+        let rome = chrono_tz::Europe::Rome;
+        let until = NaiveDate::from_ymd_opt(2027, 6, 7).unwrap();
+        // 8 June 00:00 in Rome (summer time) is 7 June 22:00 UTC.
+        assert_eq!(
+            rrule_for("weekly", until, rome),
+            "FREQ=WEEKLY;UNTIL=20270607T215959Z"
+        );
+        assert_eq!(
+            rrule_for("weekdays", until, rome),
+            "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20270607T215959Z"
+        );
+    }
+
+    #[test]
+    fn language_names_become_tags() {
+        assert_eq!(language_tag("Arabo marocchino"), "ar-MA");
+        assert_eq!(language_tag(" urdu "), "ur");
+        assert_eq!(language_tag("Shqip"), "sq");
+        assert_eq!(language_tag("Cinese · 中文"), "zh");
+        assert_eq!(language_tag("ar-MA"), "ar-MA");
+    }
+}

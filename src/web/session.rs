@@ -1,0 +1,232 @@
+//! Browser sessions: the cookie holds a random secret, the `sessions` table its SHA-256 (a
+//! stolen database reveals no live cookie), with a per-session CSRF token checked on every
+//! POST. Before login, forms (login, language) use a double-submit token in a cookie.
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
+use chrono::{TimeDelta, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use super::error::WebError;
+use super::i18n::Locale;
+use crate::auth::{self, Caller, Role};
+use crate::entity::{session, user};
+use crate::startup::AppState;
+use crate::storage::Write;
+
+pub const SESSION_COOKIE: &str = "ponte_session";
+pub const LANG_COOKIE: &str = "ponte_lang";
+pub const PRE_CSRF_COOKIE: &str = "ponte_csrf";
+/// A working day and then some: a desk clerk logs in once in the morning.
+pub const SESSION_HOURS: i64 = 12;
+
+/// Who is looking at a page, in which language, and the token their forms must carry.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub caller: Option<Caller>,
+    pub user_name: String,
+    pub locale: Locale,
+    /// The session's CSRF token, or the pre-login double-submit token (empty if none yet).
+    pub csrf: String,
+    pub session_hash: Option<String>,
+    /// Whether cookies get the `Secure` attribute (the base URL is https).
+    pub secure: bool,
+    /// The page's path and query, to come back to after switching language.
+    pub path: String,
+}
+
+impl Ctx {
+    pub fn t(&self, key: &'static str) -> &'static str {
+        self.locale.t(key)
+    }
+
+    /// The signed-in caller, or a redirect to the login page.
+    pub fn caller(&self) -> Result<&Caller, WebError> {
+        self.caller.as_ref().ok_or(WebError::Login)
+    }
+
+    /// The caller if their role is one of `roles`; another role gets the 403 page.
+    pub fn require(&self, roles: &[Role]) -> Result<&Caller, WebError> {
+        let caller = self.caller()?;
+        if roles.contains(&caller.role) {
+            Ok(caller)
+        } else {
+            Err(WebError::Forbidden)
+        }
+    }
+
+    /// A POSTed form's token must equal this session's (or the pre-login cookie's).
+    pub fn check_csrf(&self, sent: &str) -> Result<(), WebError> {
+        if !self.csrf.is_empty() && constant_time_eq(self.csrf.as_bytes(), sent.as_bytes()) {
+            Ok(())
+        } else {
+            Err(WebError::Csrf)
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// `Set-Cookie` value: HttpOnly and SameSite=Lax always, Secure over https.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+pub fn add_cookie(response: &mut Response, value: HeaderValue) {
+    response.headers_mut().append(header::SET_COOKIE, value);
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        // The error-page middleware has usually read the session already.
+        if let Some(ctx) = parts.extensions.get::<Ctx>() {
+            return Ok(ctx.clone());
+        }
+        let secure = state
+            .config
+            .base_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"));
+        let cookie_locale = cookie(&parts.headers, LANG_COOKIE).and_then(Locale::parse);
+        let pre_csrf = cookie(&parts.headers, PRE_CSRF_COOKIE)
+            .filter(|t| t.len() >= 32)
+            .unwrap_or_default()
+            .to_string();
+        let anonymous = Ctx {
+            caller: None,
+            user_name: String::new(),
+            locale: cookie_locale.unwrap_or(Locale::It),
+            csrf: pre_csrf,
+            session_hash: None,
+            secure,
+            path: parts
+                .uri
+                .path_and_query()
+                .map_or("/".to_string(), |p| p.as_str().to_string()),
+        };
+        let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Ok(anonymous);
+        };
+        let hash = auth::digest(secret);
+        let Some(session) = session::Entity::find_by_id(hash.clone())
+            .one(&state.db)
+            .await?
+        else {
+            return Ok(anonymous);
+        };
+        let Some(user) = user::Entity::find_by_id(session.user_id)
+            .one(&state.db)
+            .await?
+        else {
+            return Ok(anonymous);
+        };
+        if session.expires_at <= Utc::now() || !user.active {
+            return Ok(anonymous);
+        }
+        let Some(caller) = Caller::from_user(&user) else {
+            return Ok(anonymous);
+        };
+        Ok(Ctx {
+            locale: Locale::or_default(&user.locale),
+            user_name: user.name.clone(),
+            caller: Some(caller),
+            csrf: session.csrf_token,
+            session_hash: Some(hash),
+            secure,
+            path: anonymous.path,
+        })
+    }
+}
+
+/// The user with this email and password, if active.
+pub async fn authenticate(
+    db: &sea_orm::DatabaseConnection,
+    email: &str,
+    password: &str,
+) -> Result<Option<user::Model>, sea_orm::DbErr> {
+    let email = email.trim().to_lowercase();
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await?;
+    // Unknown emails are checked against a real hash too, so that the answer takes as long
+    // either way and does not tell which emails have accounts.
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let stored = found
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| {
+            DUMMY
+                .get_or_init(|| auth::hash_password("not-a-password-of-anyone").unwrap_or_default())
+                .clone()
+        });
+    let ok = auth::verify_password(password, &stored);
+    Ok(found.filter(|u| ok && u.active && u.password_hash.is_some()))
+}
+
+/// A new session for `user_id`; returns the cookie's secret. Expired sessions of anyone are
+/// purged on the way, so the table does not grow without bound.
+pub async fn open(
+    db: &sea_orm::DatabaseConnection,
+    user_id: i64,
+) -> Result<String, sea_orm::DbErr> {
+    let secret = auth::new_secret("ps");
+    let now = Utc::now();
+    let write = Write::begin(db).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lt(now))
+        .exec(&write.txn)
+        .await?;
+    session::Entity::insert(session::ActiveModel {
+        id_hash: Set(auth::digest(&secret)),
+        user_id: Set(user_id),
+        csrf_token: Set(auth::new_secret("pc")),
+        created_at: Set(now),
+        expires_at: Set(now + TimeDelta::hours(SESSION_HOURS)),
+    })
+    .exec_without_returning(&write.txn)
+    .await?;
+    write.commit().await?;
+    Ok(secret)
+}
+
+pub async fn close(db: &sea_orm::DatabaseConnection, hash: &str) -> Result<(), sea_orm::DbErr> {
+    let write = Write::begin(db).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::IdHash.eq(hash))
+        .exec(&write.txn)
+        .await?;
+    write.commit().await
+}
+
+/// Where a user lands after login.
+pub fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Requester => "/requests",
+        Role::Mediator => "/week",
+        Role::Coordinator | Role::Admin => "/coord",
+    }
+}

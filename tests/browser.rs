@@ -1,0 +1,612 @@
+//! The pages in a real headless Chromium, driven over WebDriver (chromedriver + fantoccini):
+//! the real app on port 0 with a fresh SQLite database (the API harness's `TestApp`), one
+//! browser session for all the flows so that the whole file runs in seconds. Screenshots of
+//! the main pages go to `target/screenshots/` for people to look at.
+//!
+//! Without `/usr/bin/chromedriver` (or `PONTE_CHROMEDRIVER`) the test FAILS with a message
+//! saying what to install: a browser test that passes without a browser would be a lie.
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{Datelike, TimeDelta, Utc};
+use fantoccini::{Client, ClientBuilder, Locator};
+use helpers::{Backend, TestApp};
+use ponte::auth;
+use ponte::entity::{assignment, availability_exception, availability_rule, request, user};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::json;
+
+const PASSWORD: &str = "una-password-lunga";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Starts chromedriver on a free port and waits until it listens.
+fn start_chromedriver() -> (Driver, u16) {
+    let path =
+        std::env::var("PONTE_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    assert!(
+        std::path::Path::new(&path).exists(),
+        "browser tests need chromedriver at {path} (Debian: apt-get install chromium chromium-driver; \
+         or set PONTE_CHROMEDRIVER); they fail rather than pass without a browser"
+    );
+    let port = free_port();
+    let child = Command::new(&path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {path}: {e}"));
+    let driver = Driver(child);
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "chromedriver did not listen on port {port} within 15 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (driver, port)
+}
+
+async fn browser(port: u16) -> Client {
+    let binary = std::env::var("PONTE_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": binary,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1280,900", "--lang=it-IT", "--force-device-scale-factor=1"]
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a Chromium session through chromedriver")
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("target/screenshots");
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "{name}: not a PNG");
+    std::fs::write(screenshots_dir().join(format!("{name}.png")), png).expect("screenshot saved");
+}
+
+/// Sets an input's value as a user picking from the browser's own date/time widget would.
+async fn set_value(c: &Client, id: &str, value: &str) {
+    c.execute(
+        "const e = document.getElementById(arguments[0]); e.value = arguments[1]; \
+         e.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![json!(id), json!(value)],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("setting #{id}: {e}"));
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn exists(c: &Client, css: &str) -> bool {
+    !c.find_all(Locator::Css(css)).await.unwrap().is_empty()
+}
+
+async fn path_of(c: &Client) -> String {
+    let url = c.current_url().await.unwrap();
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    }
+}
+
+async fn login(c: &Client, app: &TestApp, email: &str, password: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    let button = c
+        .find(Locator::Css("form[action='/login'] button[type=submit]"))
+        .await
+        .unwrap();
+    navigate_by(c, button.click()).await;
+}
+
+/// Runs `action` (a click that submits a form) and waits until the next page has loaded:
+/// WebDriver's click may return before the navigation it starts has finished.
+async fn navigate_by<F>(c: &Client, action: F)
+where
+    F: std::future::IntoFuture<Output = Result<(), fantoccini::error::CmdError>>,
+{
+    c.execute("window.__ponte_old_page = true;", vec![])
+        .await
+        .unwrap();
+    action.await.expect("the click");
+    let started = Instant::now();
+    loop {
+        let done = c
+            .execute(
+                "return window.__ponte_old_page === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            .unwrap_or(json!(false));
+        if done == json!(true) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no new page within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+}
+
+async fn logout(c: &Client) {
+    let button = c
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap();
+    navigate_by(c, button.click()).await;
+    assert!(
+        path_of(c).await.starts_with("/login"),
+        "logout leads to the login page"
+    );
+}
+
+async fn submit(c: &Client, form_css: &str) {
+    let button = c
+        .find(Locator::Css(&format!("{form_css} button[type=submit]")))
+        .await
+        .unwrap_or_else(|e| panic!("no submit button in {form_css}: {e}"));
+    navigate_by(c, button.click()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_in_a_real_browser() {
+    let (_driver, port) = start_chromedriver();
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let hash = auth::hash_password(PASSWORD).unwrap();
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let c = browser(port).await;
+    let result = tokio::time::timeout(Duration::from_secs(90), flows(&c, &app)).await;
+    let _ = c.close().await;
+    result.expect("the browser flows took over 90 s");
+}
+
+async fn flows(c: &Client, app: &TestApp) {
+    // Anonymous visitors land on the login page, in Italian.
+    c.goto(&app.url("/")).await.unwrap();
+    assert_eq!(path_of(c).await, "/login");
+    assert_eq!(
+        c.find(Locator::Css("html"))
+            .await
+            .unwrap()
+            .attr("lang")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("it")
+    );
+    shot(c, "01-login").await;
+
+    // A wrong password is refused on the page.
+    login(c, app, "segreteria@a.example", "not-the-password").await;
+    assert!(
+        exists(c, ".error-summary").await,
+        "a wrong password is reported"
+    );
+
+    // Requester of organisation A.
+    login(c, app, "segreteria@a.example", PASSWORD).await;
+    assert_eq!(
+        path_of(c).await,
+        "/requests",
+        "a requester lands on the requests list"
+    );
+
+    // Bad input: the errors are shown next to their fields and wired to them.
+    c.goto(&app.url("/requests/new")).await.unwrap();
+    shot(c, "02-request-form").await;
+    c.find(Locator::Id("language"))
+        .await
+        .unwrap()
+        .send_keys("klingon!!")
+        .await
+        .unwrap();
+    submit(c, "form.request-form").await;
+    for field in ["language", "date", "time", "site_id"] {
+        assert!(
+            exists(c, &format!("#{field}-error")).await,
+            "an error next to `{field}`"
+        );
+        let described = c
+            .find(Locator::Id(field))
+            .await
+            .unwrap()
+            .attr("aria-describedby")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert!(
+            described.contains(&format!("{field}-error")),
+            "#{field} is described by its error, got {described:?}"
+        );
+    }
+    // What the user typed comes back.
+    assert_eq!(
+        c.find(Locator::Id("language"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("klingon!!")
+    );
+    shot(c, "03-request-form-errors").await;
+
+    // A good request: Urdu, in person at the school, weekly for five weeks.
+    let day = (Utc::now() + TimeDelta::days(8)).date_naive();
+    let until = day + TimeDelta::days(28);
+    let language = c.find(Locator::Id("language")).await.unwrap();
+    language.clear().await.unwrap();
+    language.send_keys("ur").await.unwrap();
+    set_value(c, "date", &day.to_string()).await;
+    set_value(c, "time", "09:00").await;
+    c.find(Locator::Id("site_id"))
+        .await
+        .unwrap()
+        .select_by_value(&app.site_a.to_string())
+        .await
+        .unwrap();
+    c.find(Locator::Id("recurrence"))
+        .await
+        .unwrap()
+        .select_by_value("weekly")
+        .await
+        .unwrap();
+    set_value(c, "until", &until.to_string()).await;
+    c.find(Locator::Id("case_reference"))
+        .await
+        .unwrap()
+        .send_keys("PRATICA-42")
+        .await
+        .unwrap();
+    c.find(Locator::Css("label[for=urgency-urgent]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(c, "form.request-form").await;
+    let path = path_of(c).await;
+    assert!(
+        path.ends_with("?created=1"),
+        "redirected to the new request, got {path}"
+    );
+    let id: i64 = path
+        .trim_start_matches("/requests/")
+        .trim_end_matches("?created=1")
+        .parse()
+        .expect("the new request's id in the URL");
+    let stored = request::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.organisation_id, app.org_a);
+    assert_eq!(stored.language, "ur");
+    assert_eq!(stored.urgency, "urgent");
+    assert_eq!(
+        stored.occurrences, 5,
+        "weekly for five weeks, rule {:?}",
+        stored.rrule
+    );
+    assert!(text_of(c, "dd.lang").await.contains("اردو"));
+    shot(c, "04-request-detail").await;
+
+    // It is in the organisation's list, with its language in Italian and its own script.
+    c.goto(&app.url("/requests")).await.unwrap();
+    let link = c
+        .find(Locator::Css(&format!("a[href='/requests/{id}']")))
+        .await
+        .expect("the new request is listed");
+    assert!(link.text().await.unwrap().contains("Urdu · اردو"));
+    shot(c, "05-request-list").await;
+
+    // Another organisation's request is a 404 page, not its content.
+    let other = app
+        .post(
+            "/api/v1/requests",
+            &app.requester_b.token,
+            &json!({"language": "sq", "modality": "phone", "urgency": "routine",
+                    "earliest_start": format!("{}T10:00", day), "duration_minutes": 60,
+                    "case_reference": "SEGRETO-B"}),
+        )
+        .await;
+    assert_eq!(other.status(), 201);
+    let other_id = helpers::json_of(other).await.1["id"].as_i64().unwrap();
+    c.goto(&app.url(&format!("/requests/{other_id}")))
+        .await
+        .unwrap();
+    assert_eq!(text_of(c, "h1").await, "Pagina non trovata");
+    assert!(!c.source().await.unwrap().contains("SEGRETO-B"));
+    let status = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url(&format!("/requests/{other_id}")))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 303, "anonymous: to the login page");
+
+    // Cancel the request from its page (the confirmation is accepted).
+    c.goto(&app.url(&format!("/requests/{id}"))).await.unwrap();
+    c.find(Locator::Id("reason"))
+        .await
+        .unwrap()
+        .send_keys("Famiglia trasferita")
+        .await
+        .unwrap();
+    // The confirmation blocks the page, so this click does not wait for the next one.
+    c.find(Locator::Css("form[action$='/cancel'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.accept_alert()
+        .await
+        .expect("a confirmation before cancelling");
+    wait_for_path(c, "?cancelled=1").await;
+    let stored = request::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, "cancelled");
+    assert_eq!(stored.cancel_reason.as_deref(), Some("Famiglia trasferita"));
+
+    // Switch to English: the page, and the account's stored language, change.
+    let switch = c
+        .find(Locator::Css("form[action='/lang'] button"))
+        .await
+        .unwrap();
+    navigate_by(c, switch.click()).await;
+    assert_eq!(
+        c.find(Locator::Css("html"))
+            .await
+            .unwrap()
+            .attr("lang")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("en")
+    );
+    assert!(
+        text_of(c, "h1").await.starts_with("Request #"),
+        "back on the same page, in English"
+    );
+    c.goto(&app.url("/requests")).await.unwrap();
+    assert_eq!(text_of(c, "h1").await, "Requests");
+    let me = user::Entity::find_by_id(app.requester_a.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(me.locale, "en");
+    shot(c, "06-request-list-en").await;
+    logout(c).await;
+
+    // The mediator: a published assignment this week shows in their week.
+    let next = request::Entity::find_by_id(other_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = Utc::now();
+    assignment::ActiveModel {
+        request_id: Set(other_id),
+        occurrence: Set(0),
+        mediator_id: Set(app.mediator_id),
+        start: Set(next.earliest_start),
+        end: Set(next.earliest_start + TimeDelta::minutes(60)),
+        state: Set("published".into()),
+        plan_id: Set(None),
+        uid: Set(format!("test-{other_id}@ponte")),
+        sequence: Set(0),
+        response_token_hash: Set(None),
+        decline_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        responded_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    login(c, app, "li.wei@mediatori.example", PASSWORD).await;
+    assert_eq!(path_of(c).await, "/week");
+    c.goto(&app.url(&format!("/week?start={}", next.earliest_start.date_naive())))
+        .await
+        .unwrap();
+    let slot = text_of(c, "li.slot").await;
+    assert!(
+        slot.contains("Albanese · Shqip"),
+        "the assignment is in the week: {slot}"
+    );
+    assert!(slot.contains("10:00"), "at its local time: {slot}");
+    shot(c, "07-mediator-week").await;
+
+    // Availability: a bad row is refused next to it, a good one is saved.
+    c.goto(&app.url("/availability")).await.unwrap();
+    c.find(Locator::Id("rule-0-day"))
+        .await
+        .unwrap()
+        .select_by_value("mon")
+        .await
+        .unwrap();
+    set_value(c, "rule-0-start", "13:00").await;
+    set_value(c, "rule-0-end", "09:00").await;
+    submit(c, "form.availability").await;
+    assert!(
+        exists(c, "#rule-0-error").await,
+        "an end before the start is refused on its row"
+    );
+    set_value(c, "rule-0-start", "09:00").await;
+    set_value(c, "rule-0-end", "13:00").await;
+    c.find(Locator::Id("rule-1-day"))
+        .await
+        .unwrap()
+        .select_by_value("thu")
+        .await
+        .unwrap();
+    set_value(c, "rule-1-start", "14:00").await;
+    set_value(c, "rule-1-end", "18:00").await;
+    let absent = day + TimeDelta::days(14 - i64::from(day.weekday().num_days_from_monday()));
+    set_value(c, "exc-0-date", &absent.to_string()).await;
+    set_value(c, "exc-0-start", "09:00").await;
+    set_value(c, "exc-0-end", "13:00").await;
+    c.find(Locator::Id("exc-0-note"))
+        .await
+        .unwrap()
+        .send_keys("Visita medica")
+        .await
+        .unwrap();
+    submit(c, "form.availability").await;
+    wait_for_path(c, "?saved=1").await;
+    assert!(exists(c, ".notice").await);
+    let rules = availability_rule::Entity::find()
+        .filter(availability_rule::Column::MediatorId.eq(app.mediator_id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(rules.len(), 2, "two weekly rules saved");
+    let exceptions = availability_exception::Entity::find()
+        .filter(availability_exception::Column::MediatorId.eq(app.mediator_id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(exceptions.len(), 1);
+    assert_eq!(exceptions[0].note.as_deref(), Some("Visita medica"));
+    // The saved rows come back in the form.
+    assert_eq!(
+        c.find(Locator::Id("rule-1-start"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("14:00")
+    );
+    shot(c, "08-mediator-availability").await;
+
+    // On a 360-px phone the week still reads.
+    c.set_window_size(360, 800).await.unwrap();
+    c.goto(&app.url(&format!("/week?start={}", next.earliest_start.date_naive())))
+        .await
+        .unwrap();
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(overflow, json!(false), "no horizontal scrolling at 360 px");
+    shot(c, "09-mediator-week-phone").await;
+    c.set_window_size(1280, 900).await.unwrap();
+    logout(c).await;
+
+    // The coordinator: the week's counts, and a password reset that works.
+    login(c, app, "coord@ponte.example", PASSWORD).await;
+    assert_eq!(path_of(c).await, "/coord");
+    shot(c, "10-coordinator-home").await;
+    c.goto(&app.url("/coord/organisations")).await.unwrap();
+    assert!(c.source().await.unwrap().contains("Plesso Mazzoni"));
+    c.goto(&app.url("/coord/mediators")).await.unwrap();
+    assert!(c.source().await.unwrap().contains("Li Wei"));
+    c.goto(&app.url("/coord/users")).await.unwrap();
+    submit(
+        c,
+        &format!(
+            "form[action='/coord/users/{}/password']",
+            app.requester_b.id
+        ),
+    )
+    .await;
+    let fresh = text_of(c, "code.secret").await;
+    assert_eq!(fresh.chars().count(), 16);
+    shot(c, "11-coordinator-users").await;
+    logout(c).await;
+    login(c, app, "segreteria@b.example", &fresh).await;
+    assert_eq!(path_of(c).await, "/requests", "the reset password logs in");
+    logout(c).await;
+    login(c, app, "segreteria@b.example", PASSWORD).await;
+    assert!(
+        exists(c, ".error-summary").await,
+        "the old password no longer does"
+    );
+}
+
+async fn wait_for_path(c: &Client, suffix: &str) {
+    let started = Instant::now();
+    loop {
+        let path = path_of(c).await;
+        if path.ends_with(suffix) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "expected a URL ending in {suffix}, at {path}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
