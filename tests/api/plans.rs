@@ -555,6 +555,18 @@ async fn plans_are_for_staff_and_check_their_fields(backend: Backend) {
     )
     .await;
     assert_problem(app.get("/api/v1/plans/nine", coordinator).await, 404, None).await;
+    // Every route is in the OpenAPI document.
+    let (_, doc) = json_of(app.get("/api/v1/openapi.json", coordinator).await).await;
+    for path in [
+        "/api/v1/plans",
+        "/api/v1/plans/{id}",
+        "/api/v1/plans/{id}/instance.json",
+        "/api/v1/plans/{id}/assignments/{draft_id}",
+        "/api/v1/plans/{id}/rerun",
+        "/api/v1/plans/{id}/publish",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is not documented");
+    }
 }
 
 async fn locks_survive_a_rerun_and_infeasible_moves_are_refused(backend: Backend) {
