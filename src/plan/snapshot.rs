@@ -637,14 +637,16 @@ impl Builder {
     }
 }
 
-/// The live assignments the instance keeps as pins, as (request index, mediator id, start,
-/// assignment id), and those it cannot keep.
+/// A live assignment kept as a pin: (request index, mediator id, start, assignment id).
+type KeptPin = (usize, i64, Time, i64);
+
+/// The live assignments the instance keeps as pins, and those it cannot keep.
 fn referee_pins(
     p: &Problem,
     rows: &Rows,
     request_ids: &HashMap<OccurrenceRef, String>,
     mediator_keys: &HashMap<String, i64>,
-) -> (Vec<(usize, i64, Time, i64)>, Vec<Conflict>) {
+) -> (Vec<KeptPin>, Vec<Conflict>) {
     let mut conflicts = Vec::new();
     let mut candidates = Vec::new();
     for a in &rows.live {

@@ -334,6 +334,17 @@ async fn who_sees_and_answers_what(backend: Backend) {
     assert_eq!(seen["mediator"], Value::Null);
     let r = app.post(&decline, &amina.user.token, &json!({})).await;
     assert_problem(r, 409, None).await;
+
+    // Every route is in the OpenAPI document.
+    let (_, doc) = json_of(app.get("/api/v1/openapi.json", &app.admin.token).await).await;
+    for path in [
+        "/api/v1/assignments",
+        "/api/v1/assignments/{id}",
+        "/api/v1/assignments/{id}/accept",
+        "/api/v1/assignments/{id}/decline",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} undocumented");
+    }
 }
 
 /// One occurrence offered to four mediators, four accepts at once, twenty times.

@@ -1,7 +1,8 @@
 //! Planning: the snapshot of the database as a solver instance, and the plans API.
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use ponte::entity::{
-    assignment, audit_event, availability_exception, availability_rule, mediator, notice, request,
+    assignment, audit_event, availability_exception, availability_rule, mediator, notice, plan,
+    request,
 };
 use ponte::plan::snapshot::{self, OccurrenceRef, Window};
 use ponte_solver::check::{check_assignments, check_solution};
@@ -555,6 +556,18 @@ async fn plans_are_for_staff_and_check_their_fields(backend: Backend) {
     )
     .await;
     assert_problem(app.get("/api/v1/plans/nine", coordinator).await, 404, None).await;
+    // Every route is in the OpenAPI document.
+    let (_, doc) = json_of(app.get("/api/v1/openapi.json", coordinator).await).await;
+    for path in [
+        "/api/v1/plans",
+        "/api/v1/plans/{id}",
+        "/api/v1/plans/{id}/instance.json",
+        "/api/v1/plans/{id}/assignments/{draft_id}",
+        "/api/v1/plans/{id}/rerun",
+        "/api/v1/plans/{id}/publish",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is not documented");
+    }
 }
 
 async fn locks_survive_a_rerun_and_infeasible_moves_are_refused(backend: Backend) {
@@ -808,4 +821,123 @@ async fn changing_a_published_assignment_needs_consent(backend: Backend) {
         assignment::Entity::find().all(&app.db).await.unwrap().len(),
         3
     );
+}
+
+both!(
+    a_plan_left_by_a_dead_worker_is_taken_up_again,
+    unassigning_a_published_assignment_cancels_it_at_publication,
+);
+
+async fn a_plan_left_by_a_dead_worker_is_taken_up_again(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    a_small_week(&app).await;
+    let window = Window::local_dates(date("2027-03-22"), date("2027-03-28"), ROME);
+    let now = Utc::now();
+    // Claimed by a process that was killed: its lease ran out a minute ago.
+    let id = plan::ActiveModel {
+        from_date: Set(date("2027-03-22")),
+        to_date: Set(date("2027-03-28")),
+        horizon_start: Set(window.start),
+        horizon_end: Set(window.end),
+        status: Set("running".into()),
+        time_limit_ms: Set(1000),
+        seed: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        started_at: Set(Some(now - chrono::TimeDelta::minutes(2))),
+        claimed_by: Set(Some("dead-process".into())),
+        claimed_until: Set(Some(now - chrono::TimeDelta::minutes(1))),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id;
+    let done = wait_finished(&app, id).await;
+    assert_eq!(done["assignments"].as_array().unwrap().len(), 3);
+    let row = plan::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(row.claimed_by.as_deref(), Some("dead-process"));
+}
+
+async fn unassigning_a_published_assignment_cancels_it_at_publication(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ids, _) = a_small_week(&app).await;
+    let first = plan_week(&app).await;
+    let (status, _) = json_of(
+        app.post(
+            &format!("/api/v1/plans/{}/publish", first["id"]),
+            &app.coordinator.token,
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let second = plan_week(&app).await;
+    let id = second["id"].as_i64().unwrap();
+    let draft = second["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["request_id"] == ids[0])
+        .unwrap()
+        .clone();
+    let path = format!("/api/v1/plans/{id}/assignments/{}", draft["id"]);
+    let token = Some(app.coordinator.token.as_str());
+    assert_problem(
+        app.call(
+            Method::PATCH,
+            &path,
+            token,
+            Some(&json!({"unassign": true})),
+        )
+        .await,
+        409,
+        None,
+    )
+    .await;
+    let (status, body) = json_of(
+        app.call(
+            Method::PATCH,
+            &path,
+            token,
+            Some(&json!({"unassign": true, "confirm_published_change": true})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["assignments"].as_array().unwrap().len(), 2);
+    assert!(body["unassigned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["request_id"] == ids[0] && u["reason"] == "unassigned_by_coordinator"));
+    let (status, body) = json_of(
+        app.post(
+            &format!("/api/v1/plans/{id}/publish"),
+            &app.coordinator.token,
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let live = assignment::Entity::find_by_id(draft["assignment_id"].as_i64().unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((live.state.as_str(), live.sequence), ("cancelled", 1));
+    let cancelled = notice::Entity::find()
+        .filter(notice::Column::AssignmentId.eq(live.id))
+        .filter(notice::Column::Kind.eq("cancelled"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(!cancelled.is_empty());
 }
