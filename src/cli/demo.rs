@@ -23,9 +23,10 @@ pub struct DemoArgs {
     /// Seed of the generated data.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Where the demo's emails are written (a file transport: one `.eml` per notice).
-    #[arg(long = "mail-dir", default_value = "ponte-demo-mail")]
-    pub mail_dir: PathBuf,
+    /// Where the demo's emails are written (a file transport: one `.eml` per notice);
+    /// default `ponte-demo-mail` beside the database file.
+    #[arg(long = "mail-dir")]
+    pub mail_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -127,13 +128,19 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         ));
     }
 
+    let mail_dir = args.mail_dir.clone().unwrap_or_else(|| {
+        args.file
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join("ponte-demo-mail")
+    });
     let config = Config {
         bind: args.bind.clone(),
         database_url: url,
         base_url: None,
         plan_time_limit: crate::config::DEFAULT_PLAN_TIME_LIMIT,
         mail: crate::config::MailConfig {
-            mail_dir: Some(args.mail_dir.clone()),
+            mail_dir: Some(mail_dir.clone()),
             ..Default::default()
         },
     };
@@ -152,7 +159,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     println!("database: {}", args.file.display());
     println!(
         "emails:   {} (one .eml file per notice)",
-        args.mail_dir.display()
+        mail_dir.display()
     );
     println!("serving:  http://{address}/  (API: http://{address}/api/v1/openapi.json)");
     println!("pages:    http://{address}/login  (Italian; English by the switch in the header)");

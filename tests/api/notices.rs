@@ -655,3 +655,39 @@ async fn unfilled_requests_reach_the_coordinators(backend: Backend) {
         .contains("<li>al telefono: Li Wei alle 10:30</li>"));
     assert!(n.ics.is_none());
 }
+
+/// The demo's transport: each notice becomes an `.eml` file in the mail folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_folder_transport_writes_one_file_per_notice() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("mail");
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.mail.mail_dir = Some(path.clone());
+        c.mail.poll_ms = 100;
+    })
+    .await;
+    let a = seed_assignment(
+        &app.db,
+        app.org_a,
+        app.site_a,
+        app.mediator_id,
+        Utc::now() + Span::days(2),
+    )
+    .await;
+    queue(&app.db, Event::Published, a.id, None).await;
+    let rows = wait_outbox(&app.db, Duration::from_secs(20), "written", |rows| {
+        rows.len() == 1 && rows[0].state == "sent"
+    })
+    .await;
+    let files: Vec<_> = std::fs::read_dir(&path)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let raw = std::fs::read_to_string(&files[0]).unwrap();
+    assert_eq!(
+        crate::smtp_sink::header(&raw, "message-id"),
+        Some(rows[0].message_id.clone())
+    );
+    assert!(raw.contains("text/calendar"));
+}
