@@ -610,3 +610,153 @@ async fn wait_for_path(c: &Client, suffix: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// The session and CSRF rules, over plain HTTP (no browser needed to see headers).
+async fn sessions_and_csrf(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let hash = auth::hash_password(PASSWORD).unwrap();
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let set_cookies = |r: &reqwest::Response| -> Vec<String> {
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
+    };
+    let value_of = |cookies: &[String], name: &str| -> String {
+        cookies
+            .iter()
+            .find_map(|c| c.strip_prefix(&format!("{name}=")))
+            .and_then(|rest| rest.split(';').next())
+            .unwrap_or_else(|| panic!("no cookie {name} in {cookies:?}"))
+            .to_string()
+    };
+
+    let page = http.get(app.url("/login")).send().await.unwrap();
+    let pre = value_of(&set_cookies(&page), "ponte_csrf");
+    let form = [
+        ("email", "segreteria@a.example"),
+        ("password", PASSWORD),
+        ("next", ""),
+    ];
+    // Without the token, or with another one, the login is refused.
+    let refused = http
+        .post(app.url("/login"))
+        .header("cookie", format!("ponte_csrf={pre}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let mut with_token = form.to_vec();
+    with_token.push(("csrf", pre.as_str()));
+    let ok = http
+        .post(app.url("/login"))
+        .header("cookie", format!("ponte_csrf={pre}"))
+        .form(&with_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 303);
+    assert_eq!(ok.headers()["location"], "/requests");
+    let cookies = set_cookies(&ok);
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("ponte_session="))
+        .expect("a session cookie");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
+    assert!(
+        !session.contains("Secure"),
+        "plain http: no Secure, {session}"
+    );
+    let secret = value_of(&cookies, "ponte_session");
+    // The table keeps the secret's digest, never the secret.
+    let stored = ponte::entity::session::Entity::find_by_id(auth::digest(&secret))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the session row under the secret's digest");
+    assert_ne!(stored.id_hash, secret);
+
+    let cookie = format!("ponte_session={secret}");
+    let list = http
+        .get(app.url("/requests"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 200);
+    // A POST with the pre-login token instead of the session's is refused, and writes nothing.
+    let forged = http
+        .post(app.url("/requests/new"))
+        .header("cookie", format!("{cookie}; ponte_csrf={pre}"))
+        .form(&[("csrf", pre.as_str()), ("language", "ur")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(
+        request::Entity::find().all(&app.db).await.unwrap().len(),
+        0,
+        "nothing stored by a forged POST"
+    );
+
+    // An expired session is no session.
+    ponte::entity::session::Entity::update_many()
+        .col_expr(
+            ponte::entity::session::Column::ExpiresAt,
+            Expr::value(Utc::now() - TimeDelta::minutes(1)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let expired = http
+        .get(app.url("/requests"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(expired.status(), 303);
+    assert_eq!(expired.headers()["location"], "/login");
+}
+
+mod sessions {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::sessions_and_csrf(super::Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        not(ponte_pg),
+        ignore = "PostgreSQL tests need PONTE_TEST_POSTGRES_URL"
+    )]
+    async fn postgres() {
+        super::sessions_and_csrf(super::Backend::Postgres).await
+    }
+}
+
+/// Over https the session cookie is Secure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_cookie_is_secure_behind_https() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |cfg| {
+        cfg.base_url = Some("https://ponte.example".into())
+    })
+    .await;
+    let page = reqwest::get(app.url("/login")).await.unwrap();
+    let cookie = page.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.starts_with("ponte_csrf=") && cookie.contains("; Secure"),
+        "{cookie}"
+    );
+}
