@@ -9,7 +9,7 @@ mod assignments;
 mod dispatch;
 mod feeds;
 mod foundation;
-mod plans;
 mod notices;
+mod plans;
 mod registry;
 mod requests;
