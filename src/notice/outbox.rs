@@ -151,20 +151,6 @@ pub async fn retry<C: ConnectionTrait>(
     Ok(notice::Entity::find_by_id(id).one(db).await?.map(Ok))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_and_is_capped() {
-        assert_eq!(backoff(0, 100, 10_000), Duration::milliseconds(100));
-        assert_eq!(backoff(1, 100, 10_000), Duration::milliseconds(200));
-        assert_eq!(backoff(3, 100, 10_000), Duration::milliseconds(800));
-        assert_eq!(backoff(10, 100, 10_000), Duration::milliseconds(10_000));
-        assert_eq!(backoff(1_000, 100, 10_000), Duration::milliseconds(10_000));
-    }
-}
-
 /// Notices in id order after the page's cursor, optionally of one state.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
@@ -190,4 +176,18 @@ pub async fn counts<C: ConnectionTrait>(db: &C) -> Result<Vec<(String, u64)>, Db
         out.push((state.to_string(), n));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(0, 100, 10_000), Duration::milliseconds(100));
+        assert_eq!(backoff(1, 100, 10_000), Duration::milliseconds(200));
+        assert_eq!(backoff(3, 100, 10_000), Duration::milliseconds(800));
+        assert_eq!(backoff(10, 100, 10_000), Duration::milliseconds(10_000));
+        assert_eq!(backoff(1_000, 100, 10_000), Duration::milliseconds(10_000));
+    }
 }
