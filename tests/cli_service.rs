@@ -197,7 +197,15 @@ async fn demo_serves_its_data_to_the_logins_it_prints() {
     });
     let mut address = None;
     let mut tokens = std::collections::HashMap::new();
+    let mut feeds = Vec::new();
+    let mut plan_line = None;
     while let Ok(line) = rx.recv_timeout(Duration::from_secs(120)) {
+        if line.starts_with("plan:") {
+            plan_line = Some(line.clone());
+        }
+        if let Some(rest) = line.strip_prefix("feed:") {
+            feeds.extend(rest.split_whitespace().last().map(str::to_string));
+        }
         if let Some(rest) = line.strip_prefix("serving:") {
             address = rest
                 .split_whitespace()
@@ -248,4 +256,46 @@ async fn demo_serves_its_data_to_the_logins_it_prints() {
         .await
         .unwrap();
     assert_eq!(mediators["items"].as_array().map(Vec::len), Some(60));
+
+    // The week is planned and published: live assignments, feeds with events, and the
+    // notices written as .eml files into the mail folder.
+    let plan_line = plan_line.expect("the demo prints its published plan");
+    assert!(plan_line.contains("published"), "{plan_line}");
+    let assignments: serde_json::Value = client
+        .get(format!("{address}/api/v1/assignments?limit=5"))
+        .bearer_auth(&tokens["coordinator"])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        assignments["items"].as_array().map(Vec::len),
+        Some(5),
+        "published assignments: {assignments}"
+    );
+    assert_eq!(feeds.len(), 2, "a feed for the requester and the mediator");
+    for url in &feeds {
+        let feed = client.get(url).send().await.unwrap();
+        assert_eq!(feed.status(), 200, "{url}");
+        let body = feed.text().await.unwrap();
+        assert!(body.starts_with("BEGIN:VCALENDAR"), "{url}");
+    }
+    let mail = dir.path().join("ponte-demo-mail");
+    let mut emails = 0;
+    for _ in 0..100 {
+        emails = std::fs::read_dir(&mail)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .count()
+            })
+            .unwrap_or(0);
+        if emails > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(emails > 0, "no notice written into {}", mail.display());
 }

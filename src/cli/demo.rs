@@ -2,14 +2,16 @@
 //! instance), and the demo server on top of it.
 use std::path::PathBuf;
 
-use chrono::{Local, NaiveDate};
+use chrono::{Days, Local, NaiveDate};
 use clap::Args;
 
 use crate::account::{self, NewUser};
-use crate::auth::Role;
+use crate::auth::{Caller, Role};
 use crate::config::Config;
+use crate::feed::{self, tokens::Owner};
 use crate::fixtures::{self, load, Params};
-use crate::startup::Application;
+use crate::plan::{self, api::NewPlan, edit::PublishBody};
+use crate::startup::{AppState, Application};
 use crate::storage;
 
 #[derive(Debug, Args)]
@@ -99,13 +101,14 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             None,
         ),
     ];
-    if let Some((email, id)) = first_org {
+    if let Some((email, id)) = first_org.clone() {
         logins.push((email, Role::Requester, Some(id), None));
     }
-    if let Some((email, id)) = first_mediator {
+    if let Some((email, id)) = first_mediator.clone() {
         logins.push((email, Role::Mediator, None, Some(id)));
     }
     let mut lines = Vec::new();
+    let mut coordinator = None;
     for (email, role, organisation_id, mediator_id) in logins {
         let user = account::create_user(
             &db,
@@ -120,6 +123,9 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             },
         )
         .await?;
+        if role == Role::Coordinator {
+            coordinator = Caller::from_user(&user);
+        }
         let token = account::issue_token_for(&db, user.id, Some("demo".into())).await?;
         lines.push(format!(
             "  {:<12} {:<40} token {token}",
@@ -147,8 +153,27 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
-    let app = Application::on(listener, db, config);
+    let app = Application::on(listener, db.clone(), config);
     let address = app.local_addr();
+    let state = app.state().clone();
+    // The server (and its plan and outbox workers) runs while the week is planned, as a
+    // coordinator would do it: a plan, then its publication with notices and feeds.
+    let server = tokio::spawn(app.run_until_stopped());
+    let published = match coordinator {
+        Some(coordinator) => {
+            eprintln!("planning the week of {} …", data.start);
+            plan_and_publish(
+                &state,
+                &coordinator,
+                data.start,
+                data.days,
+                &first_org,
+                &first_mediator,
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
     println!(
         "Ponte demo: {} organisations, {} mediators, {} requests in Prato, Pistoia and Lucca, week of {}",
         data.organisations.len(),
@@ -167,10 +192,84 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     for line in &lines {
         println!("{line}");
     }
+    for line in &published {
+        println!("{line}");
+    }
     println!("try:      curl -H 'Authorization: Bearer <token>' http://{address}/api/v1/requests?limit=5");
     println!("stop with Ctrl-C");
-    app.run_until_stopped().await?;
+    server.await??;
     Ok(())
+}
+
+/// Plans the demo week, publishes the plan (its notices go to the mail folder) and makes feed
+/// URLs for the demo's requester organisation and mediator. Returns lines to print.
+async fn plan_and_publish(
+    state: &AppState,
+    coordinator: &Caller,
+    start: NaiveDate,
+    days: u32,
+    organisation: &Option<(String, i64)>,
+    mediator: &Option<(String, i64)>,
+) -> anyhow::Result<Vec<String>> {
+    let to = start
+        .checked_add_days(Days::new(u64::from(days.max(1) - 1)))
+        .unwrap_or(start);
+    let new = NewPlan {
+        from: Some(start.to_string()),
+        to: Some(to.to_string()),
+        time_limit_seconds: Some(5.0),
+        seed: Some(1),
+    };
+    let plan = plan::api::create(&state.db, coordinator, new, 5.0)
+        .await
+        .map_err(|e| anyhow::anyhow!("planning the demo week: {e:?}"))?;
+    let finished = loop {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        let row = plan::api::find(&state.db, plan.id)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the demo plan: {e:?}"))?;
+        match row.status.as_str() {
+            "finished" => break row,
+            "failed" => anyhow::bail!("the demo plan failed: {}", row.error.unwrap_or_default()),
+            _ => {}
+        }
+    };
+    plan::edit::publish(
+        &state.db,
+        &state.links(),
+        coordinator,
+        plan.id,
+        PublishBody::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("publishing the demo plan: {e:?}"))?;
+    let assigned = plan::api::drafts(&state.db, plan.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the demo plan: {e:?}"))?
+        .len();
+    let mut lines = vec![format!(
+        "plan:     #{} published: {assigned} assignments, objective {}, gap {}",
+        finished.id,
+        finished.objective.unwrap_or_default(),
+        finished
+            .gap
+            .map_or("unknown".to_string(), |g| format!("{:.2} %", g * 100.0))
+    )];
+    let owners = [
+        organisation
+            .as_ref()
+            .map(|(email, id)| (email, Owner::Organisation(*id))),
+        mediator
+            .as_ref()
+            .map(|(email, id)| (email, Owner::Mediator(*id))),
+    ];
+    for (email, owner) in owners.into_iter().flatten() {
+        let feed = feed::tokens::rotate(&state.db, &state.links(), coordinator, owner)
+            .await
+            .map_err(|e| anyhow::anyhow!("making a demo feed: {e:?}"))?;
+        lines.push(format!("feed:     {:<40} {}", email, feed.url));
+    }
+    Ok(lines)
 }
 
 pub async fn fixtures(args: FixturesArgs) -> anyhow::Result<()> {
