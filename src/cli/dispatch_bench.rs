@@ -76,6 +76,8 @@ pub fn run(args: BenchDispatchArgs) -> std::process::ExitCode {
 }
 
 pub async fn bench_dispatch(args: BenchDispatchArgs) -> anyhow::Result<()> {
+    // Dispatch failures are logged, not returned (the request is stored): show them.
+    super::service::init_logging();
     if args.count == 0 {
         bail!("--count must be at least 1");
     }

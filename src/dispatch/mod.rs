@@ -46,7 +46,7 @@ pub enum Outcome {
     },
     /// Held already (live or offered), or the request is no longer open.
     Held,
-    /// Lost two races in a row; the planner will see it.
+    /// Lost every race (see `ATTEMPTS`); coordinators are told, as for `Unfilled`.
     Contended,
 }
 
@@ -145,7 +145,7 @@ async fn dispatch(
     let links = state.links();
     let count = if kind == State::Offered { OFFERS } else { 1 };
     let mut excluded = exclude.to_vec();
-    for _attempt in 0..2 {
+    for _attempt in 0..ATTEMPTS {
         if !write::open(&state.db, occ).await? {
             return Ok(Outcome::Held);
         }
@@ -190,8 +190,16 @@ async fn dispatch(
             Written::Raced(busy) => excluded.extend(busy),
         }
     }
+    // Every candidate found was taken meanwhile (other emergencies' offers, a publication):
+    // the coordinators must still hear of it, never silence.
+    let reason = "every mediator who fits is held by other offers or assignments".to_string();
+    write::unfilled(&state.db, &links, occ, &reason, &[]).await?;
     Ok(Outcome::Contended)
 }
+
+/// Rounds of choose-then-write before giving up on a contended occurrence: each round
+/// excludes the mediators the previous one found taken.
+const ATTEMPTS: usize = 4;
 
 fn window_end_date(window: Window, zone: Tz) -> chrono::NaiveDate {
     local_time::to_local(window.end, zone).date_naive()
