@@ -86,9 +86,10 @@ async fn a_request_created_and_cancelled_is_in_the_trail(backend: Backend) {
     cancel(&app, id).await;
 
     let all = items(&app, "").await;
+    let id_text = id.to_string();
     let ours: Vec<&Value> = all
         .iter()
-        .filter(|e| e["entity"] == "request" && e["entity_id"] == id.to_string())
+        .filter(|e| e["entity"] == "request" && e["entity_id"] == id_text.as_str())
         .collect();
     assert_eq!(ours.len(), 2, "{all:?}");
     let (cancelled, created) = (ours[0], ours[1]);
