@@ -31,3 +31,5 @@ pub async fn record<C: ConnectionTrait>(
         .await
         .map(|_| ())
 }
+
+pub mod list;

@@ -16,6 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::startup::AppState;
 
 pub mod assignments;
+pub mod audit;
 pub mod caller;
 pub mod error;
 pub mod extract;
@@ -75,4 +76,5 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(plans::router())
         .merge(feeds::router())
         .merge(notices::router())
+        .merge(audit::router())
 }

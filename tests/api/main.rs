@@ -6,6 +6,7 @@ mod helpers;
 mod smtp_sink;
 
 mod assignments;
+mod audit;
 mod dispatch;
 mod feeds;
 mod foundation;
