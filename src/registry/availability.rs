@@ -4,7 +4,6 @@ use chrono::{NaiveDate, NaiveTime, Utc, Weekday};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -20,6 +19,7 @@ use crate::domain::availability::{
 use crate::entity::{availability_exception, availability_rule, mediator};
 use crate::http::error::Validator;
 use crate::http::ApiError;
+use crate::storage::Write;
 
 /// Enough for several shifts a day and a year of exceptions; more is a client bug that
 /// should not become one huge transaction.
@@ -103,25 +103,25 @@ pub async fn replace(
 ) -> Result<Availability, ApiError> {
     access::mediator(caller, mediator_id)?;
     let new = check(new)?;
-    let txn = db.begin().await?;
+    let write = Write::begin(db).await?;
     // Writing the mediator row first queues concurrent replacements of one mediator behind
     // each other (a row lock in PostgreSQL, the write lock in SQLite), so that two of them
     // never interleave into the union of both.
     let touched = mediator::Entity::update_many()
         .col_expr(mediator::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(mediator::Column::Id.eq(mediator_id))
-        .exec(&txn)
+        .exec(&write.txn)
         .await?;
     if touched.rows_affected == 0 {
         return Err(ApiError::NotFound("mediator"));
     }
     availability_rule::Entity::delete_many()
         .filter(availability_rule::Column::MediatorId.eq(mediator_id))
-        .exec(&txn)
+        .exec(&write.txn)
         .await?;
     availability_exception::Entity::delete_many()
         .filter(availability_exception::Column::MediatorId.eq(mediator_id))
-        .exec(&txn)
+        .exec(&write.txn)
         .await?;
     let rules = new.rules.iter().map(|r| availability_rule::ActiveModel {
         mediator_id: Set(mediator_id),
@@ -131,7 +131,7 @@ pub async fn replace(
         ..Default::default()
     });
     availability_rule::Entity::insert_many(rules)
-        .exec_without_returning(&txn)
+        .exec_without_returning(&write.txn)
         .await?;
     let exceptions = new
         .exceptions
@@ -146,10 +146,10 @@ pub async fn replace(
             ..Default::default()
         });
     availability_exception::Entity::insert_many(exceptions)
-        .exec_without_returning(&txn)
+        .exec_without_returning(&write.txn)
         .await?;
     audit::record(
-        &txn,
+        &write.txn,
         Some(caller.user_id),
         "availability_replaced",
         "mediator",
@@ -157,7 +157,7 @@ pub async fn replace(
         json!(new),
     )
     .await?;
-    txn.commit().await?;
+    write.commit().await?;
     Ok(new)
 }
 

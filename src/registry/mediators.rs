@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -20,6 +20,7 @@ use crate::domain::local_time::Instant;
 use crate::entity::mediator;
 use crate::http::error::Validator;
 use crate::http::ApiError;
+use crate::storage::Write;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewMediator {
@@ -164,7 +165,7 @@ pub async fn create(
     v.finish()?;
 
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let write = Write::begin(db).await?;
     let model = mediator::ActiveModel {
         name: Set(name.unwrap_or_default()),
         email: Set(email),
@@ -183,11 +184,11 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(&write.txn)
     .await?;
     let created = Mediator::from(model);
     audit::record(
-        &txn,
+        &write.txn,
         Some(caller.user_id),
         "created",
         "mediator",
@@ -195,7 +196,7 @@ pub async fn create(
         json!(created),
     )
     .await?;
-    txn.commit().await?;
+    write.commit().await?;
     Ok(created)
 }
 
@@ -383,10 +384,10 @@ pub async fn update(
     v.finish()?;
 
     row.updated_at = Set(Utc::now());
-    let txn = db.begin().await?;
-    let after = Mediator::from(row.update(&txn).await?);
+    let write = Write::begin(db).await?;
+    let after = Mediator::from(row.update(&write.txn).await?);
     audit::record(
-        &txn,
+        &write.txn,
         Some(caller.user_id),
         "updated",
         "mediator",
@@ -394,7 +395,7 @@ pub async fn update(
         json!({"before": before, "after": after}),
     )
     .await?;
-    txn.commit().await?;
+    write.commit().await?;
     Ok(after)
 }
 

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -17,6 +17,7 @@ use crate::domain::local_time::Instant;
 use crate::entity::organisation;
 use crate::http::error::Validator;
 use crate::http::ApiError;
+use crate::storage::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -112,7 +113,7 @@ pub async fn create(
         .map(|e| input::email(&mut v, "contact_email", &e));
     v.finish()?;
 
-    let txn = db.begin().await?;
+    let write = Write::begin(db).await?;
     let model = organisation::ActiveModel {
         name: Set(name.unwrap_or_default()),
         kind: Set(kind.unwrap_or(OrganisationKind::Other).as_str().to_string()),
@@ -121,11 +122,11 @@ pub async fn create(
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(&write.txn)
     .await?;
     let created = Organisation::from(model);
     audit::record(
-        &txn,
+        &write.txn,
         Some(caller.user_id),
         "created",
         "organisation",
@@ -133,7 +134,7 @@ pub async fn create(
         json!(created),
     )
     .await?;
-    txn.commit().await?;
+    write.commit().await?;
     Ok(created)
 }
 

@@ -2,10 +2,7 @@
 //! coordinates give the travel times the planner works with.
 use chrono::Utc;
 use chrono_tz::Tz;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -19,6 +16,7 @@ use crate::domain::local_time::Instant;
 use crate::entity::site;
 use crate::http::error::Validator;
 use crate::http::ApiError;
+use crate::storage::Write;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewSite {
@@ -77,7 +75,7 @@ pub async fn create(
     let lon = required(&mut v, "lon", new.lon).map(|x| input::longitude(&mut v, "lon", x));
     v.finish()?;
 
-    let txn = db.begin().await?;
+    let write = Write::begin(db).await?;
     let model = site::ActiveModel {
         organisation_id: Set(organisation.id),
         name: Set(name.unwrap_or_default()),
@@ -87,11 +85,11 @@ pub async fn create(
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(&write.txn)
     .await?;
     let created = Site::new(model, input::stored_zone(&organisation.timezone));
     audit::record(
-        &txn,
+        &write.txn,
         Some(caller.user_id),
         "created",
         "site",
@@ -99,7 +97,7 @@ pub async fn create(
         json!(created),
     )
     .await?;
-    txn.commit().await?;
+    write.commit().await?;
     Ok(created)
 }
 

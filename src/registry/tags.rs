@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    QueryFilter, QueryOrder, Set, SqlErr,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -16,6 +16,7 @@ use crate::auth::Caller;
 use crate::entity::tag;
 use crate::http::error::Validator;
 use crate::http::ApiError;
+use crate::storage::Write;
 
 const MAX_TAG_CHARS: usize = 50;
 
@@ -73,19 +74,19 @@ pub async fn create(
     {
         return Err(exists(&name));
     }
-    let txn = db.begin().await?;
+    let write = Write::begin(db).await?;
     let model = tag::ActiveModel {
         name: Set(name.clone()),
         description: Set(description),
     };
     // A concurrent creation of the same tag passes the check above and fails here instead.
     let model = model
-        .insert(&txn)
+        .insert(&write.txn)
         .await
         .map_err(|e| conflict_or(e, &name))?;
     let created = Tag::from(model);
     audit::record(
-        &txn,
+        &write.txn,
         Some(caller.user_id),
         "created",
         "tag",
@@ -93,7 +94,7 @@ pub async fn create(
         json!(created),
     )
     .await?;
-    txn.commit().await?;
+    write.commit().await?;
     Ok(created)
 }
 

@@ -1,7 +1,7 @@
 //! User accounts, managed by admins. Accounts are made by [`account::create_user`], as on
 //! the command line; this adds the checks that report every bad field at once, the audit
 //! event and the mapping of its errors to fields.
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, SqlErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, SqlErr};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -14,6 +14,7 @@ use crate::domain::local_time::{Instant, DEFAULT_ZONE};
 use crate::entity::user;
 use crate::http::error::Validator;
 use crate::http::ApiError;
+use crate::storage::Write;
 
 // Checked here too (hash_password checks it as well) so that a short password is reported
 // with the other fields.
@@ -124,14 +125,14 @@ pub async fn create(
         password: body.password,
         locale,
     };
-    let txn = db.begin().await?;
+    let write = Write::begin(db).await?;
     let created = User::from(
-        account::create_user(&txn, new)
+        account::create_user(&write.txn, new)
             .await
             .map_err(account_error)?,
     );
     audit::record(
-        &txn,
+        &write.txn,
         Some(caller.user_id),
         "created",
         "user",
@@ -139,7 +140,7 @@ pub async fn create(
         json!(created),
     )
     .await?;
-    txn.commit().await?;
+    write.commit().await?;
     Ok(created)
 }
 
