@@ -11,12 +11,12 @@
 use chrono::{SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, Set, Statement,
+    EntityTrait, PaginatorTrait, QueryFilter, Statement,
 };
 use serde_json::json;
 
 use super::choose::Choice;
-use crate::assignment::{new_response_token, new_uid, State};
+use crate::assignment::{NewAssignment, State};
 use crate::audit;
 use crate::entity::{assignment, request};
 use crate::notice::{self, Event, Links};
@@ -114,26 +114,17 @@ async fn assign_in<C: ConnectionTrait>(
     };
     let mut ids = Vec::new();
     for c in choices {
-        let (token, hash) = new_response_token();
-        let row = assignment::ActiveModel {
-            request_id: Set(occ.request_id),
-            occurrence: Set(occ.occurrence),
-            mediator_id: Set(c.mediator_id),
-            start: Set(c.start),
-            end: Set(c.end),
-            state: Set(state.as_str().into()),
-            plan_id: Set(None),
-            uid: Set(new_uid(links.host())),
-            sequence: Set(0),
-            response_token_hash: Set(Some(hash)),
-            decline_reason: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            responded_at: Set(None),
-            ..Default::default()
+        let (row, token) = NewAssignment {
+            request_id: occ.request_id,
+            occurrence: occ.occurrence,
+            mediator_id: c.mediator_id,
+            start: c.start,
+            end: c.end,
+            state,
+            plan_id: None,
         }
-        .insert(txn)
-        .await?;
+        .row(links.host(), now);
+        let row = row.insert(txn).await?;
         audit::record(
             txn,
             None,

@@ -49,6 +49,18 @@ pub enum ExceptionKind {
     Extra,
 }
 
+impl ExceptionKind {
+    /// The stored word (`availability_exceptions.kind`); anything but `extra` is an absence,
+    /// the safe reading of a row that says less than it should.
+    pub fn from_stored(kind: &str) -> ExceptionKind {
+        if kind == "extra" {
+            ExceptionKind::Extra
+        } else {
+            ExceptionKind::Absence
+        }
+    }
+}
+
 /// Why rules, exceptions or a period were rejected. Indexes are positions in the list the
 /// client sent, counted from 0.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::api::{self, require_staff, PlanView};
-use crate::assignment::{new_response_token, new_uid, State};
+use crate::assignment::{NewAssignment, State};
 use crate::audit;
 use crate::auth::Caller;
 use crate::domain::local_time::{parse_instant, DEFAULT_ZONE};
@@ -506,24 +506,16 @@ async fn create<C: ConnectionTrait>(
     d: &plan_assignment::Model,
     now: chrono::DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let (token, hash) = new_response_token();
-    let row = assignment::ActiveModel {
-        request_id: Set(d.request_id),
-        occurrence: Set(d.occurrence),
-        mediator_id: Set(d.mediator_id),
-        start: Set(d.start),
-        end: Set(d.end),
-        state: Set(State::Published.as_str().to_string()),
-        plan_id: Set(Some(plan_id)),
-        uid: Set(new_uid(links.host())),
-        sequence: Set(0),
-        response_token_hash: Set(Some(hash)),
-        decline_reason: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        responded_at: Set(None),
-        ..Default::default()
-    };
+    let (row, token) = NewAssignment {
+        request_id: d.request_id,
+        occurrence: d.occurrence,
+        mediator_id: d.mediator_id,
+        start: d.start,
+        end: d.end,
+        state: State::Published,
+        plan_id: Some(plan_id),
+    }
+    .row(links.host(), now);
     let inserted = assignment::Entity::insert(row)
         .exec(txn)
         .await

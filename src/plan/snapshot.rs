@@ -260,11 +260,7 @@ impl Rows {
                 .or_default()
                 .push(Exception {
                     date: e.date,
-                    kind: if e.kind == "extra" {
-                        ExceptionKind::Extra
-                    } else {
-                        ExceptionKind::Absence
-                    },
+                    kind: ExceptionKind::from_stored(&e.kind),
                     start: e.start_time,
                     end: e.end_time,
                 });

@@ -249,11 +249,7 @@ pub(super) async fn load<C: ConnectionTrait>(
         .into_iter()
         .map(|e| DatedException {
             date: e.date,
-            kind: if e.kind == "extra" {
-                ExceptionKind::Extra
-            } else {
-                ExceptionKind::Absence
-            },
+            kind: ExceptionKind::from_stored(&e.kind),
             start: e.start_time,
             end: e.end_time,
             note: e.note,
