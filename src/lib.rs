@@ -18,6 +18,7 @@ pub mod http;
 pub mod notice;
 pub mod plan;
 pub mod registry;
+pub mod report;
 pub mod request;
 pub mod startup;
 pub mod storage;

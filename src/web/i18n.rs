@@ -46,10 +46,17 @@ impl Locale {
             Locale::It => IT,
             Locale::En => EN,
         };
-        catalogue
+        if let Some((_, text)) = catalogue.iter().find(|(k, _)| *k == key) {
+            return text;
+        }
+        AREAS
             .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, text)| *text)
+            .flat_map(|area| area.iter())
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, it, en)| match self {
+                Locale::It => *it,
+                Locale::En => *en,
+            })
             .unwrap_or(key)
     }
 
@@ -158,6 +165,17 @@ fn names_of(tag: &LanguageTag) -> Option<language::LanguageNames> {
     language::names(tag)
 }
 
+/// The words of each area's pages, kept beside those pages as (key, Italian, English) so
+/// that a page and its words change together.
+const AREAS: &[&[(&str, &str, &str)]] = &[
+    super::board::WORDS,
+    super::reports::WORDS,
+    super::registry::WORDS,
+    super::audit::WORDS,
+    super::mediator::WORDS,
+    super::requester::WORDS,
+];
+
 /// Domain words: (stored value, Italian, English).
 const WORDS: &[(&str, &str, &str)] = &[
     ("submitted", "Inviata", "Submitted"),
@@ -198,6 +216,10 @@ const IT: &[(&str, &str)] = &[
     ("nav.organisations", "Enti"),
     ("nav.mediators", "Mediatori"),
     ("nav.users", "Utenti"),
+    ("nav.board", "Tabellone"),
+    ("nav.reports", "Report"),
+    ("nav.shortage", "Carenze"),
+    ("nav.audit", "Registro attività"),
     ("nav.logout", "Esci"),
     ("nav.main", "Navigazione principale"),
     ("lang.switch", "English"),
@@ -330,6 +352,10 @@ const EN: &[(&str, &str)] = &[
     ("nav.organisations", "Organisations"),
     ("nav.mediators", "Mediators"),
     ("nav.users", "Users"),
+    ("nav.board", "Board"),
+    ("nav.reports", "Reports"),
+    ("nav.shortage", "Shortages"),
+    ("nav.audit", "Audit log"),
     ("nav.logout", "Log out"),
     ("nav.main", "Main navigation"),
     ("lang.switch", "Italiano"),
@@ -465,6 +491,16 @@ mod tests {
         let missing_it: Vec<_> = en.difference(&it).collect();
         assert!(missing_en.is_empty(), "missing in EN: {missing_en:?}");
         assert!(missing_it.is_empty(), "missing in IT: {missing_it:?}");
+        let mut all = it.clone();
+        for area in AREAS {
+            for (key, italian, english) in area.iter() {
+                assert!(all.insert(key), "key {key} defined twice");
+                assert!(
+                    !italian.is_empty() && !english.is_empty(),
+                    "key {key} lacks a translation"
+                );
+            }
+        }
     }
 
     #[test]

@@ -22,10 +22,14 @@ pub fn page(ctx: &Ctx, title: &str, current: &str, content: Markup) -> Markup {
         ],
         Some(Role::Coordinator | Role::Admin) => &[
             ("/coord", "nav.home"),
+            ("/coord/board", "nav.board"),
             ("/requests", "nav.requests"),
+            ("/coord/reports", "nav.reports"),
+            ("/coord/shortage", "nav.shortage"),
             ("/coord/organisations", "nav.organisations"),
             ("/coord/mediators", "nav.mediators"),
             ("/coord/users", "nav.users"),
+            ("/coord/audit", "nav.audit"),
         ],
         None => &[],
     };

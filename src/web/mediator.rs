@@ -577,3 +577,11 @@ pub async fn save_preferences(
     );
     Ok(response)
 }
+
+/// This area's words beyond the shared catalogue: (key, Italian, English).
+pub const WORDS: &[(&str, &str, &str)] = &[];
+
+/// Routes of this area beyond those in `web::router`.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+}

@@ -10,11 +10,15 @@ use axum::Router;
 use crate::startup::AppState;
 
 pub mod account;
+pub mod audit;
+pub mod board;
 pub mod coordinator;
 pub mod error;
 pub mod i18n;
 pub mod layout;
 pub mod mediator;
+pub mod registry;
+pub mod reports;
 pub mod requester;
 pub mod session;
 
@@ -48,6 +52,12 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/coord/users/{id}/password",
             post(coordinator::reset_password),
         )
+        .merge(requester::routes())
+        .merge(mediator::routes())
+        .merge(board::routes())
+        .merge(reports::routes())
+        .merge(registry::routes())
+        .merge(audit::routes())
         .layer(axum::middleware::from_fn_with_state(
             state,
             error::render_errors,
@@ -60,14 +70,23 @@ pub fn router(state: AppState) -> Router<AppState> {
 async fn css() -> impl IntoResponse {
     asset(
         "text/css; charset=utf-8",
-        include_str!("../../static/ponte.css"),
+        // One stylesheet for the browser, kept as one file per area in the tree.
+        concat!(
+            include_str!("../../static/ponte.css"),
+            include_str!("../../static/board.css"),
+            include_str!("../../static/reports.css"),
+            include_str!("../../static/registry.css"),
+        ),
     )
 }
 
 async fn js() -> impl IntoResponse {
     asset(
         "text/javascript; charset=utf-8",
-        include_str!("../../static/ponte.js"),
+        concat!(
+            include_str!("../../static/ponte.js"),
+            include_str!("../../static/board.js"),
+        ),
     )
 }
 

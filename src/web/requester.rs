@@ -698,6 +698,14 @@ pub async fn cancel(
     }
 }
 
+/// This area's words beyond the shared catalogue: (key, Italian, English).
+pub const WORDS: &[(&str, &str, &str)] = &[];
+
+/// Routes of this area beyond those in `web::router`.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

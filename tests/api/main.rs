@@ -13,4 +13,5 @@ mod foundation;
 mod notices;
 mod plans;
 mod registry;
+mod reports;
 mod requests;

@@ -1,0 +1,1 @@
+// The dispatch board's enhancements (live plan progress).

@@ -1,0 +1,3 @@
+//! The dispatch board.
+#[allow(unused_imports)]
+use super::*;

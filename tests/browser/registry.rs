@@ -1,0 +1,3 @@
+//! Registry editing and the audit log.
+#[allow(unused_imports)]
+use super::*;

@@ -1,0 +1,3 @@
+//! Reports and the shortage analysis.
+#[allow(unused_imports)]
+use super::*;
