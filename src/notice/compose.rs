@@ -13,6 +13,7 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use super::Event;
+use crate::domain::locale::Locale;
 
 macro_rules! templates {
     ($($name:literal),* $(,)?) => {
@@ -20,9 +21,14 @@ macro_rules! templates {
     };
 }
 
-/// Every template, by name. Each kind has `<kind>.<it|en>.txt` and `.html`.
+/// Every template, by name. Each kind has `<kind>.<it|en>.txt` and `.html`; the appointment's
+/// details (and the mediator's accept/decline links) are one include per language and format.
 const TEMPLATES: &[(&str, &str)] = templates!(
     "layout.html",
+    "details.it.txt",
+    "details.en.txt",
+    "details.it.html",
+    "details.en.html",
     "published.it.txt",
     "published.en.txt",
     "published.it.html",
@@ -204,79 +210,19 @@ pub fn language_name(lang: &str, tag: &str) -> String {
         .to_string()
 }
 
-const WEEKDAYS_IT: [&str; 7] = [
-    "lunedì",
-    "martedì",
-    "mercoledì",
-    "giovedì",
-    "venerdì",
-    "sabato",
-    "domenica",
-];
-const WEEKDAYS_EN: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-const MONTHS_IT: [&str; 12] = [
-    "gennaio",
-    "febbraio",
-    "marzo",
-    "aprile",
-    "maggio",
-    "giugno",
-    "luglio",
-    "agosto",
-    "settembre",
-    "ottobre",
-    "novembre",
-    "dicembre",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// The appointment in local time: "lunedì 7 dicembre 2026, 09:00–10:00".
 pub fn when(lang: &str, zone: Tz, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
     let s = start.with_timezone(&zone);
     let e = end.with_timezone(&zone);
-    let weekday = s.weekday().num_days_from_monday() as usize;
-    let month = s.month0() as usize;
-    if language(lang) == "it" {
-        format!(
-            "{} {} {} {}, {}–{}",
-            WEEKDAYS_IT[weekday],
-            s.day(),
-            MONTHS_IT[month],
-            s.year(),
-            s.format("%H:%M"),
-            e.format("%H:%M")
-        )
-    } else {
-        format!(
-            "{}, {} {} {}, {}–{}",
-            WEEKDAYS_EN[weekday],
-            s.day(),
-            MONTHS_EN[month],
-            s.year(),
-            s.format("%H:%M"),
-            e.format("%H:%M")
-        )
+    let locale = Locale::or_default(language(lang));
+    let (day, month) = (
+        locale.weekday_long(s.weekday()),
+        locale.month_long(s.month0()),
+    );
+    let (from, to) = (s.format("%H:%M"), e.format("%H:%M"));
+    match locale {
+        Locale::It => format!("{day} {} {month} {}, {from}–{to}", s.day(), s.year()),
+        Locale::En => format!("{day}, {} {month} {}, {from}–{to}", s.day(), s.year()),
     }
 }
 

@@ -1,45 +1,15 @@
 //! The pages' words in Italian (the default) and English, and dates in each language's
 //! format. Both catalogues hold the same keys (a unit test checks it), so a missing
 //! translation is a failing test rather than a key shown to a user.
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::language::{self, LanguageTag};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Locale {
-    It,
-    En,
-}
+pub use crate::domain::locale::Locale;
 
+// The pages' side of the locale: the catalogue and the formats of dates.
 impl Locale {
-    pub fn parse(s: &str) -> Option<Locale> {
-        match s.trim() {
-            "it" => Some(Locale::It),
-            "en" => Some(Locale::En),
-            _ => None,
-        }
-    }
-
-    /// A stored locale; anything unknown is Italian, the default.
-    pub fn or_default(s: &str) -> Locale {
-        Locale::parse(s).unwrap_or(Locale::It)
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Locale::It => "it",
-            Locale::En => "en",
-        }
-    }
-
-    pub fn other(self) -> Locale {
-        match self {
-            Locale::It => Locale::En,
-            Locale::En => Locale::It,
-        }
-    }
-
     /// The key's text; the key itself if a catalogue lacks it (the test forbids that).
     pub fn t(self, key: &'static str) -> &'static str {
         let catalogue = match self {
@@ -86,50 +56,6 @@ impl Locale {
     pub fn time(self, instant: DateTime<Utc>, zone: Tz) -> String {
         let local = instant.with_timezone(&zone);
         format!("{:02}:{:02}", local.hour(), local.minute())
-    }
-
-    pub fn weekday_short(self, day: Weekday) -> &'static str {
-        let i = day.num_days_from_monday() as usize;
-        match self {
-            Locale::It => ["lun", "mar", "mer", "gio", "ven", "sab", "dom"][i],
-            Locale::En => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][i],
-        }
-    }
-
-    pub fn weekday_long(self, day: Weekday) -> &'static str {
-        let i = day.num_days_from_monday() as usize;
-        match self {
-            Locale::It => [
-                "lunedì",
-                "martedì",
-                "mercoledì",
-                "giovedì",
-                "venerdì",
-                "sabato",
-                "domenica",
-            ][i],
-            Locale::En => [
-                "Monday",
-                "Tuesday",
-                "Wednesday",
-                "Thursday",
-                "Friday",
-                "Saturday",
-                "Sunday",
-            ][i],
-        }
-    }
-
-    fn month_short(self, month0: u32) -> &'static str {
-        let i = month0 as usize % 12;
-        match self {
-            Locale::It => [
-                "gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic",
-            ][i],
-            Locale::En => [
-                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-            ][i],
-        }
     }
 
     /// "Arabo marocchino · الدارجة": the name in the page's language and in the language's
