@@ -21,9 +21,8 @@ use sea_orm::{
     Set,
 };
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
+use super::bench_kit::{http_once, percentile, round2, Scratch};
 use crate::account::{self, NewUser};
 use crate::assignment::new_uid;
 use crate::auth::Role;
@@ -37,7 +36,8 @@ use crate::storage;
 
 #[derive(Debug, Args)]
 pub struct BenchDispatchArgs {
-    /// A fresh database to fill (by default a scratch SQLite file, removed afterwards).
+    /// A PostgreSQL server URL: a scratch database is made there and dropped afterwards (by
+    /// default a scratch SQLite file).
     #[arg(long = "database-url")]
     pub database_url: Option<String>,
     #[arg(long, default_value_t = 250)]
@@ -81,15 +81,14 @@ pub async fn bench_dispatch(args: BenchDispatchArgs) -> anyhow::Result<()> {
     if args.count == 0 {
         bail!("--count must be at least 1");
     }
-    let (url, scratch) = match &args.database_url {
-        Some(url) => (url.clone(), None),
-        None => {
-            let file = std::env::temp_dir()
-                .join(format!("ponte-bench-dispatch-{}.db", std::process::id()));
-            (format!("sqlite://{}?mode=rwc", file.display()), Some(file))
-        }
-    };
-    let db = storage::connect_and_migrate(&url).await?;
+    let (url, scratch) = Scratch::open(args.database_url.as_deref(), "dispatch").await?;
+    let result = run_bench(&args, &url).await;
+    scratch.remove().await;
+    result
+}
+
+async fn run_bench(args: &BenchDispatchArgs, url: &str) -> anyhow::Result<()> {
+    let db = storage::connect_and_migrate(url).await?;
     let backend = format!("{:?}", db.get_database_backend()).to_lowercase();
     let zone: Tz = DEFAULT_ZONE;
     let first = (Utc::now().with_timezone(&zone) + TimeDelta::days(1)).date_naive();
@@ -113,7 +112,7 @@ pub async fn bench_dispatch(args: BenchDispatchArgs) -> anyhow::Result<()> {
 
     let requester = requester(&db).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let app = Application::on(listener, db.clone(), Config::for_database(&url));
+    let app = Application::on(listener, db.clone(), Config::for_database(url));
     let address = app.local_addr().to_string();
     tokio::spawn(app.run_until_stopped());
 
@@ -123,7 +122,14 @@ pub async fn bench_dispatch(args: BenchDispatchArgs) -> anyhow::Result<()> {
     for i in 0..args.count {
         let body = emergency(&mut rng, &data, &loaded, first, i);
         let started = Instant::now();
-        let (status, answer) = post(&address, &requester.token, &body).await?;
+        let (status, answer) = http_once(
+            &address,
+            "POST",
+            "/api/v1/requests",
+            &requester.token,
+            Some(&body),
+        )
+        .await?;
         if status != 201 {
             bail!("submission {i} answered {status}: {answer}");
         }
@@ -160,11 +166,6 @@ pub async fn bench_dispatch(args: BenchDispatchArgs) -> anyhow::Result<()> {
         .count(&db)
         .await?;
     db.close().await.ok();
-    if let Some(file) = scratch {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-        }
-    }
     latencies.sort_by(f64::total_cmp);
     let report = json!({
         "database": backend,
@@ -175,10 +176,10 @@ pub async fn bench_dispatch(args: BenchDispatchArgs) -> anyhow::Result<()> {
         "offered": offered,
         "offer_rows": offers,
         "unfilled": unfilled,
-        "p50_ms": round(percentile(&latencies, 0.50)),
-        "p90_ms": round(percentile(&latencies, 0.90)),
-        "p99_ms": round(percentile(&latencies, 0.99)),
-        "max_ms": round(latencies.last().copied().unwrap_or(0.0)),
+        "p50_ms": round2(percentile(&latencies, 0.50)),
+        "p90_ms": round2(percentile(&latencies, 0.90)),
+        "p99_ms": round2(percentile(&latencies, 0.99)),
+        "max_ms": round2(latencies.last().copied().unwrap_or(0.0)),
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
@@ -311,44 +312,4 @@ fn emergency(
         "urgency": "emergency",
         "case_reference": format!("BENCH-{i}"),
     })
-}
-
-/// One POST over a fresh connection (`Connection: close`): the binary has no HTTP client,
-/// and one request shape needs a few lines.
-async fn post(address: &str, token: &str, body: &Value) -> anyhow::Result<(u16, Value)> {
-    let body = serde_json::to_vec(body)?;
-    let head = format!(
-        "POST /api/v1/requests HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let mut stream = TcpStream::connect(address).await?;
-    stream.set_nodelay(true)?;
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(&body).await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    let text = String::from_utf8_lossy(&raw);
-    let status: u16 = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .context("an HTTP status line")?;
-    let json = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| serde_json::from_str(b).unwrap_or(Value::String(b.to_string())))
-        .unwrap_or(Value::Null);
-    Ok((status, json))
-}
-
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn round(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }

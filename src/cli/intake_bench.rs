@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
+use super::bench_kit::{percentile, round2, Scratch};
 use super::service::BenchIntakeArgs;
 use crate::account::{self, NewUser};
 use crate::auth::Role;
@@ -49,17 +50,17 @@ pub async fn bench_intake(args: BenchIntakeArgs) -> anyhow::Result<()> {
     if args.concurrency == 0 || args.requests == 0 {
         bail!("--concurrency and --requests must be at least 1");
     }
-    let (url, scratch) = match &args.database_url {
-        Some(url) => (url.clone(), None),
-        None => {
-            let file = std::env::temp_dir().join(format!("ponte-bench-{}.db", std::process::id()));
-            (format!("sqlite://{}?mode=rwc", file.display()), Some(file))
-        }
-    };
-    let db = storage::connect_and_migrate(&url).await?;
+    let (url, scratch) = Scratch::open(args.database_url.as_deref(), "intake").await?;
+    let result = run_bench(&args, &url).await;
+    scratch.remove().await;
+    result
+}
+
+async fn run_bench(args: &BenchIntakeArgs, url: &str) -> anyhow::Result<()> {
+    let db = storage::connect_and_migrate(url).await?;
     let backend = format!("{:?}", db.get_database_backend()).to_lowercase();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let app = Application::on(listener, db.clone(), Config::for_database(&url));
+    let app = Application::on(listener, db.clone(), Config::for_database(url));
     let address = app.local_addr().to_string();
     tokio::spawn(app.run_until_stopped());
     let target = Arc::new(seed(&db, address).await?);
@@ -84,11 +85,6 @@ pub async fn bench_intake(args: BenchIntakeArgs) -> anyhow::Result<()> {
     }
     let seconds = started.elapsed().as_secs_f64();
     db.close().await.ok();
-    if let Some(file) = scratch {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-        }
-    }
 
     latencies.sort_by(f64::total_cmp);
     let report = json!({
@@ -98,12 +94,12 @@ pub async fn bench_intake(args: BenchIntakeArgs) -> anyhow::Result<()> {
         "first_error": first_error,
         "concurrency": args.concurrency,
         "rate_per_s": args.rate,
-        "seconds": round(seconds),
-        "throughput_per_s": round(args.requests as f64 / seconds),
-        "p50_ms": round(percentile(&latencies, 0.50)),
-        "p90_ms": round(percentile(&latencies, 0.90)),
-        "p99_ms": round(percentile(&latencies, 0.99)),
-        "max_ms": round(latencies.last().copied().unwrap_or(0.0)),
+        "seconds": round2(seconds),
+        "throughput_per_s": round2(args.requests as f64 / seconds),
+        "p50_ms": round2(percentile(&latencies, 0.50)),
+        "p90_ms": round2(percentile(&latencies, 0.90)),
+        "p99_ms": round2(percentile(&latencies, 0.99)),
+        "max_ms": round2(latencies.last().copied().unwrap_or(0.0)),
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
@@ -333,16 +329,4 @@ impl Connection {
         self.stream.read_exact(&mut response).await?;
         Ok((status, response))
     }
-}
-
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
-}
-
-fn round(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod bench_kit;
 pub mod demo;
 pub mod dispatch_bench;
 pub mod input;

@@ -7,14 +7,13 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use chrono::{Days, Local};
 use clap::Args;
-use sea_orm::{ConnectionTrait, DbBackend};
-use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use sea_orm::DbBackend;
+use serde_json::json;
 
+use super::bench_kit::{http_once, Scratch};
 use crate::account::{self, NewUser};
 use crate::auth::Role;
 use crate::config::{Config, DEFAULT_PLAN_TIME_LIMIT};
@@ -63,70 +62,13 @@ pub fn run(args: BenchPlanArgs) -> ExitCode {
     }
 }
 
-/// Where the bench's data lives, and how to clean it up.
-enum Scratch {
-    File(std::path::PathBuf),
-    Postgres { server: String, name: String },
-}
-
-async fn fresh_database(url: Option<&str>) -> anyhow::Result<(String, Scratch)> {
-    let Some(url) = url else {
-        let file = std::env::temp_dir().join(format!("ponte-bench-plan-{}.db", std::process::id()));
-        let _ = std::fs::remove_file(&file);
-        return Ok((
-            format!("sqlite://{}?mode=rwc", file.display()),
-            Scratch::File(file),
-        ));
-    };
-    if !url.starts_with("postgres") {
-        bail!("--database-url is a PostgreSQL server URL; SQLite is the default");
-    }
-    let name = format!("ponte_bench_plan_{}", std::process::id());
-    let admin = storage::connect(url).await?;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .context("CREATE DATABASE")?;
-    admin.close().await.ok();
-    let fresh = match url.rfind('/') {
-        Some(slash) if slash > "postgres://".len() => format!("{}/{name}", &url[..slash]),
-        _ => format!("{url}/{name}"),
-    };
-    Ok((
-        fresh,
-        Scratch::Postgres {
-            server: url.to_string(),
-            name,
-        },
-    ))
-}
-
-async fn clean(scratch: Scratch) {
-    match scratch {
-        Scratch::File(file) => {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut path = file.clone().into_os_string();
-                path.push(suffix);
-                let _ = std::fs::remove_file(path);
-            }
-        }
-        Scratch::Postgres { server, name } => {
-            if let Ok(admin) = storage::connect(&server).await {
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await;
-            }
-        }
-    }
-}
-
 async fn bench(args: BenchPlanArgs) -> anyhow::Result<()> {
     if args.days == 0 || args.days > 31 {
         bail!("--days is from 1 to 31 (a plan's longest horizon)");
     }
-    let (url, scratch) = fresh_database(args.database_url.as_deref()).await?;
+    let (url, scratch) = Scratch::open(args.database_url.as_deref(), "plan").await?;
     let result = run_bench(&args, &url).await;
-    clean(scratch).await;
+    scratch.remove().await;
     result
 }
 
@@ -180,7 +122,8 @@ async fn run_bench(args: &BenchPlanArgs, url: &str) -> anyhow::Result<()> {
         .unwrap_or(start);
     let body = json!({"from": start, "to": last, "seed": args.seed});
     let posted = Instant::now();
-    let (status, created) = http(&address, "POST", "/api/v1/plans", &token, Some(&body)).await?;
+    let (status, created) =
+        http_once(&address, "POST", "/api/v1/plans", &token, Some(&body)).await?;
     if status != 202 {
         bail!("POST /plans answered {status}: {created}");
     }
@@ -190,7 +133,7 @@ async fn run_bench(args: &BenchPlanArgs, url: &str) -> anyhow::Result<()> {
     let path = format!("/api/v1/plans/{id}");
     let mut phases: Vec<(String, f64)> = Vec::new();
     let view = loop {
-        let (status, view) = http(&address, "GET", &path, &token, None).await?;
+        let (status, view) = http_once(&address, "GET", &path, &token, None).await?;
         if status != 200 {
             bail!("GET {path} answered {status}: {view}");
         }
@@ -230,35 +173,4 @@ async fn run_bench(args: &BenchPlanArgs, url: &str) -> anyhow::Result<()> {
     println!("  phases seen: {}", phase_list.join(", "));
     println!("  POST to finished: {total:.2} s (goal 15 s)");
     Ok(())
-}
-
-/// One HTTP/1.1 exchange on a fresh connection (the binary has no HTTP client crate).
-async fn http(
-    address: &str,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<&Value>,
-) -> anyhow::Result<(u16, Value)> {
-    let mut stream = TcpStream::connect(address).await?;
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, rest) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| anyhow!("no HTTP header in the answer"))?;
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| anyhow!("no status in {head}"))?;
-    let value = serde_json::from_str(rest).unwrap_or(Value::String(rest.to_string()));
-    Ok((status, value))
 }
