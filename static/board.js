@@ -18,7 +18,7 @@
     if (percent) percent.textContent = Math.round(share * 100) + "%";
     if (message) message.textContent = p.message || "";
     if (label && p.label) label.textContent = p.label;
-    if (status && p.label) status.textContent = p.label;
+    if (status && p.status_label) status.textContent = p.status_label;
   }
 
   function tick() {

@@ -68,6 +68,15 @@ fn local_date(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&DEFAULT_ZONE).date_naive()
 }
 
+/// A padlock drawn inline: emoji fonts are not everywhere (a closed network's desktops).
+fn lock_icon() -> maud::Markup {
+    maud::html! {
+        svg.icon viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false" {
+            path fill="currentColor" d="M4 7V5a4 4 0 0 1 8 0v2h1v8H3V7h1zm2 0h4V5a2 2 0 0 0-4 0v2z" {}
+        }
+    }
+}
+
 fn board_link(date: NaiveDate) -> String {
     format!("/coord/board?date={date}")
 }

@@ -237,6 +237,15 @@ async fn click(c: &Client, css: &str) {
     navigate_by(c, element.click()).await;
 }
 
+async fn scroll_to(c: &Client, css: &str) {
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+        vec![json!(css)],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("scrolling to {css}: {e}"));
+}
+
 async fn wait_for(c: &Client, css: &str, seconds: u64) {
     let started = Instant::now();
     while !exists(c, css).await {
@@ -375,6 +384,11 @@ async fn flows(c: &Client, app: &TestApp, day: NaiveDate, tigrinya: i64) {
         .unwrap()
         .unwrap_or_default();
     assert!(described.contains("start-error"));
+    assert!(
+        text_of(c, ".error-summary").await.contains("rule 4"),
+        "the summary says why"
+    );
+    scroll_to(c, "#start-error").await;
     shot(c, "board-05-move-refused").await;
     let unmoved = plan_assignment::Entity::find_by_id(other.id)
         .one(&app.db)
@@ -429,5 +443,7 @@ async fn flows(c: &Client, app: &TestApp, day: NaiveDate, tigrinya: i64) {
         "the phone page scrolls sideways by {overflow}"
     );
     shot(c, "board-07-phone").await;
+    scroll_to(c, ".timeline").await;
+    shot(c, "board-08-phone-list").await;
     c.set_window_size(1280, 900).await.unwrap();
 }

@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilt
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{board_link, occurrence_start, reason_key, staff, today, Lookup};
+use super::{board_link, lock_icon, occurrence_start, reason_key, staff, today, Lookup};
 use crate::assignment::LIVE_STATES;
 use crate::domain::availability::{expand_shifts, Exception, ExceptionKind, WeeklyRule};
 use crate::domain::local_time::{parse_zone, DEFAULT_ZONE};
@@ -27,8 +27,8 @@ use crate::web::layout::{self, badge, csrf_field, field, input};
 use crate::web::session::Ctx;
 
 /// The axis always shows at least a working day, wider when something lies outside it.
-const AXIS_FROM: u32 = 7 * 60;
-const AXIS_TO: u32 = 20 * 60;
+const AXIS_FROM: u32 = 8 * 60;
+const AXIS_TO: u32 = 19 * 60;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -422,14 +422,14 @@ fn head(ctx: &Ctx, date: NaiveDate) -> Markup {
                 p.board-date { (long_date(ctx, date)) @if date == today() { " · " span.today-mark { (t("board.today")) } } }
             }
             nav.day-nav aria-label=(t("board.day_nav")) {
-                a.button.small href=(board_link(date - day)) rel="prev" { "← " (t("board.prev_day")) }
+                a.button.small href=(board_link(date - day)) rel="prev" aria-label=(t("board.prev_day")) { "←" span.wide { " " (t("board.prev_day")) } }
                 form.date-jump method="get" action="/coord/board" {
                     label.sr-only for="board-date" { (t("board.pick_day")) }
                     input type="date" id="board-date" name="date" value=(date.to_string());
                     button.small type="submit" { (t("board.go")) }
                 }
                 @if date != today() { a.button.small href="/coord/board" { (t("board.today")) } }
-                a.button.small href=(board_link(date + day)) rel="next" { (t("board.next_day")) " →" }
+                a.button.small href=(board_link(date + day)) rel="next" aria-label=(t("board.next_day")) { span.wide { (t("board.next_day")) " " } "→" }
             }
         }
     }
@@ -503,7 +503,7 @@ fn legend(ctx: &Ctx) -> Markup {
             @for state in ["draft", "locked", "published", "accepted", "cancelling"] {
                 li { span class=(format!("swatch s-{state}")) aria-hidden="true" {} (state_word(ctx, state)) }
             }
-            li { span.swatch.shift aria-hidden="true" {} (ctx.t("board.shift")) }
+            li { span.swatch.sw-shift aria-hidden="true" {} (ctx.t("board.shift")) }
         }
     }
 }
@@ -704,7 +704,12 @@ fn block(
     let place = r.map(|r| lookup.place(r)).unwrap_or_default();
     let modality = r.map_or("", |r| ctx.locale.word(&r.modality));
     let state = state_word(ctx, b.state);
-    let title = format!("{time} · {language} · {modality} · {place} · {state}");
+    let travel = b
+        .travel_minutes
+        .filter(|m| *m > 0)
+        .map(|m| format!(" · {} {m} {}", ctx.t("board.travel"), ctx.t("board.min")))
+        .unwrap_or_default();
+    let title = format!("{time} · {language} · {modality} · {place} · {state}{travel}");
     let id = match b.source {
         Source::Draft { draft_id, .. } => format!("d{draft_id}"),
         Source::Live { assignment_id } => format!("a{assignment_id}"),
@@ -713,12 +718,14 @@ fn block(
         a id=(id) class=(format!("block s-{}", b.state)) href=(href) title=(title)
             data-request=(b.request_id)
             style=(format!("left:{left:.4}%;width:{width:.4}%;--lane:{lane}")) {
-            span.b-time { (time) @if b.locked { " " span.lock role="img" aria-label=(ctx.t("board.state.locked")) { "🔒" } } }
+            span.b-time {
+                @if b.locked { (lock_icon()) " " }
+                (ctx.locale.time(b.start, DEFAULT_ZONE))
+                span.b-end { "–" (ctx.locale.time(b.end, DEFAULT_ZONE)) }
+            }
             span.b-lang { (r.map(|r| short_language(ctx, &r.language)).unwrap_or_default()) }
             span.b-meta { (modality) " · " (place) }
-            span.b-state { (state)
-                @if let Some(m) = b.travel_minutes.filter(|m| *m > 0) { " · 🚗 " (m) " " (ctx.t("board.min")) }
-            }
+            span.b-state { (state) }
         }
     }
 }
@@ -823,7 +830,7 @@ mod tests {
     #[test]
     fn the_axis_widens_to_whole_hours_on_the_wall_clock() {
         let date = NaiveDate::from_ymd_opt(2027, 3, 29).unwrap();
-        // 05:30 UTC is 07:30 in Rome after the clocks went forward: inside 07–20.
+        // 05:30 UTC is 07:30 in Rome after the clocks went forward: the axis starts at 07.
         let mut board = Board {
             date,
             plan: None,
@@ -833,10 +840,10 @@ mod tests {
             shifts: HashMap::new(),
         };
         let axis = Axis::of(&board);
-        assert_eq!((axis.from, axis.to), (7 * 60, 20 * 60));
+        assert_eq!((axis.from, axis.to), (7 * 60, 19 * 60));
         let (left, width) = axis.place(board.blocks[0].start, board.blocks[0].end, date);
-        assert!((left - 30.0 * 100.0 / 780.0).abs() < 1e-9, "{left}");
-        assert!((width - 60.0 * 100.0 / 780.0).abs() < 1e-9, "{width}");
+        assert!((left - 30.0 * 100.0 / 720.0).abs() < 1e-9, "{left}");
+        assert!((width - 60.0 * 100.0 / 720.0).abs() < 1e-9, "{width}");
         // 19:15 UTC is 21:15 local: the axis ends at 22:00.
         board
             .blocks

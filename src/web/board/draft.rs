@@ -14,7 +14,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use super::day::state_word;
-use super::{board_link, id_of, local_date, rule_key, staff, Lookup};
+use super::{board_link, id_of, local_date, lock_icon, rule_key, staff, Lookup};
 use crate::domain::local_time::DEFAULT_ZONE;
 use crate::entity::{assignment, plan, plan_assignment};
 use crate::http::ApiError;
@@ -143,16 +143,21 @@ fn render(ctx: &Ctx, l: &Loaded, back: NaiveDate, refused: Option<&Refused>) -> 
     let content = html! {
         div.draft-page {
             p.back { a href=(format!("{}#d{}", board_link(back), d.id)) { "← " (t("board.back")) } }
-            @if !refused.errors.is_empty() { (layout::error_summary(t("board.draft.refused"))) }
+            @if let Some((at, first)) = refused.errors.iter().next() {
+                div.error-summary role="alert" tabindex="-1" {
+                    p { (t("board.draft.refused")) }
+                    p.summary-detail { a href=(format!("#{}", anchor(at))) { (first) } }
+                }
+            }
             @if let Some(e) = err("form") { p.error { (e) } }
             section.card.draft-card aria-labelledby="draft-title" {
                 div.draft-head {
                     h1 #draft-title {
                         (r.map(|r| ctx.locale.language_name(&r.language)).unwrap_or_default())
                     }
-                    span class=(format!("pill s-{state}")) { @if d.locked { "🔒 " } (state_word(ctx, state)) }
+                    span class=(format!("pill s-{state}")) { @if d.locked { (lock_icon()) " " } (state_word(ctx, state)) }
                 }
-                dl.facts {
+                dl.facts.facts-2 {
                     dt { (t("board.draft.when")) }
                     dd { (ctx.locale.date_time(d.start, DEFAULT_ZONE)) "–" (ctx.locale.time(d.end, DEFAULT_ZONE)) }
                     dt { (t("req.mediator")) }
@@ -191,7 +196,7 @@ fn render(ctx: &Ctx, l: &Loaded, back: NaiveDate, refused: Option<&Refused>) -> 
                                 button.secondary type="submit" { (t("board.draft.unlock")) }
                             } @else {
                                 input type="hidden" name="locked" value="true";
-                                button.primary type="submit" { "🔒 " (t("board.draft.lock")) }
+                                button.primary type="submit" { (lock_icon()) " " (t("board.draft.lock")) }
                             }
                             @if let Some(e) = err("lock") { p.error { (e) } }
                         }
@@ -271,6 +276,15 @@ fn confirm_box(ctx: &Ctx, id: &str, error: Option<&Markup>) -> Markup {
             }
             @if let Some(e) = error { div.error id=(error_id) { (e) } }
         }
+    }
+}
+
+/// The input an error belongs to, for the summary's link.
+fn anchor(at: &str) -> &str {
+    match at {
+        "date" => "move-date",
+        "lock" | "unassign" | "form" => "main",
+        other => other,
     }
 }
 

@@ -149,6 +149,22 @@ fn fraction(plan: &plan::Model) -> f64 {
         .clamp(0.0, 1.0)
 }
 
+/// What the worker is doing, in words: the phase it writes into the plan's progress.
+fn phase_key(plan: &plan::Model) -> &'static str {
+    let phase = plan
+        .progress
+        .as_ref()
+        .and_then(|p| p["phase"].as_str())
+        .unwrap_or(plan.status.as_str());
+    match phase {
+        "snapshot" => "board.phase.snapshot",
+        "solving" => "board.phase.solving",
+        "storing" => "board.phase.storing",
+        "finished" => "board.phase.finished",
+        _ => "board.phase.queued",
+    }
+}
+
 fn status_key(status: &str) -> &'static str {
     match status {
         "queued" => "board.status.queued",
@@ -258,11 +274,11 @@ fn progress(ctx: &Ctx, plan: &plan::Model) -> Markup {
             data-poll=(format!("/coord/plans/{}/progress.json", plan.id)) {
             noscript { (PreEscaped(r#"<meta http-equiv="refresh" content="2">"#)) }
             h2 #progress-title { (t("board.progress.title")) }
-            label for="plan-progress" { (t(status_key(&plan.status))) }
+            label for="plan-progress" { (t(phase_key(plan))) }
             progress #plan-progress max="1" value=(format!("{f:.3}")) { (format!("{:.0}%", f * 100.0)) }
             p.progress-text aria-live="polite" {
                 span #plan-percent { (format!("{:.0}%", f * 100.0)) } " · "
-                span #plan-message lang="en" { (message) }
+                span #plan-message.muted lang="en" { (message) }
             }
             p.hint { (t("board.progress.hint")) }
         }
@@ -319,7 +335,8 @@ pub async fn progress_json(
             "status": plan.status,
             "fraction": fraction(&plan),
             "message": message,
-            "label": ctx.t(status_key(&plan.status)),
+            "label": ctx.t(phase_key(&plan)),
+            "status_label": ctx.t(status_key(&plan.status)),
         })),
     )
         .into_response())
