@@ -121,6 +121,9 @@ fn done_key(done: &str) -> Option<&'static str> {
 }
 
 /// Where a block comes from: a draft of the plan (editable) or a live assignment.
+/// A mediator's shifts of the day, as UTC intervals.
+type Shifts = Vec<(DateTime<Utc>, DateTime<Utc>)>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Source {
     Draft { plan_id: i64, draft_id: i64 },
@@ -157,7 +160,7 @@ struct Board {
     blocks: Vec<Block>,
     unfilled: Vec<Unfilled>,
     /// Each available mediator's shifts of the day.
-    shifts: HashMap<i64, Vec<(DateTime<Utc>, DateTime<Utc>)>>,
+    shifts: HashMap<i64, Shifts>,
 }
 
 impl Board {
@@ -356,7 +359,7 @@ fn occurrences_in(r: &request::Model, window: Window) -> Vec<(i32, DateTime<Utc>
 async fn shifts(
     db: &DatabaseConnection,
     date: NaiveDate,
-) -> Result<HashMap<i64, Vec<(DateTime<Utc>, DateTime<Utc>)>>, WebError> {
+) -> Result<HashMap<i64, Shifts>, WebError> {
     let mut rules: HashMap<i64, Vec<WeeklyRule>> = HashMap::new();
     for r in availability_rule::Entity::find()
         .filter(availability_rule::Column::Weekday.eq(date.weekday().number_from_monday() as i16))
