@@ -12,7 +12,6 @@ use super::error::WebError;
 use super::session::Ctx;
 use crate::auth::{Caller, Role};
 use crate::domain::local_time::DEFAULT_ZONE;
-use crate::domain::recurrence;
 use crate::entity::{mediator, organisation, request, site};
 use crate::startup::AppState;
 
@@ -152,16 +151,6 @@ impl Lookup {
             None => org,
         }
     }
-}
-
-/// The start of occurrence `occurrence` (1-based) of a request.
-fn occurrence_start(r: &request::Model, occurrence: i32) -> Option<DateTime<Utc>> {
-    if occurrence <= 1 {
-        return Some(r.earliest_start);
-    }
-    let rule = r.rrule.as_deref()?;
-    let starts = recurrence::expand(rule, r.earliest_start, DEFAULT_ZONE).ok()?;
-    starts.get(usize::try_from(occurrence - 1).ok()?).copied()
 }
 
 /// The localised name of a solver rule, from the number the referee gives it.

@@ -446,4 +446,64 @@ async fn flows(c: &Client, app: &TestApp, day: NaiveDate, tigrinya: i64) {
     scroll_to(c, ".timeline").await;
     shot(c, "board-08-phone-list").await;
     c.set_window_size(1280, 900).await.unwrap();
+
+    // A second plan keeps what people were told: its drafts show the published state, and
+    // taking one out needs the explicit consent the domain asks for.
+    submit(c, "form[action='/coord/plans']").await;
+    wait_for(c, ".kpis", 60).await;
+    let second: i64 = path_of(c)
+        .await
+        .strip_prefix("/coord/plans/")
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    assert_ne!(second, plan_id);
+    c.goto(&app.url(&board)).await.unwrap();
+    assert_eq!(count(c, "a.block.s-published").await, drafts.len());
+    let kept = plan_assignment::Entity::find()
+        .filter(plan_assignment::Column::PlanId.eq(second))
+        .filter(plan_assignment::Column::AssignmentId.is_not_null())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("a draft that keeps a published assignment");
+    click(c, &format!("#d{}", kept.id)).await;
+    assert!(
+        exists(c, ".warn-note").await,
+        "the page says the mediator was told"
+    );
+    submit(c, "form[action$='/unassign']").await;
+    assert!(
+        exists(c, "#confirm-unassign-error").await,
+        "without consent the change is refused at the checkbox"
+    );
+    assert!(plan_assignment::Entity::find_by_id(kept.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .is_some());
+    c.find(Locator::Css("label[for=confirm-unassign]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(c, "form[action$='/unassign']").await;
+    assert!(path_of(c).await.starts_with(&board));
+    assert!(
+        exists(
+            c,
+            &format!("#a{}.s-cancelling", kept.assignment_id.unwrap())
+        )
+        .await,
+        "the published assignment is shown as to be cancelled"
+    );
+    assert!(text_of(c, ".unfilled-list")
+        .await
+        .contains("Tolta dal piano"));
+
+    // The board in English.
+    click(c, "form[action='/lang'] button").await;
+    assert_eq!(text_of(c, "h1").await, "Dispatch board");
+    assert!(text_of(c, ".legend").await.contains("To be cancelled"));
+    shot(c, "board-09-english").await;
 }

@@ -12,10 +12,11 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilt
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{board_link, lock_icon, occurrence_start, reason_key, staff, today, Lookup};
+use super::{board_link, lock_icon, reason_key, staff, today, Lookup};
 use crate::assignment::LIVE_STATES;
 use crate::domain::availability::{expand_shifts, Exception, ExceptionKind, WeeklyRule};
 use crate::domain::local_time::{parse_zone, DEFAULT_ZONE};
+use crate::domain::recurrence;
 use crate::entity::{
     assignment, availability_exception, availability_rule, plan, plan_assignment, request,
 };
@@ -313,7 +314,14 @@ async fn unfilled(
         .filter(
             Condition::any()
                 .add(request::Column::EarliestStart.gte(window.start))
-                .add(request::Column::Rrule.is_not_null()),
+                // A series lasts at most a year.
+                .add(
+                    Condition::all()
+                        .add(request::Column::Rrule.is_not_null())
+                        .add(
+                            request::Column::EarliestStart.gte(window.start - TimeDelta::days(370)),
+                        ),
+                ),
         )
         .all(db)
         .await?;
@@ -339,19 +347,19 @@ async fn unfilled(
     Ok(list)
 }
 
-/// The occurrences of a request that start within the window, numbered from 1.
+/// The occurrences of a request that start within the window, numbered from 1 (a series
+/// is expanded once, in the organisations' zone).
 fn occurrences_in(r: &request::Model, window: Window) -> Vec<(i32, DateTime<Utc>)> {
-    let in_window = |t: &DateTime<Utc>| window.start <= *t && *t < window.end;
-    if r.rrule.is_none() {
-        return in_window(&r.earliest_start)
-            .then_some((1, r.earliest_start))
-            .into_iter()
-            .collect();
-    }
-    (1..)
-        .map_while(|k| occurrence_start(r, k).map(|t| (k, t)))
-        .take_while(|(_, t)| *t < window.end)
-        .filter(|(_, t)| in_window(t))
+    let starts = match &r.rrule {
+        None => vec![r.earliest_start],
+        Some(rule) => recurrence::expand(rule, r.earliest_start, DEFAULT_ZONE)
+            .unwrap_or_else(|_| vec![r.earliest_start]),
+    };
+    starts
+        .into_iter()
+        .zip(1..)
+        .filter(|(t, _)| window.start <= *t && *t < window.end)
+        .map(|(t, k)| (k, t))
         .collect()
 }
 
@@ -431,7 +439,7 @@ fn head(ctx: &Ctx, date: NaiveDate) -> Markup {
                     input type="date" id="board-date" name="date" value=(date.to_string());
                     button.small type="submit" { (t("board.go")) }
                 }
-                @if date != today() { a.button.small href="/coord/board" { (t("board.today")) } }
+                @if date != today() { a.button.small href="/coord/board" { (t("board.today_button")) } }
                 a.button.small href=(board_link(date + day)) rel="next" aria-label=(t("board.next_day")) { span.wide { (t("board.next_day")) " " } "→" }
             }
         }
@@ -818,6 +826,43 @@ mod tests {
             locked: false,
             travel_minutes: None,
         }
+    }
+
+    #[test]
+    fn a_series_shows_the_occurrence_of_the_day_with_its_number() {
+        let first = at("2027-03-01T08:00:00Z");
+        let r = request::Model {
+            id: 7,
+            organisation_id: 1,
+            site_id: None,
+            created_by: None,
+            language: "ur".into(),
+            required_tags: serde_json::json!([]),
+            modality: "phone".into(),
+            earliest_start: first,
+            latest_start: first,
+            duration_minutes: 60,
+            urgency: "routine".into(),
+            preferred_mediators: serde_json::json!([]),
+            excluded_mediators: serde_json::json!([]),
+            case_reference: None,
+            notes: None,
+            rrule: Some("FREQ=WEEKLY;COUNT=5".into()),
+            occurrences: 5,
+            status: "submitted".into(),
+            cancel_reason: None,
+            created_at: first,
+            updated_at: first,
+        };
+        let third = NaiveDate::from_ymd_opt(2027, 3, 15).unwrap();
+        let got = occurrences_in(&r, Window::day(third, DEFAULT_ZONE));
+        assert_eq!(got, vec![(3, at("2027-03-15T08:00:00Z"))]);
+        // After the clocks change the series keeps 09:00 on the wall clock.
+        let fifth = NaiveDate::from_ymd_opt(2027, 3, 29).unwrap();
+        let got = occurrences_in(&r, Window::day(fifth, DEFAULT_ZONE));
+        assert_eq!(got, vec![(5, at("2027-03-29T07:00:00Z"))]);
+        let tuesday = NaiveDate::from_ymd_opt(2027, 3, 16).unwrap();
+        assert!(occurrences_in(&r, Window::day(tuesday, DEFAULT_ZONE)).is_empty());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub const WORDS: &[(&str, &str, &str)] = &[
     ("board.title", "Tabellone", "Dispatch board"),
     ("board.today", "oggi", "today"),
+    ("board.today_button", "Oggi", "Today"),
     ("board.day_nav", "Scegli il giorno", "Choose the day"),
     ("board.prev_day", "Giorno prima", "Previous day"),
     ("board.next_day", "Giorno dopo", "Next day"),
