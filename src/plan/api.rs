@@ -281,6 +281,24 @@ pub async fn drafts<C: ConnectionTrait>(
         .await?)
 }
 
+/// The newest plan whose horizon includes the local `date`, without its instance text: the
+/// plan a day's board shows.
+pub async fn latest_covering<C: ConnectionTrait>(
+    db: &C,
+    date: NaiveDate,
+) -> Result<Option<plan::Model>, ApiError> {
+    Ok(plan::Entity::find()
+        .filter(plan::Column::FromDate.lte(date))
+        .filter(plan::Column::ToDate.gte(date))
+        .order_by_desc(plan::Column::Id)
+        .one(db)
+        .await?
+        .map(|mut p| {
+            p.instance = None;
+            p
+        }))
+}
+
 pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<PlanView, ApiError> {
     require_staff(caller)?;
     let plan = find(db, id).await?;

@@ -1,12 +1,225 @@
 //! The coordinators' dispatch board: a day on a time axis, one row per mediator and an
-//! "unfilled" row with reasons; plan runs with progress; lock, move, unassign; publish.
-use axum::Router;
+//! "unfilled" list with reasons; plan runs with progress and KPIs; lock, move, unassign;
+//! publish. The handlers read rows and hand every decision to `crate::plan`.
+use std::collections::HashMap;
 
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::error::WebError;
+use super::session::Ctx;
+use crate::auth::{Caller, Role};
+use crate::domain::local_time::DEFAULT_ZONE;
+use crate::entity::{mediator, organisation, request, site};
 use crate::startup::AppState;
 
-/// This area's words: (key, Italian, English).
-pub const WORDS: &[(&str, &str, &str)] = &[];
+mod day;
+mod draft;
+mod kpis;
+mod plans;
+mod words;
+
+pub use words::WORDS;
+
+const STAFF: &[Role] = &[Role::Coordinator, Role::Admin];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/coord/board", get(day::page))
+        .route("/coord/plans", post(plans::create))
+        .route("/coord/plans/{id}", get(plans::page))
+        .route("/coord/plans/{id}/progress.json", get(plans::progress_json))
+        .route("/coord/plans/{id}/rerun", post(plans::rerun))
+        .route(
+            "/coord/plans/{id}/publish",
+            get(plans::confirm_publish).post(plans::publish),
+        )
+        .route("/coord/plans/{id}/drafts/{draft}", get(draft::page))
+        .route("/coord/plans/{id}/drafts/{draft}/lock", post(draft::lock))
+        .route(
+            "/coord/plans/{id}/drafts/{draft}/move",
+            post(draft::move_to),
+        )
+        .route(
+            "/coord/plans/{id}/drafts/{draft}/unassign",
+            post(draft::unassign),
+        )
+}
+
+fn staff(ctx: &Ctx) -> Result<&Caller, WebError> {
+    ctx.require(STAFF)
+}
+
+/// An id in a path: anything but a number names nothing.
+fn id_of(raw: &str) -> Result<i64, WebError> {
+    raw.parse().map_err(|_| WebError::NotFound)
+}
+
+/// Today on the organisation's wall clock.
+fn today() -> NaiveDate {
+    Utc::now().with_timezone(&DEFAULT_ZONE).date_naive()
+}
+
+/// The local date of an instant.
+fn local_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&DEFAULT_ZONE).date_naive()
+}
+
+/// A padlock drawn inline: emoji fonts are not everywhere (a closed network's desktops).
+fn lock_icon() -> maud::Markup {
+    maud::html! {
+        svg.icon viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false" {
+            path fill="currentColor" d="M4 7V5a4 4 0 0 1 8 0v2h1v8H3V7h1zm2 0h4V5a2 2 0 0 0-4 0v2z" {}
+        }
+    }
+}
+
+fn board_link(date: NaiveDate) -> String {
+    format!("/coord/board?date={date}")
+}
+
+/// What a block or a list item says about its request: the rows behind the ids.
+#[derive(Default)]
+struct Lookup {
+    requests: HashMap<i64, request::Model>,
+    organisations: HashMap<i64, String>,
+    sites: HashMap<i64, String>,
+    mediators: HashMap<i64, mediator::Model>,
+}
+
+impl Lookup {
+    async fn load(
+        db: &DatabaseConnection,
+        request_ids: impl IntoIterator<Item = i64>,
+    ) -> Result<Lookup, WebError> {
+        let mut ids: Vec<i64> = request_ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut requests = HashMap::new();
+        for chunk in ids.chunks(500) {
+            for r in request::Entity::find()
+                .filter(request::Column::Id.is_in(chunk.to_vec()))
+                .all(db)
+                .await?
+            {
+                requests.insert(r.id, r);
+            }
+        }
+        let organisations = organisation::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        let sites = site::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect();
+        let mediators = mediator::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        Ok(Lookup {
+            requests,
+            organisations,
+            sites,
+            mediators,
+        })
+    }
+
+    fn mediator_name(&self, id: i64) -> String {
+        self.mediators
+            .get(&id)
+            .map_or_else(|| format!("#{id}"), |m| m.name.clone())
+    }
+
+    /// "IC Convenevole, Prato · Plesso Mazzoni".
+    fn place(&self, r: &request::Model) -> String {
+        let org = self
+            .organisations
+            .get(&r.organisation_id)
+            .cloned()
+            .unwrap_or_default();
+        match r.site_id.and_then(|s| self.sites.get(&s)) {
+            Some(site) => format!("{org} · {site}"),
+            None => org,
+        }
+    }
+}
+
+/// The localised name of a solver rule, from the number the referee gives it.
+fn rule_key(message: &str) -> Option<&'static str> {
+    let rest = message.split("rule ").nth(1)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some(match digits.as_str() {
+        "1" => "board.rule.1",
+        "2" => "board.rule.2",
+        "3" => "board.rule.3",
+        "4" => "board.rule.4",
+        "5" => "board.rule.5",
+        "6" => "board.rule.6",
+        _ => return None,
+    })
+}
+
+/// Why an occurrence is unfilled, in words: the plan's reasons and the board's own.
+fn reason_key(code: &str) -> &'static str {
+    match code {
+        "no_mediator_speaks_language" => "board.reason.language",
+        "all_speakers_excluded" => "board.reason.excluded",
+        "no_mediator_with_required_tags" => "board.reason.tags",
+        "no_mediator_offers_modality" => "board.reason.modality",
+        "no_mediator_available_in_window" => "board.reason.window",
+        "travel_infeasible" => "board.reason.travel",
+        "exceeds_workload_limit" => "board.reason.workload",
+        "capacity" => "board.reason.capacity",
+        "not_plannable" => "board.reason.not_plannable",
+        "unassigned_by_coordinator" => "board.reason.by_coordinator",
+        _ => "board.reason.not_planned",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_read_from_the_referees_message() {
+        assert_eq!(
+            rule_key("the move breaks rule 4: request R1: start outside"),
+            Some("board.rule.4")
+        );
+        assert_eq!(rule_key("the move breaks rule 9: x"), None);
+        assert_eq!(rule_key("no rule here"), None);
+    }
+
+    #[test]
+    fn every_reason_has_words_in_both_languages() {
+        for code in [
+            "no_mediator_speaks_language",
+            "all_speakers_excluded",
+            "no_mediator_with_required_tags",
+            "no_mediator_offers_modality",
+            "no_mediator_available_in_window",
+            "travel_infeasible",
+            "exceeds_workload_limit",
+            "capacity",
+            "not_plannable",
+            "unassigned_by_coordinator",
+            "anything else",
+        ] {
+            let key = reason_key(code);
+            assert!(WORDS.iter().any(|(k, _, _)| *k == key), "{key}");
+        }
+        for n in 1..=6 {
+            let key = rule_key(&format!("rule {n}: x")).unwrap();
+            assert!(WORDS.iter().any(|(k, _, _)| *k == key), "{key}");
+        }
+    }
 }
