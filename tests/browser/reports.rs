@@ -152,6 +152,24 @@ async fn no_horizontal_scroll(c: &Client) -> bool {
         == json!(true)
 }
 
+/// A screenshot of the whole page at `width` (the window grows to the page's height), so
+/// that people reviewing it see every table and chart; then the window is put back.
+async fn full_shot(c: &Client, name: &str, width: u32) {
+    let height = c
+        .execute("return document.documentElement.scrollHeight;", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap_or(900) as u32;
+    c.set_window_size(width, height.clamp(600, 6000))
+        .await
+        .unwrap();
+    shot(c, name).await;
+    c.set_window_size(width, if width < 400 { 800 } else { 900 })
+        .await
+        .unwrap();
+}
+
 async fn flows(c: &Client, app: &TestApp) {
     login(c, app, "coord@ponte.example", PASSWORD).await;
     c.goto(&app.url(&format!("/coord/reports?{MARCH}")))
@@ -179,7 +197,7 @@ async fn flows(c: &Client, app: &TestApp) {
         first_language.starts_with("Cinese"),
         "most requests first: {first_language}"
     );
-    shot(c, "40-reports").await;
+    full_shot(c, "40-reports", 1280).await;
 
     // The range form: a reversed range is refused next to the field.
     set_value(c, "from", "2027-03-20").await;
@@ -195,7 +213,7 @@ async fn flows(c: &Client, app: &TestApp) {
         no_horizontal_scroll(c).await,
         "no page-wide scrolling at 360 px"
     );
-    shot(c, "41-reports-phone").await;
+    full_shot(c, "41-reports-phone", 360).await;
     c.set_window_size(1280, 900).await.unwrap();
 
     c.goto(&app.url(&format!("/coord/shortage?{MARCH}")))
@@ -208,7 +226,7 @@ async fn flows(c: &Client, app: &TestApp) {
     submit(c, "form.whatif-form").await;
     let table = text_of(c, ".whatif-table").await;
     assert!(table.contains("Un mediatore in più per Urdu"), "{table}");
-    shot(c, "42-shortage").await;
+    full_shot(c, "42-shortage", 1280).await;
 
     c.set_window_size(360, 800).await.unwrap();
     c.goto(&app.url(&format!("/coord/shortage?{MARCH}")))
@@ -218,6 +236,9 @@ async fn flows(c: &Client, app: &TestApp) {
         no_horizontal_scroll(c).await,
         "no page-wide scrolling at 360 px"
     );
-    shot(c, "43-shortage-phone").await;
+    submit(c, "form.whatif-form").await;
+    assert!(exists(c, ".whatif-table").await);
+    assert!(no_horizontal_scroll(c).await, "the what-if fits a phone");
+    full_shot(c, "43-shortage-phone", 360).await;
     c.set_window_size(1280, 900).await.unwrap();
 }

@@ -100,7 +100,7 @@ fn body(ctx: &Ctx, q: &RangeQuery, range: Range, data: &Data, result: Option<&Wh
         (head(ctx, t("rep.sh.title"), Some(range)))
         p.lead { (t("rep.sh.lead")) }
         (range_form(ctx, "/coord/shortage", q, &RangeErrors::default()))
-        div.stats.rep-stats {
+        div.stats.rep-stats.three {
             div.stat.alert[unmet > 0] { span.n { (unmet) } span.l { (t("rep.sh.unmet")) } }
             div.stat { span.n { (hours(l, minutes)) } span.l { (t("rep.sh.unmet_hours")) } }
             div.stat { span.n { (cells.len()) } span.l { (t("rep.sh.cells")) } }
@@ -162,6 +162,9 @@ fn heat_map(ctx: &Ctx, cells: &[Cell]) -> Markup {
                 } }
                 tbody {
                     @for (i, day) in days.iter().enumerate() {
+                        // Weekends only when someone asked for them.
+                        @let weekend = i >= 5;
+                        @if !weekend || grid[i].iter().any(|c| c.0 > 0) {
                         tr {
                             th scope="row" { (ctx.locale.weekday_long(*day)) }
                             @for (n, minutes) in grid[i] {
@@ -175,6 +178,7 @@ fn heat_map(ctx: &Ctx, cells: &[Cell]) -> Markup {
                                     }
                                 }
                             }
+                        }
                         }
                     }
                 }
@@ -200,7 +204,7 @@ fn cells_table(ctx: &Ctx, cells: &[Cell]) -> Markup {
                     @for c in cells.iter().take(TOP_CELLS) {
                         tr {
                             th scope="row" { (ctx.locale.language_name(&c.language)) }
-                            td { (ctx.locale.weekday_long(c.weekday())) }
+                            td.cap { (ctx.locale.weekday_long(c.weekday())) }
                             td { (slot_word(ctx, c.slot)) }
                             td { (town_name(ctx, c)) }
                             td.num { (c.unmet) }
@@ -229,7 +233,7 @@ fn what_if_section(ctx: &Ctx, range: Range, cells: &[Cell], result: Option<&What
                 (suggestions(ctx, result))
             }
             @if !cells.is_empty() {
-                form.whatif-form method="post" action="/coord/shortage" {
+                form.whatif-form method="post" action="/coord/shortage#whatif-h" {
                     (csrf_field(ctx))
                     input type="hidden" name="from" value=(range.from.to_string());
                     input type="hidden" name="to" value=(range.to.to_string());
