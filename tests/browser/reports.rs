@@ -13,6 +13,9 @@ fn march(days: i64, hour: u32, minute: u32) -> chrono::DateTime<Utc> {
     local.and_utc() + TimeDelta::days(days)
 }
 
+/// (language, organisation, days after 1 March, hour, urgency, filled by, cancelled)
+type Seed<'a> = (&'a str, i64, i64, u32, &'a str, Option<i64>, bool);
+
 /// A month with several languages, both organisations, filled, unfilled and cancelled.
 async fn seed(app: &TestApp) {
     let now = Utc::now();
@@ -49,10 +52,9 @@ async fn seed(app: &TestApp) {
     .insert(&app.db)
     .await
     .unwrap();
-    // (language, organisation, days after 1 March, hour, urgency, filled by, cancelled)
     let a = app.org_a;
     let b = app.org_b;
-    let rows: &[(&str, i64, i64, u32, &str, Option<i64>, bool)] = &[
+    let rows: &[Seed] = &[
         ("zh", a, 1, 9, "urgent", Some(app.mediator_id), false),
         ("zh", a, 2, 10, "routine", Some(app.mediator_id), false),
         ("zh", a, 8, 9, "routine", Some(app.mediator_id), false),
