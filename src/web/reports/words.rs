@@ -31,7 +31,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("rep.col.urgent", "Risposta urgenti", "Urgent: response"),
     ("rep.col.emergency", "Risposta emergenze", "Emergency: response"),
     ("rep.col.cancelled", "Annullate", "Cancelled"),
-    ("rep.col.notice", "Preavviso annullamenti", "Cancellation notice"),
+    ("rep.col.notice", "Preavviso", "Notice"),
     ("rep.legend.filled", "coperte", "filled"),
     ("rep.legend.unfilled", "non coperte", "not filled"),
     ("rep.legend.cancelled", "annullate", "cancelled"),
