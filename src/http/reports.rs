@@ -95,7 +95,7 @@ pub struct ShortageView {
 /// mediator in the top cells would fill.
 ///
 /// Coordinators and admins. The what-if re-solves the range's instance several times with
-/// a short time limit each (about ten seconds in all).
+/// a short time limit each, two at a time (about five seconds in all).
 #[utoipa::path(
     get,
     path = "/reports/shortage",

@@ -10,7 +10,8 @@
 //! search's own variation does not pass for a gain; a negative difference (the search
 //! luckier without the extra mediator) is reported as no gain.
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, NaiveTime, TimeDelta, Timelike, Weekday};
@@ -222,15 +223,24 @@ fn run(
     options: WhatIfOptions,
 ) -> WhatIf {
     let started = Instant::now();
-    let (base_filled, base_minutes) = solve_count(baseline, options);
+    // Job 0 is the baseline, job k the k-th cell; each is one single-threaded solve.
+    let jobs = candidates.len() + 1;
+    let results = in_parallel(jobs, |job| match job {
+        0 => Some(solve_count(baseline, options)),
+        k => {
+            let with = with_mediator(instance, &candidates[k - 1], homes[k - 1], range);
+            Problem::new(with)
+                .ok()
+                .map(|problem| solve_count(&problem, options))
+        }
+    });
+    let (base_filled, base_minutes) = results[0].unwrap_or((0, 0));
     let tried = candidates.len();
     let mut suggestions: Vec<Suggestion> = candidates
         .into_iter()
-        .zip(homes)
-        .filter_map(|(cell, home)| {
-            let with = with_mediator(instance, &cell, *home, range);
-            let problem = Problem::new(with).ok()?;
-            let (filled, minutes) = solve_count(&problem, options);
+        .zip(results.into_iter().skip(1))
+        .filter_map(|(cell, result)| {
+            let (filled, minutes) = result?;
             let more_filled = filled.saturating_sub(base_filled);
             (more_filled > 0).then(|| Suggestion {
                 cell,
@@ -251,6 +261,33 @@ fn run(
         tried,
         elapsed_ms: started.elapsed().as_millis() as u64,
     }
+}
+
+/// Threads the solves share: the service's machine has two cores, and each solve (without
+/// its bound) keeps one busy.
+pub const WORKERS: usize = 2;
+
+/// `work(0..jobs)` on [`WORKERS`] threads, results in job order.
+fn in_parallel<T: Send>(jobs: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::with_capacity(jobs));
+    std::thread::scope(|scope| {
+        for _ in 0..WORKERS.min(jobs) {
+            scope.spawn(|| loop {
+                let job = next.fetch_add(1, Ordering::Relaxed);
+                if job >= jobs {
+                    break;
+                }
+                let result = work(job);
+                if let Ok(mut done) = done.lock() {
+                    done.push((job, result));
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_by_key(|(job, _)| *job);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Occurrences assigned and their minutes in a solution of `problem`.
@@ -354,6 +391,13 @@ fn home_of(place: Option<&str>, data: &Data) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parallel_work_comes_back_in_order() {
+        let out = in_parallel(7, |i| i * 10);
+        assert_eq!(out, vec![0, 10, 20, 30, 40, 50, 60]);
+        assert!(in_parallel(0, |i| i).is_empty());
+    }
 
     #[test]
     fn slots_by_start_hour() {

@@ -522,3 +522,43 @@ async fn shortage_and_a_what_if_that_fills_more(backend: Backend) {
         .unwrap();
     assert_eq!(forged.status().as_u16(), 403);
 }
+
+/// The what-if on the demo's week (300 requests, 60 mediators, no plan run): it stays
+/// within its bound of (candidates + 1) × the per-solve limit, and its figure is logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_if_on_the_demo_week_is_bounded() {
+    use ponte::report::{occurrences as occ, range::Range, shortage};
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let monday = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+    let data = ponte::fixtures::generate(&ponte::fixtures::demo_params(monday));
+    ponte::fixtures::load::load(&app.db, &data).await.unwrap();
+    let range = Range {
+        from: monday,
+        to: monday + TimeDelta::days(6),
+    };
+    let started = std::time::Instant::now();
+    let rows = occ::load(&app.db, range).await.unwrap();
+    let cells = shortage::cells(&rows);
+    let loaded = started.elapsed();
+    let options = shortage::WhatIfOptions::default();
+    let result = shortage::what_if(&app.db, range, &rows, options)
+        .await
+        .unwrap();
+    let total = started.elapsed();
+    eprintln!(
+        "demo week: {} occurrences, {} cells, read in {loaded:?}; what-if of {} cells: \
+         baseline {}/{}, {} suggestions, {total:?} in all",
+        rows.occurrences.len(),
+        cells.len(),
+        result.tried,
+        result.baseline_filled,
+        result.instance_requests,
+        result.suggestions.len()
+    );
+    assert!(rows.occurrences.len() >= 250, "the demo's week is there");
+    assert!(!cells.is_empty(), "with no plan run, demand is unmet");
+    assert!(result.baseline_filled > 0);
+    let bound =
+        options.per_solve * (options.candidates as u32 + 1) + std::time::Duration::from_secs(5);
+    assert!(total < bound, "{total:?} over the bound {bound:?}");
+}

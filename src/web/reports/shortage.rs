@@ -224,7 +224,8 @@ fn what_if_section(ctx: &Ctx, range: Range, cells: &[Cell], result: Option<&What
     let t = |k| ctx.t(k);
     let options = WhatIfOptions::default();
     let tried = options.candidates.min(cells.len());
-    let seconds = duration_secs(options.per_solve * (tried as u32 + 1));
+    let seconds =
+        duration_secs(options.per_solve * (tried as u32 + 1).div_ceil(shortage::WORKERS as u32));
     html! {
         section.card.whatif aria-labelledby="whatif-h" {
             h2 #whatif-h { (t("rep.sh.whatif")) }
