@@ -28,6 +28,7 @@ pub mod notices;
 pub mod openapi;
 pub mod organisations;
 pub mod plans;
+pub mod reports;
 pub mod requests;
 pub mod respond;
 pub mod users;
@@ -77,4 +78,5 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(feeds::router())
         .merge(notices::router())
         .merge(audit::router())
+        .merge(reports::router())
 }

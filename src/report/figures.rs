@@ -1,0 +1,283 @@
+//! The report's tables: one row per language, organisation or mediator, and a total.
+//!
+//! What each figure counts (occurrences: a series counts once per date):
+//! - `requests`: occurrences starting in the range, cancelled ones included;
+//! - `cancelled`: those cancelled before they ended;
+//! - `filled`: those not cancelled and held by a published or accepted assignment;
+//! - `filled_pct`: `filled / (requests − cancelled)`, as a percentage;
+//! - `minutes`: assigned time of the filled ones; `travel_minutes`: travel the plans
+//!   computed for them (`travel_known` says for how many it is known);
+//! - response medians: request creation → assignment creation of the filled urgent (and,
+//!   separately, emergency) occurrences;
+//! - notice median: cancellation → start of the first occurrence it cancelled, once per
+//!   cancelled request (negative when cancelled after the start).
+//!
+//! Per mediator, an occurrence belongs to whoever holds it, else to whoever was assigned it
+//! last (a decline, a cancellation); never-assigned occurrences form a row with an empty key,
+//! so that every table sums to the same total.
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::median;
+use super::occurrences::{Data, Occurrence};
+use super::range::Range;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    Language,
+    Organisation,
+    Mediator,
+}
+
+impl Group {
+    pub const ALL: [Group; 3] = [Group::Language, Group::Organisation, Group::Mediator];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::Language => "language",
+            Group::Organisation => "organisation",
+            Group::Mediator => "mediator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.as_str() == s.trim())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Row {
+    /// Language tag, organisation id or mediator id; empty for "not assigned" (mediators)
+    /// and for the total.
+    pub key: String,
+    /// Organisation or mediator name; the tag for a language.
+    pub name: String,
+    pub requests: u32,
+    pub cancelled: u32,
+    pub filled: u32,
+    /// Percentage of the requests not cancelled; null when all were cancelled.
+    pub filled_pct: Option<f64>,
+    pub minutes: i64,
+    pub travel_minutes: i64,
+    /// Filled occurrences whose travel is known (placed by a plan).
+    pub travel_known: u32,
+    pub median_urgent_minutes: Option<i64>,
+    pub median_emergency_minutes: Option<i64>,
+    pub cancel_notice_median_minutes: Option<i64>,
+}
+
+impl Row {
+    pub fn unfilled(&self) -> u32 {
+        self.requests - self.cancelled - self.filled
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Report {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub group: Group,
+    pub rows: Vec<Row>,
+    pub total: Row,
+}
+
+#[derive(Default)]
+struct Acc {
+    requests: u32,
+    cancelled: u32,
+    filled: u32,
+    minutes: i64,
+    travel: i64,
+    travel_known: u32,
+    urgent: Vec<i64>,
+    emergency: Vec<i64>,
+    notice: Vec<i64>,
+}
+
+impl Acc {
+    fn add(&mut self, o: &Occurrence, first_cancel_of_request: bool) {
+        self.requests += 1;
+        if let Some(at) = o.cancelled_at {
+            self.cancelled += 1;
+            if first_cancel_of_request {
+                self.notice.push((o.start - at).num_minutes());
+            }
+            return;
+        }
+        let Some(live) = &o.live else { return };
+        self.filled += 1;
+        self.minutes += live.minutes;
+        if let Some(t) = live.travel_minutes {
+            self.travel += t;
+            self.travel_known += 1;
+        }
+        let waited = (live.assigned_at - o.created_at).num_minutes().max(0);
+        match o.urgency.as_str() {
+            "urgent" => self.urgent.push(waited),
+            "emergency" => self.emergency.push(waited),
+            _ => {}
+        }
+    }
+
+    fn row(mut self, key: String, name: String) -> Row {
+        let open = self.requests - self.cancelled;
+        Row {
+            key,
+            name,
+            requests: self.requests,
+            cancelled: self.cancelled,
+            filled: self.filled,
+            filled_pct: (open > 0).then(|| f64::from(self.filled) * 100.0 / f64::from(open)),
+            minutes: self.minutes,
+            travel_minutes: self.travel,
+            travel_known: self.travel_known,
+            median_urgent_minutes: median(&mut self.urgent),
+            median_emergency_minutes: median(&mut self.emergency),
+            cancel_notice_median_minutes: median(&mut self.notice),
+        }
+    }
+}
+
+/// The key an occurrence is counted under.
+fn key_of(group: Group, o: &Occurrence) -> String {
+    match group {
+        Group::Language => o.language.clone(),
+        Group::Organisation => o.organisation_id.to_string(),
+        Group::Mediator => o
+            .live
+            .as_ref()
+            .map(|l| l.mediator_id)
+            .or(o.last_mediator)
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+fn name_of(group: Group, key: &str, data: &Data) -> String {
+    let id = key.parse::<i64>().ok();
+    match group {
+        Group::Language => Some(key.to_string()),
+        Group::Organisation => id.and_then(|id| data.organisations.get(&id)).cloned(),
+        Group::Mediator => id.and_then(|id| data.mediators.get(&id)).cloned(),
+    }
+    .unwrap_or_else(|| key.to_string())
+}
+
+pub fn report(data: &Data, range: Range, group: Group) -> Report {
+    let mut groups: HashMap<String, Acc> = HashMap::new();
+    let mut total = Acc::default();
+    let mut noticed: HashSet<i64> = HashSet::new();
+    let mut ordered: Vec<&Occurrence> = data.occurrences.iter().collect();
+    ordered.sort_by_key(|o| (o.request_id, o.occurrence));
+    for o in ordered {
+        let first = o.cancelled() && noticed.insert(o.request_id);
+        groups.entry(key_of(group, o)).or_default().add(o, first);
+        total.add(o, first);
+    }
+    let mut rows: Vec<Row> = groups
+        .into_iter()
+        .map(|(key, acc)| {
+            let name = name_of(group, &key, data);
+            acc.row(key, name)
+        })
+        .collect();
+    // Most requests first; the "not assigned" row of the mediators last.
+    rows.sort_by(|a, b| {
+        a.key
+            .is_empty()
+            .cmp(&b.key.is_empty())
+            .then(b.requests.cmp(&a.requests))
+            .then(a.name.cmp(&b.name))
+    });
+    Report {
+        from: range.from,
+        to: range.to,
+        group,
+        rows,
+        total: total.row(String::new(), String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, TimeDelta, Utc};
+
+    use super::*;
+    use crate::report::occurrences::Live;
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap() + TimeDelta::minutes(minutes)
+    }
+
+    fn occ(request_id: i64, language: &str, urgency: &str) -> Occurrence {
+        Occurrence {
+            request_id,
+            occurrence: 1,
+            series: false,
+            language: language.into(),
+            organisation_id: 1,
+            site_id: None,
+            urgency: urgency.into(),
+            modality: "in_person".into(),
+            required_tags: vec![],
+            start: at(24 * 60),
+            duration_minutes: 60,
+            created_at: at(0),
+            cancelled_at: None,
+            live: None,
+            last_mediator: None,
+        }
+    }
+
+    fn filled(mut o: Occurrence, mediator: i64, after: i64, travel: Option<i64>) -> Occurrence {
+        o.live = Some(Live {
+            mediator_id: mediator,
+            minutes: 60,
+            assigned_at: at(after),
+            travel_minutes: travel,
+        });
+        o.last_mediator = Some(mediator);
+        o
+    }
+
+    #[test]
+    fn figures_per_language_and_mediator() {
+        let mut cancelled = occ(4, "ur", "routine");
+        cancelled.cancelled_at = Some(at(24 * 60 - 90));
+        let data = Data {
+            occurrences: vec![
+                filled(occ(1, "ur", "urgent"), 7, 30, Some(12)),
+                filled(occ(2, "ur", "urgent"), 7, 90, None),
+                occ(3, "ur", "emergency"),
+                cancelled,
+                filled(occ(5, "zh", "emergency"), 8, 5, Some(20)),
+            ],
+            ..Default::default()
+        };
+        let range = crate::report::range::Range {
+            from: at(0).date_naive(),
+            to: at(0).date_naive(),
+        };
+        let r = report(&data, range, Group::Language);
+        let ur = r.rows.iter().find(|r| r.key == "ur").unwrap();
+        assert_eq!((ur.requests, ur.cancelled, ur.filled), (4, 1, 2));
+        assert!((ur.filled_pct.unwrap() - 200.0 / 3.0).abs() < 1e-9);
+        assert_eq!(ur.minutes, 120);
+        assert_eq!((ur.travel_minutes, ur.travel_known), (12, 1));
+        assert_eq!(ur.median_urgent_minutes, Some(60));
+        assert_eq!(ur.median_emergency_minutes, None);
+        assert_eq!(ur.cancel_notice_median_minutes, Some(90));
+        assert_eq!(r.rows[0].key, "ur", "most requests first");
+        assert_eq!(r.total.requests, 5);
+        assert_eq!(r.total.median_emergency_minutes, Some(5));
+
+        let m = report(&data, range, Group::Mediator);
+        assert_eq!(m.rows.last().unwrap().key, "", "unassigned last");
+        assert_eq!(m.rows.last().unwrap().requests, 2);
+        let sum: u32 = m.rows.iter().map(|r| r.requests).sum();
+        assert_eq!(sum, m.total.requests);
+    }
+}
