@@ -34,6 +34,12 @@ async fn type_into(c: &Client, id: &str, text: &str) {
 }
 
 async fn click(c: &Client, css: &str) {
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+        vec![json!(css)],
+    )
+    .await
+    .unwrap();
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("no {css}: {e}"))
@@ -139,6 +145,12 @@ async fn flows(c: &Client, app: &TestApp) {
         "nothing is stored"
     );
     // …then a click on the map picks the position.
+    c.execute(
+        "document.getElementById('site-map').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
     click(c, "svg#site-map").await;
     let lat: f64 = value_of(c, "lat").await.parse().expect("a picked latitude");
     let lon: f64 = value_of(c, "lon")
