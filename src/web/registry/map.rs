@@ -10,7 +10,7 @@ use tuscany::TOWNS;
 
 // The fixtures keep their map private; the file is read here as is, so that the drawn towns
 // are the generator's. (Were `fixtures::tuscany` public, a `use` would do.)
-#[allow(dead_code)]
+#[allow(dead_code, clippy::duplicate_mod)]
 #[path = "../../fixtures/tuscany.rs"]
 mod tuscany;
 
@@ -57,7 +57,10 @@ const A11: [(f64, f64); 7] = [
 
 /// The map. With `pick`, the ids of the latitude and longitude inputs that a click fills,
 /// and the marker starts at their values.
-pub fn map(ctx: &Ctx, sites: &[Dot], pick: Option<(&str, &str, Option<(f64, f64)>)>) -> Markup {
+/// The ids of the latitude and longitude inputs a click fills, and their current point.
+pub type Pick<'a> = (&'a str, &'a str, Option<(f64, f64)>);
+
+pub fn map(ctx: &Ctx, sites: &[Dot], pick: Option<Pick>) -> Markup {
     let marker = pick
         .and_then(|(_, _, at)| at)
         .filter(|(lat, lon)| inside(*lat, *lon));

@@ -289,7 +289,7 @@ fn parse(ctx: &Ctx, fields: &Fields) -> Parsed {
         ),
     );
     let address = fields.optional("home_address");
-    let home = (address.is_some() || lat.is_some() || lon.is_some()).then(|| NewHome {
+    let home = (address.is_some() || lat.is_some() || lon.is_some()).then_some(NewHome {
         address,
         lat,
         lon,
