@@ -107,6 +107,15 @@ pub fn longitude(v: &mut Validator, field: &str, value: f64) -> f64 {
     value
 }
 
+/// The language of a person's pages or of an organisation's emails.
+pub fn locale(v: &mut Validator, field: &str, value: &str) -> String {
+    let value = value.trim();
+    if !matches!(value, "it" | "en") {
+        v.add(field, "The language is `it` or `en`.");
+    }
+    value.to_string()
+}
+
 /// An IANA zone, Europe/Rome when absent; stored by its canonical name.
 pub fn zone(v: &mut Validator, field: &str, value: Option<&str>) -> Tz {
     match value {

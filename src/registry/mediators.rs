@@ -44,6 +44,8 @@ pub struct NewMediator {
     pub max_weekly_minutes: Option<i64>,
     /// IANA time zone of the mediator's availability (default Europe/Rome).
     pub timezone: Option<String>,
+    /// Language of the mediator's emails: `it` (default) or `en`.
+    pub locale: Option<String>,
 }
 
 /// Any subset of a profile's fields; `null` removes an optional one.
@@ -82,6 +84,9 @@ pub struct MediatorPatch {
     #[serde(default)]
     #[schema(value_type = Option<bool>)]
     pub active: Change<bool>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub locale: Change<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -99,6 +104,8 @@ pub struct Mediator {
     pub max_weekly_minutes: Option<i32>,
     pub timezone: String,
     pub active: bool,
+    /// Language of the mediator's emails.
+    pub locale: String,
     #[schema(value_type = super::InstantSchema)]
     pub created_at: Instant,
     #[schema(value_type = super::InstantSchema)]
@@ -125,6 +132,7 @@ impl From<mediator::Model> for Mediator {
             max_weekly_minutes: m.max_weekly_minutes,
             timezone: m.timezone,
             active: m.active,
+            locale: m.locale,
             created_at: Instant::new(m.created_at, zone),
             updated_at: Instant::new(m.updated_at, zone),
         }
@@ -162,6 +170,7 @@ pub async fn create(
         .max_weekly_minutes
         .map(|m| checks::max_weekly_minutes(&mut v, m));
     let zone = input::zone(&mut v, "timezone", new.timezone.as_deref());
+    let locale = new.locale.map(|l| input::locale(&mut v, "locale", &l));
     v.finish()?;
 
     let now = Utc::now();
@@ -180,6 +189,7 @@ pub async fn create(
         max_weekly_minutes: Set(max_weekly_minutes),
         timezone: Set(zone.name().to_string()),
         active: Set(true),
+        locale: Set(locale.unwrap_or_else(|| "it".into())),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -380,6 +390,9 @@ pub async fn update(
     }
     if let Some(active) = patch.active.required(&mut v, "active") {
         row.active = Set(active);
+    }
+    if let Some(locale) = patch.locale.required(&mut v, "locale") {
+        row.locale = Set(input::locale(&mut v, "locale", &locale));
     }
     v.finish()?;
 

@@ -8,6 +8,7 @@ use crate::http::ApiError;
 
 pub mod access;
 pub mod availability;
+pub mod browse;
 pub mod input;
 pub mod mediator_checks;
 pub mod mediators;

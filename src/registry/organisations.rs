@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::access::{self, Scope};
-use super::input::{self, required, MAX_NAME_CHARS};
+use super::input::{self, required, Change, MAX_NAME_CHARS};
 use super::page::{self, Page, PageParams};
 use crate::audit;
 use crate::auth::Caller;
@@ -63,6 +63,28 @@ pub struct NewOrganisation {
     #[schema(example = "Europe/Rome")]
     pub timezone: Option<String>,
     pub contact_email: Option<String>,
+    /// Language of the organisation's emails: `it` (default) or `en`.
+    pub locale: Option<String>,
+}
+
+/// Any subset of an organisation's fields; `null` removes the contact email.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct OrganisationPatch {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub name: Change<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<OrganisationKind>)]
+    pub kind: Change<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub timezone: Change<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub contact_email: Change<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub locale: Change<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -73,6 +95,8 @@ pub struct Organisation {
     pub kind: String,
     pub timezone: String,
     pub contact_email: Option<String>,
+    /// Language of its emails.
+    pub locale: String,
     #[schema(value_type = super::InstantSchema)]
     pub created_at: Instant,
 }
@@ -86,6 +110,7 @@ impl From<organisation::Model> for Organisation {
             kind: m.kind,
             timezone: m.timezone,
             contact_email: m.contact_email,
+            locale: m.locale,
             created_at,
         }
     }
@@ -100,17 +125,12 @@ pub async fn create(
     let mut v = Validator::new();
     let name =
         required(&mut v, "name", new.name).map(|n| input::text(&mut v, "name", &n, MAX_NAME_CHARS));
-    let kind = required(&mut v, "kind", new.kind).and_then(|k| {
-        let kind = OrganisationKind::parse(&k);
-        if kind.is_none() {
-            v.add("kind", format!("“{k}” is not a kind of organisation; use school, social_services, health, desk or other."));
-        }
-        kind
-    });
+    let kind = required(&mut v, "kind", new.kind).and_then(|k| kind(&mut v, &k));
     let zone = input::zone(&mut v, "timezone", new.timezone.as_deref());
     let contact_email = new
         .contact_email
         .map(|e| input::email(&mut v, "contact_email", &e));
+    let locale = new.locale.map(|l| input::locale(&mut v, "locale", &l));
     v.finish()?;
 
     let write = Write::begin(db).await?;
@@ -119,6 +139,7 @@ pub async fn create(
         kind: Set(kind.unwrap_or(OrganisationKind::Other).as_str().to_string()),
         timezone: Set(zone.name().to_string()),
         contact_email: Set(contact_email),
+        locale: Set(locale.unwrap_or_else(|| "it".into())),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -136,6 +157,62 @@ pub async fn create(
     .await?;
     write.commit().await?;
     Ok(created)
+}
+
+fn kind(v: &mut Validator, raw: &str) -> Option<OrganisationKind> {
+    let kind = OrganisationKind::parse(raw);
+    if kind.is_none() {
+        v.add("kind", format!("“{raw}” is not a kind of organisation; use school, social_services, health, desk or other."));
+    }
+    kind
+}
+
+/// Changes an organisation; the audit event keeps it as it was and as it is.
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i64,
+    patch: OrganisationPatch,
+) -> Result<Organisation, ApiError> {
+    caller.require_staff()?;
+    let current = find(db, id).await?;
+    let before = Organisation::from(current.clone());
+    let mut row: organisation::ActiveModel = current.into();
+    let mut v = Validator::new();
+    if let Some(name) = patch.name.required(&mut v, "name") {
+        row.name = Set(input::text(&mut v, "name", &name, MAX_NAME_CHARS));
+    }
+    if let Some(raw) = patch.kind.required(&mut v, "kind") {
+        if let Some(kind) = kind(&mut v, &raw) {
+            row.kind = Set(kind.as_str().to_string());
+        }
+    }
+    if let Some(zone) = patch.timezone.required(&mut v, "timezone") {
+        row.timezone = Set(input::zone(&mut v, "timezone", Some(&zone))
+            .name()
+            .to_string());
+    }
+    if let Some(email) = patch.contact_email.nullable() {
+        row.contact_email = Set(email.map(|e| input::email(&mut v, "contact_email", &e)));
+    }
+    if let Some(locale) = patch.locale.required(&mut v, "locale") {
+        row.locale = Set(input::locale(&mut v, "locale", &locale));
+    }
+    v.finish()?;
+
+    let write = Write::begin(db).await?;
+    let after = Organisation::from(row.update(&write.txn).await?);
+    audit::record(
+        &write.txn,
+        Some(caller.user_id),
+        "updated",
+        "organisation",
+        id,
+        json!({"before": before, "after": after}),
+    )
+    .await?;
+    write.commit().await?;
+    Ok(after)
 }
 
 pub async fn list(

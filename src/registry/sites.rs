@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::access;
-use super::input::{self, required, MAX_NAME_CHARS, MAX_TEXT_CHARS};
+use super::input::{self, required, Change, MAX_NAME_CHARS, MAX_TEXT_CHARS};
 use super::organisations::find as find_organisation;
 use super::page::{self, Page, PageParams};
 use crate::audit;
@@ -32,6 +32,23 @@ pub struct NewSite {
     pub lon: Option<f64>,
 }
 
+/// Any subset of a site's fields.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct SitePatch {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub name: Change<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub address: Change<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub lat: Change<f64>,
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub lon: Change<f64>,
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Site {
     pub id: i64,
@@ -45,6 +62,11 @@ pub struct Site {
 }
 
 impl Site {
+    /// A stored site, its instants shown in its organisation's `zone`.
+    pub fn from_model(m: site::Model, zone: Tz) -> Self {
+        Self::new(m, zone)
+    }
+
     fn new(m: site::Model, zone: Tz) -> Self {
         Site {
             id: m.id,
@@ -121,4 +143,63 @@ pub async fn list(
         |m| m.id,
         |m| Site::new(m, zone),
     ))
+}
+
+/// One site, for whoever sees its organisation.
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<Site, ApiError> {
+    let model = find(db, id).await?;
+    access::organisation(caller, model.organisation_id).map_err(|_| ApiError::NotFound("site"))?;
+    let organisation = find_organisation(db, model.organisation_id).await?;
+    Ok(Site::new(model, input::stored_zone(&organisation.timezone)))
+}
+
+async fn find(db: &DatabaseConnection, id: i64) -> Result<site::Model, ApiError> {
+    site::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("site"))
+}
+
+/// Moves or renames a site. Travel times are computed from coordinates at planning time, so
+/// plans made from now on use the new place; published assignments keep what was sent.
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i64,
+    patch: SitePatch,
+) -> Result<Site, ApiError> {
+    caller.require_staff()?;
+    let current = find(db, id).await?;
+    let organisation = find_organisation(db, current.organisation_id).await?;
+    let zone = input::stored_zone(&organisation.timezone);
+    let before = Site::new(current.clone(), zone);
+    let mut row: site::ActiveModel = current.into();
+    let mut v = Validator::new();
+    if let Some(name) = patch.name.required(&mut v, "name") {
+        row.name = Set(input::text(&mut v, "name", &name, MAX_NAME_CHARS));
+    }
+    if let Some(address) = patch.address.required(&mut v, "address") {
+        row.address = Set(input::text(&mut v, "address", &address, MAX_TEXT_CHARS));
+    }
+    if let Some(lat) = patch.lat.required(&mut v, "lat") {
+        row.lat = Set(input::latitude(&mut v, "lat", lat));
+    }
+    if let Some(lon) = patch.lon.required(&mut v, "lon") {
+        row.lon = Set(input::longitude(&mut v, "lon", lon));
+    }
+    v.finish()?;
+
+    let write = Write::begin(db).await?;
+    let after = Site::new(row.update(&write.txn).await?, zone);
+    audit::record(
+        &write.txn,
+        Some(caller.user_id),
+        "updated",
+        "site",
+        id,
+        json!({"before": before, "after": after}),
+    )
+    .await?;
+    write.commit().await?;
+    Ok(after)
 }

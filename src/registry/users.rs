@@ -1,17 +1,20 @@
 //! User accounts, managed by admins. Accounts are made by [`account::create_user`], as on
 //! the command line; this adds the checks that report every bad field at once, the audit
 //! event and the mapping of its errors to fields.
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set, SqlErr,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::input::{self, required, MAX_NAME_CHARS};
+use super::input::{self, required, Change, MAX_NAME_CHARS};
 use super::page::{self, Page, PageParams};
 use crate::account::{self, AccountError, NewUser};
 use crate::audit;
-use crate::auth::{AuthError, Caller, Role};
+use crate::auth::{self, AuthError, Caller, Role};
 use crate::domain::local_time::{Instant, DEFAULT_ZONE};
-use crate::entity::user;
+use crate::entity::{mediator, organisation, session, user};
 use crate::http::error::Validator;
 use crate::http::ApiError;
 use crate::storage::Write;
@@ -75,7 +78,7 @@ pub async fn create(
     caller: &Caller,
     body: NewUserBody,
 ) -> Result<User, ApiError> {
-    caller.require_admin()?;
+    caller.require_staff()?;
     let mut v = Validator::new();
     let email = required(&mut v, "email", body.email).map(|e| input::email(&mut v, "email", &e));
     let name = required(&mut v, "name", body.name)
@@ -90,6 +93,11 @@ pub async fn create(
         }
         role
     });
+    if role.is_some_and(|role| !may_create(caller.role, role)) {
+        return Err(ApiError::Forbidden(
+            "only an admin creates coordinator and admin accounts",
+        ));
+    }
     match role {
         Some(Role::Requester) if body.organisation_id.is_none() => {
             v.add("organisation_id", "A requester belongs to an organisation.")
@@ -144,6 +152,18 @@ pub async fn create(
     Ok(created)
 }
 
+/// An admin creates any account; a coordinator those of requesters and mediators, since a
+/// new staff account widens who sees everything, which is an admin's decision.
+pub fn may_create(caller: Role, role: Role) -> bool {
+    caller == Role::Admin || (caller.is_staff() && !role.is_staff())
+}
+
+/// Staff change and reset accounts, but only an admin an admin's: otherwise a coordinator
+/// could become one.
+pub fn may_manage(caller: Role, target: &str) -> bool {
+    caller == Role::Admin || (caller.is_staff() && target != Role::Admin.as_str())
+}
+
 /// What [`account::create_user`] found wrong, as the field it concerns.
 fn account_error(e: AccountError) -> ApiError {
     let message = e.to_string();
@@ -187,4 +207,195 @@ pub async fn list(
     v.finish()?;
     let rows = page::fetch(db, user::Entity::find(), user::Column::Id, request).await?;
     Ok(Page::from_rows(rows, request, |m| m.id, User::from))
+}
+
+/// Any subset of an account's changeable fields. The role is not among them: a person who
+/// changes job gets a new account, so that the trail of the old one stays theirs.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct UserPatch {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub name: Change<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub locale: Change<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
+    pub active: Change<bool>,
+    /// A requester's organisation.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub organisation_id: Change<i64>,
+    /// A mediator account's profile.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub mediator_id: Change<i64>,
+}
+
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<User, ApiError> {
+    caller.require_staff()?;
+    find(db, id).await.map(User::from)
+}
+
+async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<user::Model, ApiError> {
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("user"))
+}
+
+/// Changes an account. Deactivating one closes its sessions at once (its API tokens stop
+/// working because they check `active`); nobody deactivates themself, so that the last
+/// coordinator cannot lock everyone out by a slip.
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i64,
+    patch: UserPatch,
+) -> Result<User, ApiError> {
+    caller.require_staff()?;
+    let current = find(db, id).await?;
+    if !may_manage(caller.role, &current.role) {
+        return Err(ApiError::Forbidden(
+            "only an admin changes an admin account",
+        ));
+    }
+    let role = Role::parse(&current.role);
+    let before = User::from(current.clone());
+    let mut row: user::ActiveModel = current.into();
+    let mut v = Validator::new();
+    if let Some(name) = patch.name.required(&mut v, "name") {
+        row.name = Set(input::text(&mut v, "name", &name, MAX_NAME_CHARS));
+    }
+    if let Some(locale) = patch.locale.required(&mut v, "locale") {
+        row.locale = Set(input::locale(&mut v, "locale", &locale));
+    }
+    if let Some(active) = patch.active.required(&mut v, "active") {
+        if !active && id == caller.user_id {
+            v.add("active", "You cannot deactivate your own account.");
+        }
+        row.active = Set(active);
+    }
+    if let Some(link) = patch.organisation_id.nullable() {
+        let found = organisation_link(db, &mut v, role, link).await?;
+        row.organisation_id = Set(found);
+    }
+    if let Some(link) = patch.mediator_id.nullable() {
+        let found = mediator_link(db, &mut v, role, link).await?;
+        row.mediator_id = Set(found);
+    }
+    v.finish()?;
+
+    let write = Write::begin(db).await?;
+    let after = User::from(row.update(&write.txn).await?);
+    if before.active && !after.active {
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(id))
+            .exec(&write.txn)
+            .await?;
+    }
+    audit::record(
+        &write.txn,
+        Some(caller.user_id),
+        "updated",
+        "user",
+        id,
+        json!({"before": before, "after": after}),
+    )
+    .await?;
+    write.commit().await?;
+    Ok(after)
+}
+
+/// A requester's organisation: required for them, meaningless for anyone else.
+async fn organisation_link(
+    db: &DatabaseConnection,
+    v: &mut Validator,
+    role: Option<Role>,
+    link: Option<i64>,
+) -> Result<Option<i64>, DbErr> {
+    const FIELD: &str = "organisation_id";
+    match (role, link) {
+        (Some(Role::Requester), None) => v.add(FIELD, "A requester belongs to an organisation."),
+        (Some(Role::Requester), Some(id)) => {
+            if organisation::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .is_none()
+            {
+                v.add(FIELD, format!("There is no organisation {id}."));
+            }
+        }
+        (_, Some(_)) => v.add(FIELD, "Only a requester belongs to an organisation."),
+        (_, None) => {}
+    }
+    Ok(link)
+}
+
+/// A mediator account's profile: required for them, meaningless for anyone else.
+async fn mediator_link(
+    db: &DatabaseConnection,
+    v: &mut Validator,
+    role: Option<Role>,
+    link: Option<i64>,
+) -> Result<Option<i64>, DbErr> {
+    const FIELD: &str = "mediator_id";
+    match (role, link) {
+        (Some(Role::Mediator), None) => {
+            v.add(FIELD, "A mediator account is linked to a mediator profile.")
+        }
+        (Some(Role::Mediator), Some(id)) => {
+            if mediator::Entity::find_by_id(id).one(db).await?.is_none() {
+                v.add(FIELD, format!("There is no mediator {id}."));
+            }
+        }
+        (_, Some(_)) => v.add(FIELD, "Only a mediator account has a mediator profile."),
+        (_, None) => {}
+    }
+    Ok(link)
+}
+
+/// Characters of a generated password: 16 base64url characters, 96 bits.
+pub const GENERATED_PASSWORD_CHARS: usize = 16;
+
+/// A fresh random password, shown once to the staff member who asked for it.
+pub fn generate_password() -> String {
+    auth::new_secret("x")[2..2 + GENERATED_PASSWORD_CHARS].to_string()
+}
+
+/// Gives an account a new random password and closes its sessions; returns the account
+/// and the password, which is stored only as a hash and so can be shown this once.
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i64,
+) -> Result<(User, String), ApiError> {
+    caller.require_staff()?;
+    let target = find(db, id).await?;
+    if !may_manage(caller.role, &target.role) {
+        return Err(ApiError::Forbidden(
+            "only an admin resets an admin's password",
+        ));
+    }
+    let password = generate_password();
+    let hash = auth::hash_password(&password).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut row: user::ActiveModel = target.into();
+    row.password_hash = Set(Some(hash));
+    let write = Write::begin(db).await?;
+    let user = User::from(row.update(&write.txn).await?);
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(id))
+        .exec(&write.txn)
+        .await?;
+    audit::record(
+        &write.txn,
+        Some(caller.user_id),
+        "password_reset",
+        "user",
+        id,
+        json!({ "email": user.email }),
+    )
+    .await?;
+    write.commit().await?;
+    Ok((user, password))
 }

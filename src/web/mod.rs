@@ -45,13 +45,6 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(mediator::preferences).post(mediator::save_preferences),
         )
         .route("/coord", get(coordinator::home))
-        .route("/coord/organisations", get(coordinator::organisations))
-        .route("/coord/mediators", get(coordinator::mediators))
-        .route("/coord/users", get(coordinator::users))
-        .route(
-            "/coord/users/{id}/password",
-            post(coordinator::reset_password),
-        )
         .merge(requester::routes())
         .merge(mediator::routes())
         .merge(board::routes())

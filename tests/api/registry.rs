@@ -1,6 +1,15 @@
 //! The registry: organisations, sites, mediators, availability and shifts, tags and users.
 //! Happy paths, every validation rule with the field it names, and the authorization matrix.
-use ponte::entity::{audit_event, mediator};
+use ponte::auth::Caller;
+use ponte::entity::{audit_event, mediator, organisation, user};
+use ponte::http::ApiError;
+use ponte::registry::browse;
+use ponte::registry::input::Change;
+use ponte::registry::mediators::{self, MediatorPatch, NewMediator};
+use ponte::registry::organisations::{self, NewOrganisation, OrganisationPatch};
+use ponte::registry::sites::{self, SitePatch};
+use ponte::registry::users::{self, NewUserBody, UserPatch};
+use ponte::web::session;
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
@@ -946,6 +955,461 @@ async fn openapi_documents_the_registry(backend: Backend) {
     }
 }
 
+// The registry's operations behind the pages (organisation, site and account changes,
+// password resets, the browsable lists), called directly as the pages call them.
+
+/// The signed-in user `id` as the operations see them.
+async fn caller_of(app: &TestApp, id: i64) -> Caller {
+    let row = user::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the user exists");
+    Caller::from_user(&row).expect("a known role")
+}
+
+/// The fields of an `Invalid` error, or a panic naming what came instead.
+fn invalid_fields<T: std::fmt::Debug>(result: Result<T, ApiError>) -> Vec<String> {
+    match result {
+        Err(ApiError::Invalid(errors)) => errors.into_keys().collect(),
+        other => panic!("expected invalid fields, got {other:?}"),
+    }
+}
+
+async fn trail(app: &TestApp, entity: &str, id: i64) -> Vec<audit_event::Model> {
+    audit_event::Entity::find()
+        .filter(audit_event::Column::Entity.eq(entity))
+        .filter(audit_event::Column::EntityId.eq(id.to_string()))
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn organisations_and_sites_are_updated_with_their_trail(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let coord = caller_of(&app, app.coordinator.id).await;
+    let requester = caller_of(&app, app.requester_a.id).await;
+    let change = || OrganisationPatch {
+        name: Change::Set("  Ospedale di Prato ".into()),
+        kind: Change::Set("health".into()),
+        timezone: Change::Set("Europe/Rome".into()),
+        contact_email: Change::Set("Segreteria@Ospedale.example".into()),
+        locale: Change::Set("en".into()),
+    };
+    let after = organisations::update(&app.db, &coord, app.org_a, change())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            after.name.as_str(),
+            after.kind.as_str(),
+            after.locale.as_str()
+        ),
+        ("Ospedale di Prato", "health", "en")
+    );
+    assert_eq!(
+        after.contact_email.as_deref(),
+        Some("segreteria@ospedale.example")
+    );
+    let stored = organisation::Entity::find_by_id(app.org_a)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.name.as_str(), stored.locale.as_str()),
+        ("Ospedale di Prato", "en")
+    );
+    let events = trail(&app, "organisation", app.org_a).await;
+    let event = events
+        .iter()
+        .find(|e| e.action == "updated")
+        .expect("an audit event");
+    assert_eq!(event.actor_user_id, Some(app.coordinator.id));
+    assert_eq!(event.detail["before"]["name"], "IC Convenevole, Prato");
+    assert_eq!(event.detail["after"]["name"], "Ospedale di Prato");
+
+    // Every bad field at once, and nothing written.
+    let bad = OrganisationPatch {
+        name: Change::Set(" ".into()),
+        kind: Change::Set("bakery".into()),
+        timezone: Change::Set("Mars/Olympus".into()),
+        contact_email: Change::Set("nobody".into()),
+        locale: Change::Set("de".into()),
+    };
+    assert_eq!(
+        invalid_fields(organisations::update(&app.db, &coord, app.org_a, bad).await),
+        ["contact_email", "kind", "locale", "name", "timezone"]
+    );
+    let cleared = OrganisationPatch {
+        contact_email: Change::Clear,
+        ..Default::default()
+    };
+    let after = organisations::update(&app.db, &coord, app.org_a, cleared)
+        .await
+        .unwrap();
+    assert_eq!(
+        (after.name.as_str(), after.contact_email),
+        ("Ospedale di Prato", None)
+    );
+    let required = OrganisationPatch {
+        name: Change::Clear,
+        ..Default::default()
+    };
+    assert_eq!(
+        invalid_fields(organisations::update(&app.db, &coord, app.org_a, required).await),
+        ["name"]
+    );
+    assert!(matches!(
+        organisations::update(&app.db, &requester, app.org_a, change()).await,
+        Err(ApiError::Forbidden(_))
+    ));
+    assert!(matches!(
+        organisations::update(&app.db, &coord, 999_999, change()).await,
+        Err(ApiError::NotFound(_))
+    ));
+    // The email language chosen at creation is kept; English is accepted.
+    let made = organisations::create(
+        &app.db,
+        &coord,
+        NewOrganisation {
+            name: Some("Sportello Stranieri Lucca".into()),
+            kind: Some("desk".into()),
+            timezone: None,
+            contact_email: None,
+            locale: Some("en".into()),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (made.locale.as_str(), made.timezone.as_str()),
+        ("en", "Europe/Rome")
+    );
+
+    // Sites: a latitude out of range or removed is refused; a move is stored and audited.
+    let moved = |lat: Change<f64>| SitePatch {
+        name: Change::Set("Plesso Mazzoni (nuova sede)".into()),
+        lat,
+        lon: Change::Set(11.1),
+        ..Default::default()
+    };
+    assert_eq!(
+        invalid_fields(sites::update(&app.db, &coord, app.site_a, moved(Change::Set(95.0))).await),
+        ["lat"]
+    );
+    assert_eq!(
+        invalid_fields(sites::update(&app.db, &coord, app.site_a, moved(Change::Clear)).await),
+        ["lat"]
+    );
+    assert_eq!(
+        invalid_fields(
+            sites::update(&app.db, &coord, app.site_a, moved(Change::Set(f64::NAN))).await
+        ),
+        ["lat"]
+    );
+    let site = sites::update(&app.db, &coord, app.site_a, moved(Change::Set(43.9)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (site.name.as_str(), site.lat, site.lon),
+        ("Plesso Mazzoni (nuova sede)", 43.9, 11.1)
+    );
+    assert_eq!(
+        site.address, "Plesso Mazzoni, via Roma 1",
+        "what is not sent is kept"
+    );
+    let events = trail(&app, "site", app.site_a).await;
+    let event = events
+        .iter()
+        .find(|e| e.action == "updated")
+        .expect("an audit event");
+    assert_eq!(event.detail["before"]["lat"], 43.8777);
+    assert_eq!(event.detail["after"]["lat"], 43.9);
+    assert!(matches!(
+        sites::update(&app.db, &requester, app.site_a, moved(Change::Set(43.9))).await,
+        Err(ApiError::Forbidden(_))
+    ));
+    // Reading a site: its organisation's requester may, another organisation's may not know it exists.
+    assert_eq!(
+        sites::get(&app.db, &requester, app.site_a)
+            .await
+            .unwrap()
+            .id,
+        app.site_a
+    );
+    assert!(matches!(
+        sites::get(&app.db, &requester, app.site_b).await,
+        Err(ApiError::NotFound(_))
+    ));
+}
+
+async fn accounts_are_created_changed_deactivated_and_reset(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let coord = caller_of(&app, app.coordinator.id).await;
+    let admin = caller_of(&app, app.admin.id).await;
+    let body = |email: &str, role: &str| NewUserBody {
+        email: Some(email.into()),
+        name: Some("Giulia Bini".into()),
+        role: Some(role.into()),
+        organisation_id: (role == "requester").then_some(app.org_b),
+        mediator_id: None,
+        password: Some(users::generate_password()),
+        locale: Some("it".into()),
+    };
+    // A coordinator adds requesters; staff accounts are an admin's to add.
+    let giulia = users::create(&app.db, &coord, body("giulia@b.example", "requester"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (giulia.role.as_str(), giulia.organisation_id),
+        ("requester", Some(app.org_b))
+    );
+    assert!(matches!(
+        users::create(&app.db, &coord, body("capo@ponte.example", "coordinator")).await,
+        Err(ApiError::Forbidden(_))
+    ));
+    users::create(&app.db, &admin, body("capo@ponte.example", "coordinator"))
+        .await
+        .unwrap();
+
+    // Renamed and moved to another organisation, with the trail of both.
+    let patch = UserPatch {
+        name: Change::Set("Giulia Bini Rossi".into()),
+        organisation_id: Change::Set(app.org_a),
+        locale: Change::Set("en".into()),
+        ..Default::default()
+    };
+    let changed = users::update(&app.db, &coord, giulia.id, patch)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            changed.name.as_str(),
+            changed.organisation_id,
+            changed.locale.as_str()
+        ),
+        ("Giulia Bini Rossi", Some(app.org_a), "en")
+    );
+    let events = trail(&app, "user", giulia.id).await;
+    let event = events
+        .iter()
+        .find(|e| e.action == "updated")
+        .expect("an audit event");
+    assert_eq!(event.detail["before"]["organisation_id"], app.org_b);
+    assert_eq!(event.detail["after"]["organisation_id"], app.org_a);
+    assert!(event.detail["after"].get("password_hash").is_none());
+
+    // Links that do not fit the role, or do not exist.
+    let link = |organisation_id: Change<i64>, mediator_id: Change<i64>| UserPatch {
+        organisation_id,
+        mediator_id,
+        ..Default::default()
+    };
+    assert_eq!(
+        invalid_fields(
+            users::update(
+                &app.db,
+                &coord,
+                giulia.id,
+                link(Change::Clear, Change::Keep)
+            )
+            .await
+        ),
+        ["organisation_id"]
+    );
+    assert_eq!(
+        invalid_fields(
+            users::update(
+                &app.db,
+                &coord,
+                giulia.id,
+                link(Change::Set(999_999), Change::Set(app.mediator_id))
+            )
+            .await
+        ),
+        ["mediator_id", "organisation_id"]
+    );
+    assert_eq!(
+        invalid_fields(
+            users::update(
+                &app.db,
+                &coord,
+                app.mediator.id,
+                link(Change::Keep, Change::Set(999_999))
+            )
+            .await
+        ),
+        ["mediator_id"]
+    );
+    let bad = UserPatch {
+        name: Change::Set("".into()),
+        locale: Change::Set("fr".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        invalid_fields(users::update(&app.db, &coord, giulia.id, bad).await),
+        ["locale", "name"]
+    );
+
+    // Nobody deactivates themself; only an admin touches an admin's account.
+    let off = || UserPatch {
+        active: Change::Set(false),
+        ..Default::default()
+    };
+    assert_eq!(
+        invalid_fields(users::update(&app.db, &coord, app.coordinator.id, off()).await),
+        ["active"]
+    );
+    assert!(matches!(
+        users::update(&app.db, &coord, app.admin.id, off()).await,
+        Err(ApiError::Forbidden(_))
+    ));
+    assert!(matches!(
+        users::reset_password(&app.db, &coord, app.admin.id).await,
+        Err(ApiError::Forbidden(_))
+    ));
+
+    // Deactivating closes the sessions and stops the API token at once.
+    session::open(&app.db, app.requester_b.id).await.unwrap();
+    assert_eq!(
+        app.get(ORGANISATIONS, &app.requester_b.token)
+            .await
+            .status(),
+        200
+    );
+    let off_b = users::update(&app.db, &coord, app.requester_b.id, off())
+        .await
+        .unwrap();
+    assert!(!off_b.active);
+    let sessions = ponte::entity::session::Entity::find()
+        .filter(ponte::entity::session::Column::UserId.eq(app.requester_b.id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0, "a deactivated account's sessions are closed");
+    assert_eq!(
+        app.get(ORGANISATIONS, &app.requester_b.token)
+            .await
+            .status(),
+        401
+    );
+    let on = UserPatch {
+        active: Change::Set(true),
+        ..Default::default()
+    };
+    users::update(&app.db, &coord, app.requester_b.id, on)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get(ORGANISATIONS, &app.requester_b.token)
+            .await
+            .status(),
+        200
+    );
+
+    // A reset password logs in, and is the only one that does.
+    let (user, password) = users::reset_password(&app.db, &coord, giulia.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (user.id, password.chars().count()),
+        (giulia.id, users::GENERATED_PASSWORD_CHARS)
+    );
+    assert!(
+        session::authenticate(&app.db, "giulia@b.example", &password)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let (_, again) = users::reset_password(&app.db, &coord, giulia.id)
+        .await
+        .unwrap();
+    assert_ne!(again, password);
+    assert!(
+        session::authenticate(&app.db, "giulia@b.example", &password)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        trail(&app, "user", giulia.id)
+            .await
+            .iter()
+            .filter(|e| e.action == "password_reset")
+            .count(),
+        2
+    );
+}
+
+async fn browsable_lists_search_and_number_their_pages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let coord = caller_of(&app, app.coordinator.id).await;
+    let requester = caller_of(&app, app.requester_a.id).await;
+    for n in 0..27 {
+        let body = mediator_body(
+            json!({"name": format!("Mediatore {n:02}"), "email": null, "languages": ["ur"], "locale": "en"}),
+        );
+        let new: NewMediator = serde_json::from_value(body).unwrap();
+        let made = mediators::create(&app.db, &coord, new).await.unwrap();
+        assert_eq!(made.locale, "en");
+    }
+    // By language name in any of its scripts, by tag, by name; every word must match.
+    for (text, total) in [
+        ("urdu", 27),
+        ("اردو", 27),
+        ("中文", 1),
+        ("li wei", 1),
+        ("mediatore urdu", 27),
+        ("mediatore cinese", 0),
+    ] {
+        let found = browse::mediators(&app.db, &coord, text, 0).await.unwrap();
+        assert_eq!(found.total, total, "search {text:?}");
+    }
+    let second = browse::mediators(&app.db, &coord, "mediatore", 1)
+        .await
+        .unwrap();
+    assert_eq!((second.page, second.pages, second.items.len()), (1, 2, 2));
+    assert_eq!(
+        second.items[0].name, "Mediatore 25",
+        "alphabetical across pages"
+    );
+    let users_found = browse::users(&app.db, &coord, "SEGRETERIA", 0)
+        .await
+        .unwrap();
+    assert_eq!(users_found.total, 2);
+    let orgs = browse::organisations(&app.db, &coord, "mazzoni")
+        .await
+        .unwrap();
+    assert_eq!(orgs.len(), 1, "an organisation is found by its site");
+    assert_eq!(orgs[0].sites[0].id, app.site_a);
+    assert!(matches!(
+        browse::users(&app.db, &requester, "", 0).await,
+        Err(ApiError::Forbidden(_))
+    ));
+
+    // The email language of a profile is changed with the rest, and checked.
+    let patch = MediatorPatch {
+        locale: Change::Set("de".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        invalid_fields(mediators::update(&app.db, &coord, app.mediator_id, patch).await),
+        ["locale"]
+    );
+    let patch = MediatorPatch {
+        locale: Change::Set("en".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        mediators::update(&app.db, &coord, app.mediator_id, patch)
+            .await
+            .unwrap()
+            .locale,
+        "en"
+    );
+}
+
 both!(
     organisations_are_created_listed_and_read,
     organisation_validation,
@@ -962,4 +1426,7 @@ both!(
     users_are_created_and_listed,
     authorization_matrix,
     openapi_documents_the_registry,
+    organisations_and_sites_are_updated_with_their_trail,
+    accounts_are_created_changed_deactivated_and_reset,
+    browsable_lists_search_and_number_their_pages,
 );
