@@ -379,8 +379,7 @@ fn home_of(place: Option<&str>, data: &Data) -> (f64, f64) {
         .collect();
     mean(in_town)
         .or_else(|| {
-            town::PLACES
-                .iter()
+            town::places()
                 .find(|p| Some(p.0) == place)
                 .map(|p| (p.1, p.2))
         })

@@ -1,29 +1,27 @@
 //! The town of a site. Sites have no town column: an address written the Italian way ends
 //! in "…, 59100 Prato", so the town is read from a postcode followed by a name in the
 //! address; failing that (free-form addresses such as "Plesso Mazzoni, via Roma 1"), it is
-//! the comune of the nearest known place of [`PLACES`] (the neighbourhoods and comuni of the
-//! fixtures' map, `fixtures::tuscany`, which is private to the generator), covering the
-//! provinces Ponte serves. Coordinates are always there; addresses are not always tidy.
+//! the comune of the nearest known place of the fixtures' map (`fixtures::tuscany`), which
+//! covers the provinces Ponte serves. Coordinates are always there; addresses are not always
+//! tidy.
 use crate::entity::site;
+use crate::fixtures::tuscany::TOWNS;
 
-/// Neighbourhoods (named by their comune) and comuni of Prato, Pistoia and Lucca, at the
-/// positions of `fixtures::tuscany`.
-#[rustfmt::skip]
-pub const PLACES: &[(&str, f64, f64)] = &[
-    ("Prato", 43.8805, 11.0970), ("Prato", 43.8845, 11.0855), ("Prato", 43.8885, 11.0890),
-    ("Prato", 43.8790, 11.0760), ("Prato", 43.8960, 11.0900), ("Prato", 43.8810, 11.0560),
-    ("Prato", 43.8640, 11.0560), ("Prato", 43.8610, 11.0690), ("Prato", 43.8700, 11.1080),
-    ("Prato", 43.8640, 11.1170), ("Prato", 43.8930, 11.0960),
-    ("Montemurlo", 43.9290, 11.0440), ("Poggio a Caiano", 43.8150, 11.0520),
-    ("Pistoia", 43.9330, 10.9170), ("Pistoia", 43.9420, 10.9090), ("Pistoia", 43.9230, 10.9360),
-    ("Pistoia", 43.9230, 10.9050), ("Pistoia", 43.9480, 10.9330), ("Pistoia", 43.9050, 10.9430),
-    ("Agliana", 43.9030, 11.0060), ("Quarrata", 43.8480, 10.9830),
-    ("Montecatini Terme", 43.8830, 10.7730),
-    ("Lucca", 43.8430, 10.5050), ("Lucca", 43.8490, 10.4840), ("Lucca", 43.8320, 10.5060),
-    ("Lucca", 43.8500, 10.5260), ("Lucca", 43.8400, 10.5220), ("Lucca", 43.8610, 10.4960),
-    ("Lucca", 43.9010, 10.5390),
-    ("Capannori", 43.8420, 10.5720), ("Porcari", 43.8370, 10.6160), ("Altopascio", 43.8160, 10.6780),
-];
+/// The known places as (comune, lat, lon). A town's neighbourhoods share its postcode; an
+/// area with a postcode of its own (Montemurlo, Agliana, Capannori…) is a comune itself.
+pub fn places() -> impl Iterator<Item = (&'static str, f64, f64)> {
+    TOWNS.iter().flat_map(|town| {
+        let main_postcode = town.areas.first().map(|a| a.postcode);
+        town.areas.iter().map(move |area| {
+            let comune = if Some(area.postcode) == main_postcode {
+                town.name
+            } else {
+                area.name
+            };
+            (comune, area.lat, area.lon)
+        })
+    })
+}
 
 /// Farther than this from every known area, the site's town is unknown rather than a
 /// guess from another province.
@@ -51,9 +49,8 @@ pub fn from_address(address: &str) -> Option<String> {
 
 /// The comune of the nearest known place, within [`NEAREST_MAX_KM`].
 pub fn nearest(lat: f64, lon: f64) -> Option<String> {
-    PLACES
-        .iter()
-        .map(|&(name, plat, plon)| {
+    places()
+        .map(|(name, plat, plon)| {
             let km = ponte_solver::problem::haversine_km((lat, lon), (plat, plon));
             (km, name)
         })

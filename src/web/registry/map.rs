@@ -5,14 +5,8 @@
 //! the way to enter coordinates without JavaScript or a pointer.
 use maud::{html, Markup, PreEscaped};
 
+use crate::fixtures::tuscany::TOWNS;
 use crate::web::session::Ctx;
-use tuscany::TOWNS;
-
-// The fixtures keep their map private; the file is read here as is, so that the drawn towns
-// are the generator's. (Were `fixtures::tuscany` public, a `use` would do.)
-#[allow(dead_code, clippy::duplicate_mod)]
-#[path = "../../fixtures/tuscany.rs"]
-mod tuscany;
 
 /// The area drawn, in degrees: the towns of the fixtures with a margin around them.
 const MIN_LON: f64 = 10.40;
