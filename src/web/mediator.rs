@@ -376,6 +376,8 @@ fn place(ctx: &Ctx, agenda: &Agenda, r: &request::Model) -> String {
     ) {
         ("phone", _) => ctx.t("med2.by_phone").to_string(),
         ("video", _) => ctx.t("med2.by_video").to_string(),
+        // Addresses often begin with the building's name already.
+        (_, Some(s)) if s.address.starts_with(&s.name) => s.address.clone(),
         (_, Some(s)) => format!("{}, {}", s.name, s.address),
         (_, None) => "—".to_string(),
     }
