@@ -36,6 +36,51 @@
     if (first) first.focus();
   });
 
+  // "Copy" next to a read-only field (feed links): the clipboard API where the page is a
+  // secure context, else the old selection command; the field stays selectable either way.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var input = document.getElementById(button.getAttribute("data-copy"));
+    if (!input) return;
+    var status = document.getElementById(input.id + "-status");
+    function say(ok) {
+      if (!status) return;
+      status.textContent = button.getAttribute(ok ? "data-copied" : "data-copy-failed");
+      status.classList.toggle("failed", !ok);
+    }
+    function fallback() {
+      input.focus();
+      input.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      say(ok);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(function () { say(true); }, fallback);
+    } else {
+      fallback();
+    }
+  });
+
+  // Staff submitting for an organisation: the site list shows that organisation's sites.
+  var orgPicker = document.getElementById("organisation_id");
+  var sitePicker = document.getElementById("site_id");
+  if (orgPicker && sitePicker) {
+    var showSites = function () {
+      var org = orgPicker.value;
+      sitePicker.querySelectorAll("optgroup").forEach(function (group) {
+        var mine = !org || group.getAttribute("data-org") === org;
+        group.hidden = !mine;
+        group.disabled = !mine;
+      });
+      var chosen = sitePicker.selectedOptions[0];
+      if (chosen && chosen.parentElement.disabled) sitePicker.value = "";
+    };
+    orgPicker.addEventListener("change", showSites);
+    showSites();
+  }
+
   // After a failed submission, take keyboard and screen-reader users to the summary.
   var summary = document.querySelector(".error-summary");
   if (summary) summary.focus();

@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261130_000001_foundation;
 mod m20261130_000002_planning;
+mod m20261201_000003_occurrence_cancellations;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261130_000001_foundation::Migration),
             Box::new(m20261130_000002_planning::Migration),
+            Box::new(m20261201_000003_occurrence_cancellations::Migration),
         ]
     }
 }

@@ -1,9 +1,9 @@
-//! Cancelling the assignments of a cancelled request, inside the request's own transaction,
-//! so that a request is never cancelled while a mediator still holds it (or could still
-//! accept an offer of it).
+//! Cancelling the assignments of a cancelled request, or of some cancelled occurrences of a
+//! series, inside the cancellation's own transaction, so that nothing is cancelled while a
+//! mediator still holds it (or could still accept an offer of it).
 use chrono::{SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Select};
 use serde_json::json;
 
 use crate::audit;
@@ -21,8 +21,37 @@ pub async fn for_request<C: ConnectionTrait>(
     actor_user_id: Option<i64>,
     request_id: i64,
 ) -> Result<usize, DbErr> {
-    let open = assignment::Entity::find()
-        .filter(assignment::Column::RequestId.eq(request_id))
+    let open = assignment::Entity::find().filter(assignment::Column::RequestId.eq(request_id));
+    cancel_all(txn, links, actor_user_id, open, "request_cancelled").await
+}
+
+/// Cancels the open assignments of the given occurrences of `request_id`, as `for_request`.
+pub async fn for_occurrences<C: ConnectionTrait>(
+    txn: &C,
+    links: &Links,
+    actor_user_id: Option<i64>,
+    request_id: i64,
+    occurrences: &[i32],
+) -> Result<usize, DbErr> {
+    let mut done = 0;
+    // Chunked: a series from a date on can be a year of weekdays.
+    for chunk in occurrences.chunks(500) {
+        let open = assignment::Entity::find()
+            .filter(assignment::Column::RequestId.eq(request_id))
+            .filter(assignment::Column::Occurrence.is_in(chunk.to_vec()));
+        done += cancel_all(txn, links, actor_user_id, open, "occurrence_cancelled").await?;
+    }
+    Ok(done)
+}
+
+async fn cancel_all<C: ConnectionTrait>(
+    txn: &C,
+    links: &Links,
+    actor_user_id: Option<i64>,
+    rows: Select<assignment::Entity>,
+    cause: &str,
+) -> Result<usize, DbErr> {
+    let open = rows
         .filter(assignment::Column::State.is_in(OPEN))
         .order_by_asc(assignment::Column::Id)
         .all(txn)
@@ -48,10 +77,10 @@ pub async fn for_request<C: ConnectionTrait>(
             json!({
                 "before": a.state,
                 "after": "cancelled",
-                "request_id": request_id,
+                "request_id": a.request_id,
                 "occurrence": a.occurrence,
                 "mediator_id": a.mediator_id,
-                "cause": "request_cancelled",
+                "cause": cause,
             }),
         )
         .await?;

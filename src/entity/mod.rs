@@ -9,6 +9,7 @@ pub mod feed_token;
 pub mod idempotency_key;
 pub mod mediator;
 pub mod notice;
+pub mod occurrence_cancellation;
 pub mod organisation;
 pub mod plan;
 pub mod plan_assignment;

@@ -5,6 +5,8 @@
 //! - published assignments are TENTATIVE (the mediator has not answered yet), accepted ones
 //!   CONFIRMED; cancelled and declined ones stay in the window as CANCELLED, so that clients
 //!   which keep events that vanish from a feed still strike them out;
+//! - an occurrence its requester called off is CANCELLED whatever its assignment's state,
+//!   so that no race with a publication can show it as taking place;
 //! - times are in the organisation's zone (`DTSTART;TZID=…` with its VTIMEZONE), because
 //!   that is where the meeting happens;
 //! - no personal data of the families, in either feed: no notes, no case reference. A feed
@@ -100,6 +102,7 @@ pub async fn load<C: ConnectionTrait>(
         |r| r.id,
     )
     .await?;
+    let called_off = crate::request::occurrence::cancelled(db, requests.keys().copied()).await?;
     let organisations: HashMap<i64, organisation::Model> = by_ids(
         db,
         requests.values().map(|r| r.organisation_id),
@@ -150,6 +153,19 @@ pub async fn load<C: ConnectionTrait>(
             Viewer::Organisation => mediator_names
                 .get(&a.mediator_id)
                 .map_or("", String::as_str),
+        };
+        let shown;
+        let a = if called_off
+            .get(&a.request_id)
+            .is_some_and(|ks| ks.contains(&a.occurrence))
+        {
+            shown = assignment::Model {
+                state: State::Cancelled.as_str().into(),
+                ..a.clone()
+            };
+            &shown
+        } else {
+            a
         };
         events.push(event(a, r, o, site, who, &words, changed));
     }

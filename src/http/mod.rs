@@ -50,7 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(respond::router())
         .merge(feeds::public_router())
         .merge(crate::web::router(state.clone()))
-        .fallback(|| async { ApiError::NotFound("route") })
+        .fallback(crate::web::error::fallback)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

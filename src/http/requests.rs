@@ -12,6 +12,7 @@ use super::extract::parse_json;
 use crate::auth::Caller;
 use crate::request::idempotency::{self, Replay};
 use crate::request::list::{self, ListParams};
+use crate::request::occurrence::{self, OccurrenceCancelBody, OccurrencesCancelled};
 use crate::request::store::{self, Submitted};
 use crate::request::{
     cancel as cancelling, intake, CancelBody, RequestBody, RequestPage, RequestView,
@@ -23,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(get_one))
         .routes(routes!(cancel))
+        .routes(routes!(cancel_occurrence))
 }
 
 /// Submit a request for a mediator.
@@ -150,6 +152,49 @@ async fn cancel(
     };
     Ok(axum::Json(
         cancelling::cancel(&state.db, &state.links(), &caller, id, &body).await?,
+    ))
+}
+
+/// Cancel one occurrence of a request, or (with `"following": true`) it and every later one:
+/// "the series from this date on". Occurrences are counted from 1. Their live assignments
+/// and open offers are cancelled, and their mediators told; once no occurrence is left, the
+/// request is cancelled. The body is optional.
+#[utoipa::path(
+    post,
+    path = "/requests/{id}/occurrences/{k}/cancel",
+    tag = "requests",
+    params(
+        ("id" = i64, Path, description = "Request id"),
+        ("k" = i32, Path, description = "Occurrence, from 1"),
+    ),
+    request_body(content = Option<OccurrenceCancelBody>, description = "Optional reason, and whether later occurrences go too"),
+    responses(
+        (status = 200, description = "Cancelled", body = OccurrencesCancelled),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Mediators cannot cancel requests", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already cancelled", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No such occurrence, one already begun, or an invalid reason", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn cancel_occurrence(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, k)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<axum::Json<OccurrencesCancelled>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("request"))?;
+    let k: i64 = k
+        .parse()
+        .map_err(|_| ApiError::field("occurrence", "An occurrence is a number from 1."))?;
+    let body: OccurrenceCancelBody = if body.iter().all(u8::is_ascii_whitespace) {
+        OccurrenceCancelBody::default()
+    } else {
+        parse_json(&body)?
+    };
+    Ok(axum::Json(
+        occurrence::cancel(&state.db, &state.links(), &caller, id, k, &body).await?,
     ))
 }
 

@@ -211,6 +211,8 @@ struct Rows {
     live: Vec<assignment::Model>,
     /// Declined or withdrawn offers: the mediator must not get that occurrence again.
     refused: HashMap<OccurrenceRef, Vec<i64>>,
+    /// Occurrences their requesters called off: not to be planned.
+    cancelled: HashSet<OccurrenceRef>,
 }
 
 impl Rows {
@@ -314,6 +316,16 @@ impl Rows {
                     .push(a.mediator_id);
             }
         }
+        let cancelled = crate::request::occurrence::cancelled(db, ids.iter().copied())
+            .await?
+            .into_iter()
+            .flat_map(|(request_id, ks)| {
+                ks.into_iter().map(move |occurrence| OccurrenceRef {
+                    request_id,
+                    occurrence,
+                })
+            })
+            .collect();
         Ok(Rows {
             sites,
             organisations,
@@ -323,6 +335,7 @@ impl Rows {
             requests,
             live,
             refused,
+            cancelled,
         })
     }
 }
@@ -551,8 +564,8 @@ impl Builder {
                     request_id: r.id,
                     occurrence: k as i32 + 1,
                 };
-                (self.window.overlaps(start, start + span) || live.contains_key(&occ))
-                    .then_some((occ, start))
+                let wanted = self.window.overlaps(start, start + span) || live.contains_key(&occ);
+                (wanted && !rows.cancelled.contains(&occ)).then_some((occ, start))
             })
             .collect()
     }

@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod intake;
 pub mod list;
 pub mod model;
+pub mod occurrence;
 pub mod store;
 pub mod validate;
 pub mod view;

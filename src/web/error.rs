@@ -113,3 +113,22 @@ impl Ctx {
         }
     }
 }
+
+/// The service's fallback: unknown paths under `/api` get the API's problem+json, every
+/// other unknown path the HTML page in the visitor's language (people type and follow links;
+/// programs read JSON).
+pub async fn fallback(State(state): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
+    if path == "/api" || path.starts_with("/api/") {
+        return ApiError::NotFound("route").into_response();
+    }
+    let (mut parts, _) = request.into_parts();
+    let ctx = Ctx::from_request_parts_cached(&mut parts, &state).await;
+    let mut page = layout::error_page(&ctx, ErrorPage::NotFound).into_response();
+    *page.status_mut() = StatusCode::NOT_FOUND;
+    page.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    page
+}

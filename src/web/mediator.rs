@@ -1,12 +1,16 @@
-//! Mediators' pages: their week of assignments (a list, phone first), their availability as
-//! a form over `registry::availability`, and the language of their emails.
+//! Mediators' pages: their week and their day of assignments (a list, phone first) with the
+//! accept / decline answers of `assignment::respond` (the same as the API's and the email
+//! links'), their calendar feed link, their availability as a form over
+//! `registry::availability`, and the language of their emails.
 use std::collections::{BTreeMap, HashMap};
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::Form;
-use chrono::{Datelike, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
-use maud::{html, Markup};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
+use chrono_tz::Tz;
+use maud::{html, Markup, PreEscaped};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
@@ -16,11 +20,13 @@ use super::error::WebError;
 use super::i18n::Locale;
 use super::layout::{self, badge, csrf_field};
 use super::session::Ctx;
+use crate::assignment::respond::{self, RespondError, Responder};
 use crate::audit;
 use crate::auth::Role;
 use crate::domain::availability::{ExceptionKind, WeeklyRule};
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::entity::{assignment, mediator, organisation, request, site, user};
+use crate::feed::tokens::{self, FeedStatus, NewFeed, Owner};
 use crate::http::ApiError;
 use crate::registry::availability::{self, Availability, DatedException};
 use crate::startup::AppState;
@@ -38,6 +44,9 @@ const WEEKDAYS: [Weekday; 7] = [
     Weekday::Sun,
 ];
 const BLANK_ROWS: usize = 2;
+/// How far ahead the today view looks for what comes next, and how many it lists.
+const UPCOMING_DAYS: i64 = 15;
+const UPCOMING_SHOWN: usize = 5;
 
 async fn own_mediator(state: &AppState, ctx: &Ctx) -> Result<mediator::Model, WebError> {
     let caller = ctx.require(&[Role::Mediator])?;
@@ -52,6 +61,92 @@ async fn own_mediator(state: &AppState, ctx: &Ctx) -> Result<mediator::Model, We
 #[serde(default)]
 pub struct WeekQuery {
     pub start: String,
+    /// The outcome of an answer or a feed change, shown once on top.
+    pub done: String,
+}
+
+/// A mediator's assignments in a window, with what each of them needs to show.
+struct Agenda {
+    rows: Vec<assignment::Model>,
+    requests: HashMap<i64, request::Model>,
+    orgs: HashMap<i64, String>,
+    sites: HashMap<i64, site::Model>,
+}
+
+impl Agenda {
+    async fn load(
+        state: &AppState,
+        mediator_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Agenda, WebError> {
+        let rows = assignment::Entity::find()
+            .filter(assignment::Column::MediatorId.eq(mediator_id))
+            .filter(assignment::Column::State.is_in(SHOWN_STATES))
+            .filter(assignment::Column::Start.gte(from))
+            .filter(assignment::Column::Start.lt(to))
+            .order_by_asc(assignment::Column::Start)
+            .all(&state.db)
+            .await?;
+        let requests: HashMap<i64, request::Model> = request::Entity::find()
+            .filter(request::Column::Id.is_in(rows.iter().map(|a| a.request_id)))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+        let orgs: HashMap<i64, String> = organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(requests.values().map(|r| r.organisation_id)))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        let sites: HashMap<i64, site::Model> = site::Entity::find()
+            .filter(site::Column::Id.is_in(requests.values().filter_map(|r| r.site_id)))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        Ok(Agenda {
+            rows,
+            requests,
+            orgs,
+            sites,
+        })
+    }
+
+    fn by_day(&self, zone: Tz) -> BTreeMap<NaiveDate, Vec<&assignment::Model>> {
+        let mut by_day: BTreeMap<NaiveDate, Vec<&assignment::Model>> = BTreeMap::new();
+        for a in &self.rows {
+            by_day
+                .entry(a.start.with_timezone(&zone).date_naive())
+                .or_default()
+                .push(a);
+        }
+        by_day
+    }
+}
+
+/// The mediator's zone and today's date there.
+fn zone_and_today(me: &mediator::Model) -> (Tz, NaiveDate) {
+    let zone = local_time::parse_zone(&me.timezone).unwrap_or(DEFAULT_ZONE);
+    (zone, Utc::now().with_timezone(&zone).date_naive())
+}
+
+fn midnight(day: NaiveDate, zone: Tz) -> DateTime<Utc> {
+    local_time::local_date_time_or_next(day, NaiveTime::MIN, zone)
+}
+
+/// "Lunedì 30 nov 2026": the long weekday, then the date without its short one.
+fn day_title(ctx: &Ctx, d: NaiveDate) -> String {
+    let weekday = ctx.locale.weekday_long(d.weekday());
+    let date = ctx.locale.date(d);
+    format!(
+        "{weekday} {}",
+        date.split_once(' ').map_or("", |(_, rest)| rest)
+    )
 }
 
 pub async fn week(
@@ -60,104 +155,454 @@ pub async fn week(
     Query(q): Query<WeekQuery>,
 ) -> Result<Response, WebError> {
     let me = own_mediator(&state, &ctx).await?;
-    let zone = local_time::parse_zone(&me.timezone).unwrap_or(DEFAULT_ZONE);
-    let today = Utc::now().with_timezone(&zone).date_naive();
+    let caller = ctx.caller()?;
+    let (zone, today) = zone_and_today(&me);
     let day = NaiveDate::parse_from_str(q.start.trim(), "%Y-%m-%d").unwrap_or(today);
     let monday = day - TimeDelta::days(i64::from(day.weekday().num_days_from_monday()));
-    let from = local_time::local_date_time_or_next(monday, NaiveTime::MIN, zone);
-    let to = local_time::local_date_time_or_next(monday + TimeDelta::days(7), NaiveTime::MIN, zone);
-    let rows = assignment::Entity::find()
-        .filter(assignment::Column::MediatorId.eq(me.id))
-        .filter(assignment::Column::State.is_in(SHOWN_STATES))
-        .filter(assignment::Column::Start.gte(from))
-        .filter(assignment::Column::Start.lt(to))
-        .order_by_asc(assignment::Column::Start)
-        .all(&state.db)
-        .await?;
-    let requests: HashMap<i64, request::Model> = request::Entity::find()
-        .filter(request::Column::Id.is_in(rows.iter().map(|a| a.request_id)))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
-    let orgs: HashMap<i64, String> = organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(requests.values().map(|r| r.organisation_id)))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
-    let sites: HashMap<i64, site::Model> = site::Entity::find()
-        .filter(site::Column::Id.is_in(requests.values().filter_map(|r| r.site_id)))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let mut by_day: BTreeMap<NaiveDate, Vec<&assignment::Model>> = BTreeMap::new();
-    for a in &rows {
-        by_day
-            .entry(a.start.with_timezone(&zone).date_naive())
-            .or_default()
-            .push(a);
-    }
+    let agenda = Agenda::load(
+        &state,
+        me.id,
+        midnight(monday, zone),
+        midnight(monday + TimeDelta::days(7), zone),
+    )
+    .await?;
+    let feed = tokens::status(&state.db, caller, Owner::Mediator(me.id)).await?;
+    let by_day = agenda.by_day(zone);
+    let back = format!("/week?start={monday}");
     let t = |k| ctx.t(k);
-    let day_title = |d: NaiveDate| {
-        let weekday = ctx.locale.weekday_long(d.weekday());
-        let date = ctx.locale.date(d);
-        // "lunedì 30 mar 2026": the long weekday, then the date without its short one.
-        format!(
-            "{weekday} {}",
-            date.split_once(' ').map_or("", |(_, rest)| rest)
-        )
-    };
     let content = html! {
+        (people_style())
         div.page-head {
-            h1 { (t("week.title")) }
-            p.muted { (me.name) }
+            div {
+                h1 { (t("week.title")) }
+                p.muted { (me.name) }
+            }
+            (view_switch(&ctx, "/week"))
         }
-        nav.pager.week-nav {
+        (outcome(&ctx, &q.done))
+        nav.pager.week-nav aria-label=(t("med2.week_nav")) {
             a href=(format!("/week?start={}", monday - TimeDelta::days(7))) { (t("week.prev")) }
             strong { (ctx.locale.date(monday)) " – " (ctx.locale.date(monday + TimeDelta::days(6))) }
             a href=(format!("/week?start={}", monday + TimeDelta::days(7))) { (t("week.next")) }
         }
-        @if rows.is_empty() { p.empty { (t("week.empty")) } }
+        @if agenda.rows.is_empty() { p.empty { (t("week.empty")) } }
         ol.week {
             @for offset in 0..7 {
                 @let d = monday + TimeDelta::days(offset);
                 @let items = by_day.get(&d);
                 li.day.today[d == today].weekend[offset >= 5 && items.is_none()] {
-                    h2 { (day_title(d)) }
+                    h2 {
+                        (day_title(&ctx, d))
+                        @if d == today { " " span.today-mark { (t("med2.today")) } }
+                    }
                     @match items {
                         None => { p.muted { (t("week.free")) } }
                         Some(items) => {
                             ul.slots {
-                                @for a in items {
-                                    @let r = requests.get(&a.request_id);
-                                    li.slot {
-                                        div.time { (ctx.locale.time(a.start, zone)) "–" (ctx.locale.time(a.end, zone)) }
-                                        div.what {
-                                            @if let Some(r) = r {
-                                                strong.lang { (ctx.locale.language_name(&r.language)) }
-                                                " · " (ctx.locale.word(&r.modality))
-                                                @if let Some(org) = orgs.get(&r.organisation_id) { div { (org) } }
-                                                @if let Some(s) = r.site_id.and_then(|id| sites.get(&id)) {
-                                                    div.muted { (s.name) ", " (s.address) }
-                                                }
-                                            }
-                                        }
-                                        (badge(&ctx, &a.state))
-                                    }
-                                }
+                                @for a in items { (slot(&ctx, &agenda, a, zone, &back)) }
                             }
                         }
                     }
                 }
             }
         }
+        (feed_box(&ctx, &feed, "/week/feed", (t("med2.feed_title"), t("med2.feed_intro")), q.done == "feed_confirm"))
     };
     Ok(layout::page(&ctx, t("week.title"), "/week", content).into_response())
+}
+
+/// Today's assignments, and the next few after today: what a mediator checks on the move.
+pub async fn today(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<WeekQuery>,
+) -> Result<Response, WebError> {
+    let me = own_mediator(&state, &ctx).await?;
+    let (zone, today) = zone_and_today(&me);
+    let tomorrow = today + TimeDelta::days(1);
+    let agenda = Agenda::load(
+        &state,
+        me.id,
+        midnight(today, zone),
+        midnight(today + TimeDelta::days(UPCOMING_DAYS), zone),
+    )
+    .await?;
+    let (now, later): (Vec<&assignment::Model>, Vec<&assignment::Model>) = agenda
+        .rows
+        .iter()
+        .partition(|a| a.start < midnight(tomorrow, zone));
+    let t = |k| ctx.t(k);
+    let content = html! {
+        (people_style())
+        div.page-head {
+            div {
+                h1 { (t("med2.today_title")) }
+                p.muted { (day_title(&ctx, today)) " · " (me.name) }
+            }
+            (view_switch(&ctx, "/today"))
+        }
+        (outcome(&ctx, &q.done))
+        section.day.today aria-labelledby="today-head" {
+            h2 #today-head { (day_title(&ctx, today)) }
+            @if now.is_empty() {
+                p.muted { (t("med2.today_free")) }
+            } @else {
+                ul.slots {
+                    @for a in &now { (slot(&ctx, &agenda, a, zone, "/today")) }
+                }
+            }
+        }
+        section.upcoming aria-labelledby="next-head" {
+            h2 #next-head { (t("med2.next")) }
+            @if later.is_empty() {
+                p.muted { (t("med2.next_none")) }
+            } @else {
+                ul.slots.card {
+                    @for a in later.iter().take(UPCOMING_SHOWN) {
+                        (slot_dated(&ctx, &agenda, a, zone, "/today"))
+                    }
+                }
+            }
+            p { a href="/week" { (t("med2.whole_week")) " →" } }
+        }
+    };
+    Ok(layout::page(&ctx, t("med2.today_title"), "/week", content).into_response())
+}
+
+fn view_switch(ctx: &Ctx, current: &str) -> Markup {
+    html! {
+        nav.view-switch aria-label=(ctx.t("med2.view")) {
+            @for (href, key) in [("/today", "med2.today"), ("/week", "med2.week")] {
+                a href=(href) aria-current=[(href == current).then_some("page")] { (ctx.t(key)) }
+            }
+        }
+    }
+}
+
+/// The message of the last action, from the redirect's `done`.
+fn outcome(ctx: &Ctx, done: &str) -> Markup {
+    let (ok, key) = match done {
+        "accepted" => (true, "med2.done_accepted"),
+        "declined" => (true, "med2.done_declined"),
+        "taken" => (false, "med2.done_taken"),
+        "answered" => (false, "med2.done_answered"),
+        "reason_long" => (false, "med2.done_reason_long"),
+        "feed_confirm" => (false, "med2.feed_confirm_needed"),
+        _ => return html! {},
+    };
+    if ok {
+        layout::notice(ctx.t(key))
+    } else {
+        layout::error_summary(ctx.t(key))
+    }
+}
+
+fn slot_dated(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back: &str) -> Markup {
+    let day = a.start.with_timezone(&zone).date_naive();
+    html! {
+        li.dated {
+            p.slot-day { (day_title(ctx, day)) }
+            ul.slots { (slot(ctx, agenda, a, zone, back)) }
+        }
+    }
+}
+
+/// One assignment: when, what, where, for whom, its state, and the answer buttons while
+/// it awaits one.
+fn slot(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back: &str) -> Markup {
+    let t = |k| ctx.t(k);
+    let r = agenda.requests.get(&a.request_id);
+    let answerable = matches!(a.state.as_str(), "offered" | "published");
+    let when = format!(
+        "{}–{}",
+        ctx.locale.time(a.start, zone),
+        ctx.locale.time(a.end, zone)
+    );
+    let language = r
+        .map(|r| ctx.locale.language_name(&r.language))
+        .unwrap_or_default();
+    // Buttons repeat on the page: their accessible names say which assignment they answer.
+    let which = format!("{language}, {}", ctx.locale.date_time(a.start, zone));
+    html! {
+        li.slot.assignment id=(format!("a-{}", a.id)) data-state=(a.state) {
+            div.time {
+                (when)
+                @if let Some(r) = r { small { (duration(r.duration_minutes)) } }
+            }
+            div.what {
+                @if let Some(r) = r {
+                    p.head {
+                        strong.lang { (language) }
+                        span.modality class=(format!("m-{}", r.modality)) { (ctx.locale.word(&r.modality)) }
+                    }
+                    dl.slot-facts {
+                        dt { (t("med2.place")) }
+                        dd { (place(ctx, agenda, r)) }
+                        dt { (t("med2.requester")) }
+                        dd { (agenda.orgs.get(&r.organisation_id).map(String::as_str).unwrap_or("—")) }
+                    }
+                }
+            }
+            div.state { (state_badge(ctx, &a.state)) }
+            @if answerable {
+                div.answer {
+                    form method="post" action=(format!("/week/assignments/{}/accept", a.id)) {
+                        (csrf_field(ctx))
+                        input type="hidden" name="back" value=(back);
+                        button.primary type="submit" {
+                            (t("med2.accept")) span.sr-only { ": " (which) }
+                        }
+                    }
+                    details.decline {
+                        summary { (t("med2.decline")) span.sr-only { ": " (which) } }
+                        form method="post" action=(format!("/week/assignments/{}/decline", a.id)) {
+                            (csrf_field(ctx))
+                            input type="hidden" name="back" value=(back);
+                            label for=(format!("reason-{}", a.id)) { (t("med2.decline_reason")) }
+                            input type="text" id=(format!("reason-{}", a.id)) name="reason" maxlength="500";
+                            button.danger type="submit" { (t("med2.decline_confirm")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn place(ctx: &Ctx, agenda: &Agenda, r: &request::Model) -> String {
+    match (
+        r.modality.as_str(),
+        r.site_id.and_then(|id| agenda.sites.get(&id)),
+    ) {
+        ("phone", _) => ctx.t("med2.by_phone").to_string(),
+        ("video", _) => ctx.t("med2.by_video").to_string(),
+        // Addresses often begin with the building's name already.
+        (_, Some(s)) if s.address.starts_with(&s.name) => s.address.clone(),
+        (_, Some(s)) => format!("{}, {}", s.name, s.address),
+        (_, None) => "—".to_string(),
+    }
+}
+
+fn duration(minutes: i32) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// The state as a mediator reads it: "awaiting your answer" rather than "published".
+fn state_badge(ctx: &Ctx, state: &str) -> Markup {
+    let key = match state {
+        "offered" => "med2.state_offered",
+        "published" => "med2.state_published",
+        "accepted" => "med2.state_accepted",
+        _ => return badge(ctx, state),
+    };
+    html! { span class=(format!("badge b-{state}")) { (ctx.t(key)) } }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AnswerForm {
+    pub csrf: String,
+    pub back: String,
+    pub reason: String,
+}
+
+pub async fn accept(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<AnswerForm>,
+) -> Result<Response, WebError> {
+    ctx.check_csrf(&form.csrf)?;
+    let who = responder(&state, &ctx).await?;
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let done = match respond::accept(&state.db, &state.links(), who, id).await {
+        Ok(_) => "accepted",
+        Err(e) => answer_error(e)?,
+    };
+    Ok(back_to(&form.back, done, id))
+}
+
+pub async fn decline(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<AnswerForm>,
+) -> Result<Response, WebError> {
+    ctx.check_csrf(&form.csrf)?;
+    let who = responder(&state, &ctx).await?;
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let done = match respond::decline(&state.db, &state.links(), who, id, Some(&form.reason)).await
+    {
+        Ok(declined) => {
+            // As the API does: someone else is sought at once, never the decliner.
+            crate::http::assignments::redispatch_after_decline(&state, &declined).await;
+            "declined"
+        }
+        Err(e) => answer_error(e)?,
+    };
+    Ok(back_to(&form.back, done, id))
+}
+
+async fn responder(state: &AppState, ctx: &Ctx) -> Result<Responder, WebError> {
+    let me = own_mediator(state, ctx).await?;
+    Ok(Responder {
+        mediator_id: me.id,
+        user_id: Some(ctx.caller()?.user_id),
+        via: "page",
+    })
+}
+
+/// What the page says about a refused answer; an assignment that is not theirs is 404.
+fn answer_error(e: RespondError) -> Result<&'static str, WebError> {
+    match e {
+        RespondError::Taken => Ok("taken"),
+        RespondError::Answered(_) => Ok("answered"),
+        RespondError::ReasonTooLong => Ok("reason_long"),
+        RespondError::NotFound => Err(WebError::NotFound),
+        RespondError::Db(e) => Err(e.into()),
+    }
+}
+
+/// Back to the page the answer came from (only the mediator's own pages), with the outcome.
+fn back_to(back: &str, done: &str, id: i64) -> Response {
+    let back = if back.starts_with("/week") || back.starts_with("/today") {
+        back
+    } else {
+        "/week"
+    };
+    let sep = if back.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{back}{sep}done={done}#a-{id}")).into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FeedForm {
+    pub csrf: String,
+    /// "yes" once the user agreed that the current link stops working.
+    pub confirm: String,
+}
+
+/// Makes the mediator's feed link (a new one, if there was one) and shows it, once.
+pub async fn rotate_feed(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<FeedForm>,
+) -> Result<Response, WebError> {
+    ctx.check_csrf(&form.csrf)?;
+    let me = own_mediator(&state, &ctx).await?;
+    let caller = ctx.caller()?;
+    let owner = Owner::Mediator(me.id);
+    let status = tokens::status(&state.db, caller, owner).await?;
+    if status.live && form.confirm != "yes" {
+        return Ok(Redirect::to("/week?done=feed_confirm#feed").into_response());
+    }
+    let feed = tokens::rotate(&state.db, &state.links(), caller, owner).await?;
+    Ok(feed_page(
+        &ctx,
+        &feed,
+        ctx.t("med2.feed_page_title"),
+        ("/week", ctx.t("med2.back_week")),
+        "/week",
+    ))
+}
+
+/// The feed link box of a page: whether a link is live, and the button that makes one.
+/// The link itself is shown only once, when made (the database keeps only its digest).
+/// `words` are the box's title and its introduction.
+pub fn feed_box(
+    ctx: &Ctx,
+    status: &FeedStatus,
+    action: &str,
+    words: (&str, &str),
+    ask: bool,
+) -> Markup {
+    let t = |k| ctx.t(k);
+    let (title, intro) = words;
+    html! {
+        section.card.feed-box #feed aria-labelledby="feed-head" {
+            h2 #feed-head { (title) }
+            p { (intro) }
+            @if let Some(since) = status.created_at.filter(|_| status.live) {
+                p.feed-state.live {
+                    span.dot aria-hidden="true" {}
+                    (t("med2.feed_live_since")) " " (ctx.locale.date(since.with_timezone(&DEFAULT_ZONE).date_naive()))
+                }
+                p.muted { (t("med2.feed_hidden")) }
+            } @else {
+                p.feed-state { (t("med2.feed_none")) }
+            }
+            form method="post" action=(action) {
+                (csrf_field(ctx))
+                @if status.live {
+                    div.field.confirm.invalid[ask] {
+                        label.check for="feed-confirm" {
+                            input #feed-confirm type="checkbox" name="confirm" value="yes" required;
+                            " " (t("med2.feed_confirm"))
+                        }
+                    }
+                    button.secondary type="submit" { (t("med2.feed_rotate")) }
+                } @else {
+                    button.primary type="submit" { (t("med2.feed_make")) }
+                }
+            }
+        }
+    }
+}
+
+/// The page that shows a fresh feed link, once: a field to copy it from (with a copy button
+/// when scripts run), the `webcal://` link that opens the calendar application, and how to
+/// subscribe by hand.
+pub fn feed_page(
+    ctx: &Ctx,
+    feed: &NewFeed,
+    title: &str,
+    back: (&str, &str),
+    current: &str,
+) -> Response {
+    let t = |k| ctx.t(k);
+    let content = html! {
+        (people_style())
+        h1 { (title) }
+        (layout::notice(t("med2.feed_made")))
+        section.card.feed-link {
+            div.field {
+                label for="feed-url" { (t("med2.feed_url")) }
+                p.hint #feed-url-hint { (t("med2.feed_url_hint")) }
+                div.copy-row {
+                    input #feed-url type="text" readonly value=(feed.url) aria-describedby="feed-url-hint";
+                    button.secondary.js-only type="button" data-copy="feed-url"
+                        data-copied=(t("med2.copied")) data-copy-failed=(t("med2.copy_failed")) {
+                        (t("med2.copy"))
+                    }
+                }
+                p.copy-status #feed-url-status role="status" aria-live="polite" {}
+            }
+            p { a.button.primary #feed-webcal href=(feed.webcal_url) { (t("med2.feed_open")) } }
+            h2 { (t("med2.feed_how")) }
+            ul.how {
+                li { (t("med2.feed_how_phone")) }
+                li { (t("med2.feed_how_google")) }
+                li { (t("med2.feed_how_outlook")) }
+            }
+        }
+        p { a href=(back.0) { "← " (back.1) } }
+    };
+    let mut response = layout::page(ctx, title, current, content).into_response();
+    // The page holds a secret: no cache may keep it.
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// This area's own styles, in the page: the one stylesheet is assembled elsewhere.
+pub fn people_style() -> Markup {
+    html! { style { (PreEscaped(include_str!("../../static/people.css"))) } }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -579,9 +1024,62 @@ pub async fn save_preferences(
 }
 
 /// This area's words beyond the shared catalogue: (key, Italian, English).
-pub const WORDS: &[(&str, &str, &str)] = &[];
+pub const WORDS: &[(&str, &str, &str)] = &[
+    ("med2.today", "Oggi", "Today"),
+    ("med2.week", "Settimana", "Week"),
+    ("med2.view", "Vista del calendario", "Calendar view"),
+    ("med2.week_nav", "Settimane", "Weeks"),
+    ("med2.today_title", "I miei incontri di oggi", "My meetings today"),
+    ("med2.today_free", "Nessun incontro oggi.", "No meetings today."),
+    ("med2.next", "Prossimi incontri", "Coming up"),
+    ("med2.next_none", "Nessun altro incontro nelle prossime due settimane.", "No other meetings in the next two weeks."),
+    ("med2.whole_week", "Tutta la settimana", "The whole week"),
+    ("med2.place", "Dove", "Where"),
+    ("med2.requester", "Richiesto da", "Requested by"),
+    ("med2.by_phone", "Al telefono", "By phone"),
+    ("med2.by_video", "In videochiamata", "By video call"),
+    ("med2.state_offered", "Proposta urgente", "Urgent offer"),
+    ("med2.state_published", "Da confermare", "Awaiting your answer"),
+    ("med2.state_accepted", "Confermato", "Confirmed"),
+    ("med2.accept", "Accetta", "Accept"),
+    ("med2.decline", "Rifiuta…", "Decline…"),
+    ("med2.decline_reason", "Motivo (facoltativo, lo vede il coordinamento)", "Reason (optional, seen by the coordinators)"),
+    ("med2.decline_confirm", "Rifiuta l'incarico", "Decline the assignment"),
+    ("med2.done_accepted", "Incarico accettato: è nel tuo calendario.", "Assignment accepted: it is in your calendar."),
+    ("med2.done_declined", "Incarico rifiutato: il coordinamento cerca un altro mediatore.", "Assignment declined: the coordinators will find another mediator."),
+    ("med2.done_taken", "Troppo tardi: l'incarico è già stato preso da un altro mediatore.", "Too late: already taken by another mediator."),
+    ("med2.done_answered", "Hai già risposto a questo incarico, oppure non attende più una risposta.", "You have already answered this assignment, or it no longer awaits an answer."),
+    ("med2.done_reason_long", "Il motivo può avere al massimo 500 caratteri.", "The reason can have at most 500 characters."),
+    ("med2.feed_title", "I tuoi incontri nel calendario del telefono", "Your meetings in your phone's calendar"),
+    ("med2.feed_title_org", "Gli incontri dell'ente nel vostro calendario", "The organisation's meetings in your calendar"),
+    ("med2.feed_intro", "Con un link personale i tuoi incontri compaiono da soli nel calendario del telefono o del computer, e si aggiornano quando cambiano.", "With a personal link your meetings appear by themselves in your phone's or computer's calendar, and update when they change."),
+    ("med2.feed_live_since", "Link attivo dal", "Link active since"),
+    ("med2.feed_hidden", "Per sicurezza il link si vede una volta sola, quando lo crei. Se lo hai perso, creane uno nuovo.", "For safety the link is shown only once, when you make it. If you lost it, make a new one."),
+    ("med2.feed_none", "Nessun link attivo.", "No active link."),
+    ("med2.feed_make", "Crea il link al calendario", "Make the calendar link"),
+    ("med2.feed_rotate", "Crea un nuovo link", "Make a new link"),
+    ("med2.feed_confirm", "Ho capito: il link attuale smetterà di funzionare.", "I understand: the current link will stop working."),
+    ("med2.feed_confirm_needed", "Per creare un nuovo link conferma che quello attuale smetterà di funzionare.", "To make a new link, confirm that the current one will stop working."),
+    ("med2.feed_page_title", "Il tuo link al calendario", "Your calendar link"),
+    ("med2.feed_made", "Link creato. Copialo ora: per sicurezza non lo mostreremo di nuovo.", "Link made. Copy it now: for safety it will not be shown again."),
+    ("med2.feed_url", "Indirizzo del calendario (iCal)", "Calendar address (iCal)"),
+    ("med2.feed_url_hint", "Chi ha questo indirizzo vede gli incontri: non condividerlo.", "Whoever has this address sees the meetings: do not share it."),
+    ("med2.copy", "Copia", "Copy"),
+    ("med2.copied", "Copiato negli appunti.", "Copied to the clipboard."),
+    ("med2.copy_failed", "Copia non riuscita: seleziona il testo e copialo a mano.", "Could not copy: select the text and copy it by hand."),
+    ("med2.feed_open", "Apri nell'app Calendario", "Open in the Calendar app"),
+    ("med2.feed_how", "Come aggiungerlo", "How to add it"),
+    ("med2.feed_how_phone", "iPhone, iPad e Mac: tocca «Apri nell'app Calendario» e conferma l'iscrizione.", "iPhone, iPad and Mac: tap “Open in the Calendar app” and confirm the subscription."),
+    ("med2.feed_how_google", "Google Calendar (anche Android): dal computer, Altri calendari → «+» → Da URL, e incolla l'indirizzo.", "Google Calendar (Android too): on a computer, Other calendars → “+” → From URL, and paste the address."),
+    ("med2.feed_how_outlook", "Outlook: Aggiungi calendario → Iscriviti dal Web, e incolla l'indirizzo.", "Outlook: Add calendar → Subscribe from web, and paste the address."),
+    ("med2.back_week", "Torna alla settimana", "Back to the week"),
+];
 
 /// Routes of this area beyond those in `web::router`.
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
+        .route("/today", get(today))
+        .route("/week/assignments/{id}/accept", post(accept))
+        .route("/week/assignments/{id}/decline", post(decline))
+        .route("/week/feed", post(rotate_feed))
 }

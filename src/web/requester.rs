@@ -1,9 +1,12 @@
 //! Requesters' pages: the request form (validated by the API's own rules, errors mapped back
-//! to the form's fields), their organisation's requests, one request with cancel.
-use std::collections::{BTreeMap, HashMap};
+//! to the form's fields; staff pick the organisation), their organisation's requests and its
+//! calendar feed link, one request with the cancellation of the whole request, of one
+//! occurrence of a series, or of the series from a date on.
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
 use axum::Form;
 use chrono::{NaiveDate, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -14,13 +17,16 @@ use serde::Deserialize;
 use super::error::WebError;
 use super::i18n::Locale;
 use super::layout::{self, badge, csrf_field, described_by, field, input};
+use super::mediator::{feed_box, feed_page, people_style};
 use super::session::Ctx;
 use crate::assignment::LIVE_STATES;
 use crate::auth::{Caller, Role};
 use crate::domain::language;
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::entity::{assignment, mediator, organisation, request, site};
+use crate::feed::tokens::{self, Owner};
 use crate::http::ApiError;
+use crate::request::occurrence::{self, OccurrenceCancelBody};
 use crate::request::store::{self, Submitted};
 use crate::request::validate;
 use crate::request::{cancel as cancelling, CancelBody, Modality, RequestBody, Urgency};
@@ -35,6 +41,8 @@ const REQUESTERS: &[Role] = &[Role::Requester, Role::Coordinator, Role::Admin];
 #[serde(default)]
 pub struct RequestForm {
     pub csrf: String,
+    /// Staff only: the organisation the request is for.
+    pub organisation_id: String,
     pub language: String,
     pub urgency: String,
     pub modality: String,
@@ -51,7 +59,7 @@ pub struct RequestForm {
 }
 
 pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let caller = ctx.require(&[Role::Requester])?;
+    let caller = ctx.require(REQUESTERS)?;
     let form = RequestForm {
         urgency: "routine".into(),
         modality: "in_person".into(),
@@ -59,7 +67,7 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
         recurrence: "none".into(),
         ..RequestForm::default()
     };
-    let choices = Choices::load(&state, caller).await?;
+    let choices = Choices::load(&state, caller, None).await?;
     Ok(render_form(&ctx, &choices, &form, &BTreeMap::new()).into_response())
 }
 
@@ -69,17 +77,30 @@ pub async fn submit(
     Form(form): Form<RequestForm>,
 ) -> Result<Response, WebError> {
     ctx.check_csrf(&form.csrf)?;
-    let caller = ctx.require(&[Role::Requester])?;
-    let choices = Choices::load(&state, caller).await?;
-    let (body, mut errors) = to_body(&form, choices.zone, ctx.locale);
+    let caller = ctx.require(REQUESTERS)?;
+    // Staff name the organisation; a requester's is their own, whatever the form says.
+    let organisation_id = caller
+        .role
+        .is_staff()
+        .then(|| form.organisation_id.trim().parse::<i64>().ok())
+        .flatten();
+    let choices = Choices::load(&state, caller, organisation_id).await?;
+    let (mut body, mut errors) = to_body(&form, choices.zone, ctx.locale);
+    body.organisation_id = organisation_id;
     match validate::validate(&state.db, caller, &body, Utc::now()).await {
         Ok(new) if errors.is_empty() => {
+            let routine = new.urgency == Urgency::Routine;
             let id = match store::insert(&state.db, caller, new, None).await? {
                 Submitted::Created(json) => serde_json::from_str::<serde_json::Value>(&json)
                     .ok()
                     .and_then(|v| v["id"].as_i64()),
                 Submitted::Replayed(_) => None,
             };
+            // As the API does: an emergency, or an urgent request for today, is dispatched
+            // at once, so the offers exist when the page says "sent".
+            if let (Some(id), false) = (id, routine) {
+                crate::dispatch::after_submit_detached(&state, id).await;
+            }
             let target = id.map_or("/requests".to_string(), |id| {
                 format!("/requests/{id}?created=1")
             });
@@ -104,6 +125,7 @@ pub async fn submit(
 /// The API's field names → the form's.
 fn form_field(api: &str) -> &'static str {
     match api {
+        "organisation_id" => "organisation_id",
         "language" => "language",
         "urgency" => "urgency",
         "modality" => "modality",
@@ -129,6 +151,7 @@ fn localised(locale: Locale, field: &'static str, api_message: &str) -> String {
 
 fn field_message_it(field: &str) -> &'static str {
     match field {
+        "organisation_id" => "Scegli l'ente per cui chiedi il mediatore.",
         "language" => "Scegli una lingua dall'elenco (o scrivi un codice come ar-MA).",
         "urgency" => "Scegli il livello di urgenza.",
         "modality" => "Scegli la modalità.",
@@ -233,21 +256,49 @@ fn language_tag(typed: &str) -> String {
         .unwrap_or_else(|| typed.to_string())
 }
 
-/// What the form offers: the organisation's sites, the mediators, its zone.
+/// What the form offers: the organisation's sites, the mediators, its zone; for staff, every
+/// organisation and every site (grouped by organisation), and the zone of the one chosen.
 struct Choices {
     sites: Vec<site::Model>,
     mediators: Vec<(i64, String)>,
     zone: Tz,
+    /// Staff only: (id, name) of every organisation.
+    organisations: Vec<(i64, String)>,
 }
 
 impl Choices {
-    async fn load(state: &AppState, caller: &Caller) -> Result<Choices, WebError> {
-        let org = caller.organisation_id.unwrap_or(-1);
-        let sites = site::Entity::find()
-            .filter(site::Column::OrganisationId.eq(org))
+    async fn load(
+        state: &AppState,
+        caller: &Caller,
+        chosen: Option<i64>,
+    ) -> Result<Choices, WebError> {
+        let staff = caller.role.is_staff();
+        let org = if staff {
+            chosen.unwrap_or(-1)
+        } else {
+            caller.organisation_id.unwrap_or(-1)
+        };
+        let mut sites = site::Entity::find();
+        if !staff {
+            sites = sites.filter(site::Column::OrganisationId.eq(org));
+        }
+        let sites = sites
+            .order_by_asc(site::Column::OrganisationId)
             .order_by_asc(site::Column::Name)
             .all(&state.db)
             .await?;
+        let organisations = if staff {
+            organisation::Entity::find()
+                .select_only()
+                .column(organisation::Column::Id)
+                .column(organisation::Column::Name)
+                .order_by_asc(organisation::Column::Name)
+                .into_tuple()
+                .all(&state.db)
+                .await?
+        } else {
+            Vec::new()
+        };
         let mediators = mediator::Entity::find()
             .select_only()
             .column(mediator::Column::Id)
@@ -266,7 +317,33 @@ impl Choices {
             sites,
             mediators,
             zone,
+            organisations,
         })
+    }
+}
+
+/// The site picker: a plain list for a requester, grouped by organisation for staff (the
+/// script then shows only the chosen organisation's group).
+fn site_options(ctx: &Ctx, choices: &Choices, form: &RequestForm) -> Markup {
+    let option = |s: &site::Model| {
+        html! {
+            option value=(s.id) selected[form.site_id == s.id.to_string()] { (s.name) " — " (s.address) }
+        }
+    };
+    html! {
+        option value="" { (ctx.t("req.site_none")) }
+        @if choices.organisations.is_empty() {
+            @for s in &choices.sites { (option(s)) }
+        } @else {
+            @for (org_id, name) in &choices.organisations {
+                @let mine: Vec<&site::Model> = choices.sites.iter().filter(|s| s.organisation_id == *org_id).collect();
+                @if !mine.is_empty() {
+                    optgroup label=(name) data-org=(org_id) {
+                        @for s in mine { (option(s)) }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -287,6 +364,18 @@ fn render_form(
         }
         form.card.request-form method="post" action="/requests/new" novalidate {
             (csrf_field(ctx))
+            @if !choices.organisations.is_empty() {
+                (field("organisation_id", t("req2.organisation"), Some(t("req2.organisation_hint")), err("organisation_id"), html! {
+                    select #organisation_id name="organisation_id" required
+                        aria-invalid=[err("organisation_id").map(|_| "true")]
+                        aria-describedby=[described_by("organisation_id", true, err("organisation_id").is_some())] {
+                        option value="" { (t("req2.organisation_choose")) }
+                        @for (id, name) in &choices.organisations {
+                            option value=(id) selected[form.organisation_id == id.to_string()] { (name) }
+                        }
+                    }
+                }))
+            }
             (field("language", t("req.language"), Some(t("req.language_hint")), err("language"), html! {
                 input #language type="text" name="language" list="languages" value=(form.language)
                     autocomplete="off" required
@@ -331,10 +420,7 @@ fn render_form(
                 select #site_id name="site_id"
                     aria-invalid=[err("site_id").map(|_| "true")]
                     aria-describedby=[described_by("site_id", true, err("site_id").is_some())] {
-                    option value="" { (t("req.site_none")) }
-                    @for s in &choices.sites {
-                        option value=(s.id) selected[form.site_id == s.id.to_string()] { (s.name) " — " (s.address) }
-                    }
+                    (site_options(ctx, choices, form))
                 }
             }))
             div.grid3 {
@@ -412,6 +498,8 @@ pub struct ListQuery {
     /// Requests with a smaller id: the page after the one ending there.
     pub before: Option<i64>,
     pub status: String,
+    /// `confirm` when a new feed link was asked for without confirming.
+    pub feed: String,
 }
 
 pub async fn list(
@@ -454,6 +542,12 @@ pub async fn list(
     } else {
         HashMap::new()
     };
+    let feed = match (caller.role, caller.organisation_id) {
+        (Role::Requester, Some(org)) => {
+            Some(tokens::status(&state.db, caller, Owner::Organisation(org)).await?)
+        }
+        _ => None,
+    };
     let t = |k| ctx.t(k);
     let status_q = if q.status.is_empty() {
         String::new()
@@ -461,11 +555,11 @@ pub async fn list(
         format!("&status={}", q.status)
     };
     let content = html! {
+        (people_style())
+        @if q.feed == "confirm" { (layout::error_summary(t("med2.feed_confirm_needed"))) }
         div.page-head {
             h1 { (t("req.list_title")) }
-            @if caller.role == Role::Requester {
-                a.button.primary href="/requests/new" { "+ " (t("nav.new_request")) }
-            }
+            a.button.primary href="/requests/new" { "+ " (t("nav.new_request")) }
         }
         form.filters method="get" action="/requests" {
             label for="status" { (t("req.filter_status")) }
@@ -497,7 +591,10 @@ pub async fn list(
                         }
                         div.assignee {
                             @match assigned.get(&r.id) {
-                                Some(names) => { span.mediator { (names.join(", ")) } }
+                                Some(names) => {
+                                    small { (t("req2.assigned_to")) }
+                                    span.mediator { (names.join(", ")) }
+                                }
                                 None => { span.muted { (t("req.not_assigned")) } }
                             }
                         }
@@ -514,6 +611,9 @@ pub async fn list(
                     a href=(format!("/requests?before={}{status_q}", last.id)) { (t("req.next_page")) }
                 }
             }
+        }
+        @if let Some(feed) = &feed {
+            (feed_box(&ctx, feed, "/requests/feed", (t("med2.feed_title_org"), t("req2.feed_intro")), q.feed == "confirm"))
         }
     };
     Ok(layout::page(&ctx, t("req.list_title"), "/requests", content).into_response())
@@ -573,6 +673,8 @@ pub async fn mediator_names(
 pub struct DetailQuery {
     pub created: Option<u8>,
     pub cancelled: Option<u8>,
+    /// How many occurrences a cancellation just called off (0: they already were).
+    pub occ_cancelled: Option<usize>,
 }
 
 pub async fn detail(
@@ -581,10 +683,37 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
 ) -> Result<Response, WebError> {
-    let caller = ctx.require(REQUESTERS)?;
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let page = render_detail(
+        &state,
+        &ctx,
+        id,
+        &q,
+        &OccurrenceForm::default(),
+        &BTreeMap::new(),
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
+/// One occurrence of the request as the page lists it.
+struct OccurrenceRow {
+    k: i32,
+    start: chrono::DateTime<Utc>,
+    cancelled: bool,
+    assignment: Option<assignment::Model>,
+}
+
+async fn render_detail(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    q: &DetailQuery,
+    form: &OccurrenceForm,
+    errors: &BTreeMap<String, String>,
+) -> Result<Markup, WebError> {
+    let caller = ctx.require(REQUESTERS)?;
     let model = store::visible(&state.db, caller, id).await?;
-    let view = store::view_of(&state.db, &model).await?;
     let zones = store::zones(&state.db, [model.organisation_id]).await?;
     let zone = store::zone_in(&zones, model.organisation_id);
     let site = match model.site_id {
@@ -601,15 +730,47 @@ pub async fn detail(
         .order_by_asc(assignment::Column::Occurrence)
         .all(&state.db)
         .await?;
-    let names = mediator_names(&state, assignments.iter().map(|a| a.mediator_id).collect()).await?;
+    let names = mediator_names(state, assignments.iter().map(|a| a.mediator_id).collect()).await?;
+    let cancelled: HashSet<i32> = occurrence::cancelled_of(&state.db, id)
+        .await?
+        .into_iter()
+        .collect();
+    let now = Utc::now();
+    // Occurrences are counted from 1, as in plans and assignments.
+    let rows: Vec<OccurrenceRow> = occurrence::starts(&model, zone)
+        .into_iter()
+        .enumerate()
+        .map(|(i, start)| {
+            let k = i as i32 + 1;
+            OccurrenceRow {
+                k,
+                start,
+                cancelled: cancelled.contains(&k),
+                assignment: assignments.iter().find(|a| a.occurrence == k).cloned(),
+            }
+        })
+        .collect();
+    let open: Vec<&OccurrenceRow> = rows
+        .iter()
+        .filter(|r| !r.cancelled && r.start > now)
+        .collect();
+    let active = model.status != "cancelled";
     let t = |k| ctx.t(k);
     let title = format!("{} #{}", t("req.detail_title"), id);
+    let err = |f: &str| errors.get(f).map(String::as_str);
     let content = html! {
+        (people_style())
         @if q.created.is_some() { (layout::notice(t("req.created"))) }
         @if q.cancelled.is_some() { (layout::notice(t("req.cancelled_ok"))) }
+        @match q.occ_cancelled {
+            Some(0) => { (layout::error_summary(t("req2.occ_already"))) }
+            Some(n) => { (layout::notice(&format!("{} {n}", t("req2.occ_done")))) }
+            None => {}
+        }
+        @if !errors.is_empty() { (layout::error_summary(t("form.errors"))) }
         div.page-head {
             h1 { (title) }
-            (badge(&ctx, &model.status))
+            (badge(ctx, &model.status))
         }
         section.card {
             dl.facts {
@@ -621,7 +782,7 @@ pub async fn detail(
                     }
                 }
                 dt { (t("req.duration")) } dd { (duration_label(i64::from(model.duration_minutes), ctx.locale)) }
-                dt { (t("req.urgency")) } dd { (badge(&ctx, &model.urgency)) }
+                dt { (t("req.urgency")) } dd { (badge(ctx, &model.urgency)) }
                 dt { (t("req.modality")) } dd { (ctx.locale.word(&model.modality)) }
                 @if let Some(org) = &org { dt { (t("req.organisation")) } dd { (org.name) } }
                 @if let Some(site) = &site { dt { (t("req.site")) } dd { (site.name) " — " (site.address) } }
@@ -632,37 +793,144 @@ pub async fn detail(
         }
         section.card {
             h2 { (t("req.occurrences")) }
-            @if view.occurrences.count > 1 {
-                p.muted { (view.occurrences.count) " " (t("req.series_of")) }
+            @if rows.len() > 1 {
+                p.muted {
+                    (rows.len()) " " (t("req.series_of"))
+                    @if !cancelled.is_empty() { ", " (cancelled.len()) " " (t("req2.of_which_cancelled")) }
+                }
             }
-            ul.occurrences {
-                @for (i, start) in view.occurrences.first.iter().enumerate() {
-                    @let assigned = assignments.iter().find(|a| a.occurrence as usize == i);
-                    li {
-                        span.when { (ctx.locale.date_time(start.utc, zone)) }
-                        @match assigned {
-                            Some(a) => {
-                                span.mediator { (names.get(&a.mediator_id).map(String::as_str).unwrap_or("")) }
-                                (badge(&ctx, &a.state))
+            ul.occurrences.long[rows.len() > 12] {
+                @for row in &rows {
+                    li.cancelled[row.cancelled].past[row.start <= now] id=(format!("occ-{}", row.k)) {
+                        @if rows.len() > 1 { span.num { (row.k) "." } }
+                        span.when { (ctx.locale.date_time(row.start, zone)) }
+                        @if row.cancelled {
+                            span class="badge b-cancelled" { (t("req2.occ_cancelled")) }
+                        } @else {
+                            @match &row.assignment {
+                                Some(a) => {
+                                    span.mediator { (names.get(&a.mediator_id).map(String::as_str).unwrap_or("")) }
+                                    (badge(ctx, &a.state))
+                                }
+                                None => { span.muted { (t("req.not_assigned")) } }
                             }
-                            None => { span.muted { (t("req.not_assigned")) } }
                         }
                     }
                 }
             }
         }
-        @if model.status != "cancelled" {
+        @if active && rows.len() > 1 && !open.is_empty() {
+            section.card.danger-zone #cancel-occurrence {
+                h2 { (t("req2.occ_title")) }
+                p.muted { (t("req2.occ_intro")) }
+                form.cancel-occurrence method="post" action=(format!("/requests/{id}/occurrences/cancel")) novalidate {
+                    (csrf_field(ctx))
+                    (field("occurrence", t("req2.occ_which"), None, err("occurrence"), html! {
+                        select #occurrence name="occurrence"
+                            aria-invalid=[err("occurrence").map(|_| "true")]
+                            aria-describedby=[described_by("occurrence", false, err("occurrence").is_some())] {
+                            @for row in &open {
+                                option value=(row.k) selected[form.occurrence == row.k.to_string()] {
+                                    (row.k) ". " (ctx.locale.date_time(row.start, zone))
+                                }
+                            }
+                        }
+                    }))
+                    fieldset.field {
+                        legend { (t("req2.occ_scope")) }
+                        div.choices {
+                            @for (value, key, hint) in [("one", "req2.scope_one", "req2.scope_one_hint"), ("following", "req2.scope_following", "req2.scope_following_hint")] {
+                                @let id = format!("scope-{value}");
+                                label.choice for=(id) {
+                                    input type="radio" id=(id) name="scope" value=(value)
+                                        checked[form.scope == value || (form.scope.is_empty() && value == "one")];
+                                    span { strong { (t(key)) } small { (t(hint)) } }
+                                }
+                            }
+                        }
+                    }
+                    (field("occ-reason", t("req.cancel_reason"), None, err("reason"),
+                        html! {
+                            input #occ-reason type="text" name="reason" value=(form.reason) maxlength="500"
+                                aria-invalid=[err("reason").map(|_| "true")]
+                                aria-describedby=[described_by("occ-reason", false, err("reason").is_some())];
+                        }))
+                    button.danger type="submit" { (t("req2.occ_submit")) }
+                }
+            }
+        }
+        @if active {
             section.card.danger-zone {
                 h2 { (t("req.cancel")) }
                 form method="post" action=(format!("/requests/{id}/cancel")) data-confirm=(t("req.cancel_confirm")) {
-                    (csrf_field(&ctx))
+                    (csrf_field(ctx))
                     (field("reason", t("req.cancel_reason"), None, None, input("text", "reason", "", false, false, false)))
                     button.danger type="submit" { (t("req.cancel")) }
                 }
             }
         }
     };
-    Ok(layout::page(&ctx, &title, "/requests", content).into_response())
+    Ok(layout::page(ctx, &title, "/requests", content))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct OccurrenceForm {
+    pub csrf: String,
+    pub occurrence: String,
+    /// `one`, or `following` for the series from that occurrence on.
+    pub scope: String,
+    pub reason: String,
+}
+
+pub async fn cancel_occurrence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<OccurrenceForm>,
+) -> Result<Response, WebError> {
+    ctx.check_csrf(&form.csrf)?;
+    let caller = ctx.require(REQUESTERS)?;
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let body = OccurrenceCancelBody {
+        reason: Some(form.reason.clone()),
+        following: form.scope == "following",
+    };
+    // Not a number is "no such occurrence", as the API says it.
+    let k = form.occurrence.trim().parse::<i64>().unwrap_or(0);
+    let errors: BTreeMap<String, String> =
+        match occurrence::cancel(&state.db, &state.links(), caller, id, k, &body).await {
+            Ok(done) => {
+                let target = if done.request_status == "cancelled" {
+                    format!("/requests/{id}?cancelled=1")
+                } else {
+                    format!("/requests/{id}?occ_cancelled={}", done.cancelled.len())
+                };
+                return Ok(Redirect::to(&target).into_response());
+            }
+            // Cancelled meanwhile (another tab, a colleague): the page shows it as it is.
+            Err(ApiError::Conflict(_)) => {
+                return Ok(Redirect::to(&format!("/requests/{id}?occ_cancelled=0")).into_response())
+            }
+            Err(ApiError::Invalid(api)) => api
+                .into_iter()
+                .map(|(field, message)| {
+                    let message = match (ctx.locale, field.as_str()) {
+                        (Locale::En, _) => message,
+                        (Locale::It, "reason") => "Al massimo 500 caratteri.".to_string(),
+                        (Locale::It, _) => {
+                            "Scegli un incontro della serie che non sia già iniziato.".to_string()
+                        }
+                    };
+                    (field, message)
+                })
+                .collect(),
+            Err(e) => return Err(e.into()),
+        };
+    let page = render_detail(&state, &ctx, id, &DetailQuery::default(), &form, &errors).await?;
+    let mut response = page.into_response();
+    *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -698,12 +966,66 @@ pub async fn cancel(
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FeedForm {
+    pub csrf: String,
+    pub confirm: String,
+}
+
+/// Makes the organisation's feed link (a new one, if there was one) and shows it, once.
+pub async fn rotate_feed(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<FeedForm>,
+) -> Result<Response, WebError> {
+    ctx.check_csrf(&form.csrf)?;
+    let caller = ctx.require(&[Role::Requester])?;
+    let owner = Owner::Organisation(caller.organisation_id.ok_or(WebError::Forbidden)?);
+    let status = tokens::status(&state.db, caller, owner).await?;
+    if status.live && form.confirm != "yes" {
+        return Ok(Redirect::to("/requests?feed=confirm#feed").into_response());
+    }
+    let feed = tokens::rotate(&state.db, &state.links(), caller, owner).await?;
+    Ok(feed_page(
+        &ctx,
+        &feed,
+        ctx.t("req2.feed_page_title"),
+        ("/requests", ctx.t("req2.back_list")),
+        "/requests",
+    ))
+}
+
 /// This area's words beyond the shared catalogue: (key, Italian, English).
-pub const WORDS: &[(&str, &str, &str)] = &[];
+pub const WORDS: &[(&str, &str, &str)] = &[
+    ("req2.organisation", "Ente", "Organisation"),
+    ("req2.organisation_hint", "L'ente per cui chiedi il mediatore: le sedi sono le sue.", "The organisation the mediator is for: the sites are its own."),
+    ("req2.organisation_choose", "— scegli l'ente —", "— choose the organisation —"),
+    ("req2.organisation_error", "Scegli l'ente per cui chiedi il mediatore.", "Choose the organisation the request is for."),
+    ("req2.assigned_to", "Mediatore", "Mediator"),
+    ("req2.occ_title", "Annulla un incontro della serie", "Cancel a meeting of the series"),
+    ("req2.occ_intro", "Gli altri incontri restano; il mediatore assegnato viene avvisato.", "The other meetings stay; the assigned mediator is told."),
+    ("req2.occ_which", "Incontro", "Meeting"),
+    ("req2.occ_scope", "Che cosa annullare", "What to cancel"),
+    ("req2.scope_one", "Solo questo incontro", "This meeting only"),
+    ("req2.scope_one_hint", "Per esempio un giorno di festa o di gita.", "For example a holiday or a school trip."),
+    ("req2.scope_following", "Questo e tutti i successivi", "This one and all later ones"),
+    ("req2.scope_following_hint", "La serie finisce da questa data in poi.", "The series ends from this date on."),
+    ("req2.occ_submit", "Annulla gli incontri scelti", "Cancel the chosen meetings"),
+    ("req2.occ_done", "Incontri annullati:", "Meetings cancelled:"),
+    ("req2.occ_already", "Quegli incontri erano già stati annullati.", "Those meetings were already cancelled."),
+    ("req2.occ_cancelled", "Annullato", "Cancelled"),
+    ("req2.of_which_cancelled", "annullati", "cancelled"),
+    ("req2.feed_intro", "Il calendario dell'ente: ogni incontro con il nome del mediatore, nel calendario condiviso della segreteria. Senza dati delle famiglie.", "The organisation's calendar: every meeting with the mediator's name, in the office's shared calendar. No data of the families."),
+    ("req2.feed_page_title", "Il link al calendario dell'ente", "The organisation's calendar link"),
+    ("req2.back_list", "Torna alle richieste", "Back to the requests"),
+];
 
 /// Routes of this area beyond those in `web::router`.
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
+        .route("/requests/feed", post(rotate_feed))
+        .route("/requests/{id}/occurrences/cancel", post(cancel_occurrence))
 }
 
 #[cfg(test)]

@@ -721,10 +721,92 @@ async fn only_owners_and_staff_make_feeds(backend: Backend) {
     assert_eq!(live, 3, "one live URL per owner");
 }
 
+/// A cancelled occurrence leaves both feeds as a cancelled event (clients strike it out);
+/// the other occurrences stay as they were.
+async fn cancelled_occurrences_leave_the_feeds(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let first = (Utc::now() + TimeDelta::days(10)).date_naive();
+    let (status, created) = json_of(
+        app.post(
+            "/api/v1/requests",
+            &app.requester_a.token,
+            &json!({
+                "site_id": app.site_a,
+                "language": "zh",
+                "modality": "in_person",
+                "earliest_start": format!("{first}T10:00"),
+                "duration_minutes": 90,
+                "urgency": "routine",
+                "rrule": "FREQ=WEEKLY;COUNT=3",
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let mut rows = Vec::new();
+    for (i, start) in created["occurrences"]["first"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        let start: DateTime<Utc> = start["utc"].as_str().unwrap().parse().unwrap();
+        let (row, _) = ponte::assignment::NewAssignment {
+            request_id: id,
+            occurrence: i as i32 + 1,
+            mediator_id: app.mediator_id,
+            start,
+            end: start + TimeDelta::minutes(90),
+            state: ponte::assignment::State::Accepted,
+            plan_id: None,
+        }
+        .row("ponte.test", Utc::now());
+        rows.push(row.insert(&app.db).await.unwrap());
+    }
+    let mediator_url = rotate(
+        &app,
+        &format!("/api/v1/mediators/{}/feed", app.mediator_id),
+        &app.mediator.token,
+    )
+    .await;
+    let org_url = rotate(
+        &app,
+        &format!("/api/v1/organisations/{}/feed", app.org_a),
+        &app.requester_a.token,
+    )
+    .await;
+    for url in [&mediator_url, &org_url] {
+        let events = parse(&fetch(&app, url, &[]).await.body);
+        for row in &rows {
+            assert_eq!(events[&row.uid].status, "CONFIRMED");
+        }
+    }
+
+    let r = app
+        .post(
+            &format!("/api/v1/requests/{id}/occurrences/2/cancel"),
+            &app.requester_a.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    for url in [&mediator_url, &org_url] {
+        let events = parse(&fetch(&app, url, &[]).await.body);
+        assert_eq!(events[&rows[0].uid].status, "CONFIRMED", "{url}");
+        assert_eq!(events[&rows[1].uid].status, "CANCELLED", "{url}");
+        assert_eq!(events[&rows[2].uid].status, "CONFIRMED", "{url}");
+        // A new SEQUENCE, so that clients take the change.
+        assert!(events[&rows[1].uid].sequence > rows[1].sequence);
+    }
+}
+
 both!(
     mediator_feed_matches_the_database,
     organisation_feed_shows_its_requests_only,
     conditional_gets_follow_changes,
     rotation_and_revocation,
     only_owners_and_staff_make_feeds,
+    cancelled_occurrences_leave_the_feeds,
 );

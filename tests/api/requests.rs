@@ -1,9 +1,14 @@
 //! `/api/v1/requests`: validation, local times across DST, idempotency under concurrency,
-//! the authorization matrix, pagination and filters, cancellation.
+//! the authorization matrix, pagination and filters, cancellation of a request, of one
+//! occurrence of a series and of the series from a date on.
 use std::collections::BTreeSet;
 
-use chrono::{TimeDelta, Utc};
-use ponte::entity::{audit_event, idempotency_key, request, tag};
+use chrono::{DateTime, TimeDelta, Utc};
+use ponte::assignment::{NewAssignment, State as AssignmentState};
+use ponte::entity::{
+    assignment, audit_event, idempotency_key, notice, occurrence_cancellation, request, tag,
+};
+use ponte::plan::snapshot::{self, Window};
 use reqwest::{Method, Response};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{json, Value};
@@ -1110,6 +1115,297 @@ async fn a_request_is_cancelled_once(backend: Backend) {
     assert_eq!(got["cancel_reason"], Value::Null);
 }
 
+// --- cancelling occurrences of a series ---------------------------------------------------
+
+/// A weekly series of five Tuesdays (zh, in person at site A), starting two weeks ahead.
+async fn weekly_series(app: &TestApp) -> (Value, Vec<DateTime<Utc>>) {
+    let first = (Utc::now() + TimeDelta::days(14)).date_naive();
+    let created = create(
+        app,
+        json!({
+            "earliest_start": format!("{first}T09:00"),
+            "rrule": "FREQ=WEEKLY;COUNT=5",
+        }),
+    )
+    .await;
+    assert_eq!(created["occurrences"]["count"], 5, "{created}");
+    let starts: Vec<DateTime<Utc>> = created["occurrences"]["first"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["utc"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(starts.len(), 5);
+    (created, starts)
+}
+
+/// A live assignment of occurrence `k` (from 1) of `request` for the test mediator.
+async fn live_assignment(
+    app: &TestApp,
+    request_id: i64,
+    k: i32,
+    start: DateTime<Utc>,
+    state: &str,
+) -> assignment::Model {
+    let (row, _) = NewAssignment {
+        request_id,
+        occurrence: k,
+        mediator_id: app.mediator_id,
+        start,
+        end: start + TimeDelta::minutes(60),
+        state: AssignmentState::parse(state).unwrap(),
+        plan_id: None,
+    }
+    .row("ponte.test", Utc::now());
+    row.insert(&app.db).await.unwrap()
+}
+
+/// The occurrences of `request_id` in a snapshot of the whole series.
+async fn planned_occurrences(
+    app: &TestApp,
+    request_id: i64,
+    starts: &[DateTime<Utc>],
+) -> BTreeSet<i32> {
+    let rome = chrono_tz::Europe::Rome;
+    let window = Window::local_dates(
+        starts[0].with_timezone(&rome).date_naive(),
+        starts[starts.len() - 1].with_timezone(&rome).date_naive(),
+        rome,
+    );
+    let snap = snapshot::build(&app.db, window).await.unwrap();
+    snap.occurrences
+        .values()
+        .filter(|o| o.request_id == request_id)
+        .map(|o| o.occurrence)
+        .collect()
+}
+
+async fn state_of(app: &TestApp, id: i64) -> String {
+    assignment::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .state
+}
+
+async fn cancelled_notices(app: &TestApp, assignment_id: i64) -> u64 {
+    notice::Entity::find()
+        .filter(notice::Column::Kind.eq("cancelled"))
+        .filter(notice::Column::AssignmentId.eq(assignment_id))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn one_occurrence_is_cancelled(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (created, starts) = weekly_series(&app).await;
+    let id = created["id"].as_i64().unwrap();
+    let second = live_assignment(&app, id, 2, starts[1], "accepted").await;
+    let third = live_assignment(&app, id, 3, starts[2], "published").await;
+    assert_eq!(
+        planned_occurrences(&app, id, &starts).await,
+        BTreeSet::from([1, 2, 3, 4, 5])
+    );
+
+    let r = app
+        .post(
+            &format!("{REQUESTS}/{id}/occurrences/2/cancel"),
+            &app.requester_a.token,
+            &json!({"reason": "Gita scolastica"}),
+        )
+        .await;
+    let (status, done) = json_of(r).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["cancelled"], json!([2]));
+    assert_eq!(done["all_cancelled"], json!([2]));
+    assert_eq!(done["assignments_cancelled"], 1);
+    assert_eq!(done["request_status"], "submitted");
+
+    // The occurrence is gone from planning; the others stay, with their assignments.
+    assert_eq!(
+        planned_occurrences(&app, id, &starts).await,
+        BTreeSet::from([1, 3, 4, 5])
+    );
+    assert_eq!(state_of(&app, second.id).await, "cancelled");
+    assert_eq!(state_of(&app, third.id).await, "published");
+    assert_eq!(cancelled_notices(&app, second.id).await, 1);
+    assert_eq!(cancelled_notices(&app, third.id).await, 0);
+    let audit = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("occurrences_cancelled"))
+        .filter(audit_event::Column::EntityId.eq(id.to_string()))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].actor_user_id, Some(app.requester_a.id));
+    let (_, read) = json_of(
+        app.get(&format!("{REQUESTS}/{id}"), &app.coordinator.token)
+            .await,
+    )
+    .await;
+    assert_eq!(read["status"], "submitted");
+
+    // Twice is a conflict, not a second row.
+    let again = app
+        .post(
+            &format!("{REQUESTS}/{id}/occurrences/2/cancel"),
+            &app.coordinator.token,
+            &json!({}),
+        )
+        .await;
+    assert_problem(again, 409, None).await;
+}
+
+async fn the_series_is_cancelled_from_a_date_on(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (created, starts) = weekly_series(&app).await;
+    let id = created["id"].as_i64().unwrap();
+    let first = live_assignment(&app, id, 1, starts[0], "accepted").await;
+    let fourth = live_assignment(&app, id, 4, starts[3], "offered").await;
+    // One occurrence cancelled alone before: the series cancellation skips it.
+    let r = app
+        .post(
+            &format!("{REQUESTS}/{id}/occurrences/5/cancel"),
+            &app.requester_a.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+
+    let r = app
+        .call(
+            Method::POST,
+            &format!("{REQUESTS}/{id}/occurrences/3/cancel"),
+            Some(&app.coordinator.token),
+            Some(&json!({"following": true, "reason": "Fine del progetto"})),
+        )
+        .await;
+    let (status, done) = json_of(r).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["cancelled"], json!([3, 4]));
+    assert_eq!(done["all_cancelled"], json!([3, 4, 5]));
+    assert_eq!(done["assignments_cancelled"], 1);
+    assert_eq!(
+        planned_occurrences(&app, id, &starts).await,
+        BTreeSet::from([1, 2])
+    );
+    assert_eq!(state_of(&app, first.id).await, "accepted");
+    assert_eq!(state_of(&app, fourth.id).await, "cancelled");
+    assert_eq!(cancelled_notices(&app, fourth.id).await, 1);
+
+    // Cancelling what is left ends the request itself.
+    let r = app
+        .post(
+            &format!("{REQUESTS}/{id}/occurrences/1/cancel"),
+            &app.requester_a.token,
+            &json!({"following": true}),
+        )
+        .await;
+    let (status, done) = json_of(r).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["request_status"], "cancelled");
+    assert_eq!(state_of(&app, first.id).await, "cancelled");
+    let (_, read) = json_of(
+        app.get(&format!("{REQUESTS}/{id}"), &app.requester_a.token)
+            .await,
+    )
+    .await;
+    assert_eq!(read["status"], "cancelled");
+    assert!(planned_occurrences(&app, id, &starts).await.is_empty());
+}
+
+async fn occurrence_cancellation_errors(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (created, _) = weekly_series(&app).await;
+    let id = created["id"].as_i64().unwrap();
+    let path = |k: &str| format!("{REQUESTS}/{id}/occurrences/{k}/cancel");
+    for k in ["0", "6", "-1", "due"] {
+        let r = app.post(&path(k), &app.requester_a.token, &json!({})).await;
+        assert_problem(r, 422, Some("occurrence")).await;
+    }
+    let long = json!({"reason": "r".repeat(501)});
+    assert_problem(
+        app.post(&path("2"), &app.requester_a.token, &long).await,
+        422,
+        Some("reason"),
+    )
+    .await;
+    assert_problem(
+        app.post(&path("2"), &app.requester_a.token, &json!({"when": "now"}))
+            .await,
+        422,
+        Some("when"),
+    )
+    .await;
+    assert_problem(
+        post_raw_to(&app, &path("2"), "{\"reason\":").await,
+        400,
+        None,
+    )
+    .await;
+    // Another organisation's request does not exist for them; mediators have no requests.
+    assert_problem(
+        app.post(&path("2"), &app.requester_b.token, &json!({}))
+            .await,
+        404,
+        None,
+    )
+    .await;
+    assert_problem(
+        app.post(&path("2"), &app.mediator.token, &json!({})).await,
+        403,
+        None,
+    )
+    .await;
+    assert_problem(
+        app.post(
+            &format!("{REQUESTS}/999999/occurrences/1/cancel"),
+            &app.requester_a.token,
+            &json!({}),
+        )
+        .await,
+        404,
+        None,
+    )
+    .await;
+    let anonymous = app
+        .call(Method::POST, &path("2"), None, Some(&json!({})))
+        .await;
+    assert_eq!(anonymous.status(), 401);
+    // An occurrence that has begun is history, not a cancellation.
+    let past = Utc::now() - TimeDelta::days(1);
+    request::Entity::update_many()
+        .col_expr(
+            request::Column::EarliestStart,
+            sea_orm::sea_query::Expr::value(past),
+        )
+        .col_expr(
+            request::Column::LatestStart,
+            sea_orm::sea_query::Expr::value(past),
+        )
+        .filter(request::Column::Id.eq(id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_problem(
+        app.post(&path("1"), &app.requester_a.token, &json!({}))
+            .await,
+        422,
+        Some("occurrence"),
+    )
+    .await;
+    // Nothing was written by any of these.
+    assert_eq!(
+        occurrence_cancellation::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 async fn post_raw_to(app: &TestApp, path: &str, raw: &str) -> Response {
     app.client
         .post(app.url(path))
@@ -1151,4 +1447,7 @@ both!(
     bad_list_parameters_are_named,
     unknown_requests_are_404,
     a_request_is_cancelled_once,
+    one_occurrence_is_cancelled,
+    the_series_is_cancelled_from_a_date_on,
+    occurrence_cancellation_errors,
 );
