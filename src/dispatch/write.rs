@@ -161,6 +161,12 @@ pub async fn open<C: ConnectionTrait>(db: &C, occ: OccurrenceRef) -> Result<bool
     if !submitted {
         return Ok(false);
     }
+    // The snapshot already leaves cancelled occurrences out; this guards a cancellation that
+    // landed between the snapshot and the write.
+    let cancelled = crate::request::occurrence::cancelled_of(db, occ.request_id).await?;
+    if cancelled.contains(&occ.occurrence) {
+        return Ok(false);
+    }
     let holding = assignment::Entity::find()
         .filter(assignment::Column::RequestId.eq(occ.request_id))
         .filter(assignment::Column::Occurrence.eq(occ.occurrence))

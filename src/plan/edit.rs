@@ -1,13 +1,15 @@
 //! What coordinators do with a finished plan: change drafts (lock, move, unassign), run it
 //! again, and publish it.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use ponte_solver::check::check_assignments;
 use ponte_solver::model::Instance;
 use ponte_solver::problem::{Problem, Time};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -16,7 +18,7 @@ use crate::assignment::{NewAssignment, State};
 use crate::audit;
 use crate::auth::Caller;
 use crate::domain::local_time::{parse_instant, DEFAULT_ZONE};
-use crate::entity::{assignment, plan, plan_assignment};
+use crate::entity::{assignment, plan, plan_assignment, request};
 use crate::http::error::Validator;
 use crate::http::ApiError;
 use crate::notice::{self, Event, Links};
@@ -348,6 +350,8 @@ pub async fn rerun(
 /// What publication did, for the audit and the caller.
 #[derive(Debug, Default)]
 struct Published {
+    /// Drafts of requests or occurrences cancelled after the plan ran: not published.
+    withdrawn: usize,
     created: usize,
     changed: usize,
     moved: usize,
@@ -394,7 +398,13 @@ pub async fn publish(
     }
     let mut done = Published::default();
     let actor = Some(caller.user_id);
+    let withdrawn = withdrawn_since(&w.txn, &drafts).await?;
     for d in &drafts {
+        if withdrawn.contains(&(d.request_id, d.occurrence)) {
+            // A live assignment it kept was cancelled with the request or the occurrence.
+            done.withdrawn += 1;
+            continue;
+        }
         let current = d
             .assignment_id
             .and_then(|id| live.get(&id))
@@ -465,11 +475,45 @@ pub async fn publish(
             "moved": done.moved,
             "cancelled": done.cancelled,
             "kept": done.kept,
+            "withdrawn": done.withdrawn,
         }),
     )
     .await?;
     w.commit().await?;
     api::get(db, caller, plan_id).await
+}
+
+/// The (request, occurrence) pairs of `drafts` that were cancelled, as a whole request or
+/// one occurrence, while the plan waited to be published.
+async fn withdrawn_since<C: ConnectionTrait>(
+    db: &C,
+    drafts: &[plan_assignment::Model],
+) -> Result<HashSet<(i64, i32)>, ApiError> {
+    let ids: HashSet<i64> = drafts.iter().map(|d| d.request_id).collect();
+    let mut cancelled_requests: HashSet<i64> = HashSet::new();
+    let ids: Vec<i64> = ids.into_iter().collect();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<i64> = request::Entity::find()
+            .select_only()
+            .column(request::Column::Id)
+            .filter(request::Column::Id.is_in(chunk.to_vec()))
+            .filter(request::Column::Status.eq("cancelled"))
+            .into_tuple()
+            .all(db)
+            .await?;
+        cancelled_requests.extend(rows);
+    }
+    let occurrences = crate::request::occurrence::cancelled(db, ids.iter().copied()).await?;
+    Ok(drafts
+        .iter()
+        .filter(|d| {
+            cancelled_requests.contains(&d.request_id)
+                || occurrences
+                    .get(&d.request_id)
+                    .is_some_and(|o| o.contains(&d.occurrence))
+        })
+        .map(|d| (d.request_id, d.occurrence))
+        .collect())
 }
 
 async fn cancel<C: ConnectionTrait>(

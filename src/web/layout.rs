@@ -16,6 +16,7 @@ pub fn page(ctx: &Ctx, title: &str, current: &str, content: Markup) -> Markup {
             ("/requests/new", "nav.new_request"),
         ],
         Some(Role::Mediator) => &[
+            ("/today", "nav.today"),
             ("/week", "nav.week"),
             ("/availability", "nav.availability"),
             ("/preferences", "nav.preferences"),

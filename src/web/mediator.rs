@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::Form;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
@@ -171,7 +171,6 @@ pub async fn week(
     let back = format!("/week?start={monday}");
     let t = |k| ctx.t(k);
     let content = html! {
-        (people_style())
         div.page-head {
             div {
                 h1 { (t("week.title")) }
@@ -233,7 +232,6 @@ pub async fn today(
         .partition(|a| a.start < midnight(tomorrow, zone));
     let t = |k| ctx.t(k);
     let content = html! {
-        (people_style())
         div.page-head {
             div {
                 h1 { (t("med2.today_title")) }
@@ -565,7 +563,6 @@ pub fn feed_page(
 ) -> Response {
     let t = |k| ctx.t(k);
     let content = html! {
-        (people_style())
         h1 { (title) }
         (layout::notice(t("med2.feed_made")))
         section.card.feed-link {
@@ -598,11 +595,6 @@ pub fn feed_page(
         axum::http::HeaderValue::from_static("no-store"),
     );
     response
-}
-
-/// This area's own styles, in the page: the one stylesheet is assembled elsewhere.
-pub fn people_style() -> Markup {
-    html! { style { (PreEscaped(include_str!("../../static/people.css"))) } }
 }
 
 #[derive(Debug, Default, Deserialize)]

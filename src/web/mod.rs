@@ -69,6 +69,7 @@ async fn css() -> impl IntoResponse {
             include_str!("../../static/board.css"),
             include_str!("../../static/reports.css"),
             include_str!("../../static/registry.css"),
+            include_str!("../../static/people.css"),
         ),
     )
 }

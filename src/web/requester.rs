@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::error::WebError;
 use super::i18n::Locale;
 use super::layout::{self, badge, csrf_field, described_by, field, input};
-use super::mediator::{feed_box, feed_page, people_style};
+use super::mediator::{feed_box, feed_page};
 use super::session::Ctx;
 use crate::assignment::LIVE_STATES;
 use crate::auth::{Caller, Role};
@@ -555,7 +555,6 @@ pub async fn list(
         format!("&status={}", q.status)
     };
     let content = html! {
-        (people_style())
         @if q.feed == "confirm" { (layout::error_summary(t("med2.feed_confirm_needed"))) }
         div.page-head {
             h1 { (t("req.list_title")) }
@@ -759,7 +758,6 @@ async fn render_detail(
     let title = format!("{} #{}", t("req.detail_title"), id);
     let err = |f: &str| errors.get(f).map(String::as_str);
     let content = html! {
-        (people_style())
         @if q.created.is_some() { (layout::notice(t("req.created"))) }
         @if q.cancelled.is_some() { (layout::notice(t("req.cancelled_ok"))) }
         @match q.occ_cancelled {

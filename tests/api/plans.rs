@@ -445,6 +445,7 @@ both!(
     locks_survive_a_rerun_and_infeasible_moves_are_refused,
     publishing_makes_live_assignments_and_notices_once,
     changing_a_published_assignment_needs_consent,
+    a_request_cancelled_before_publication_is_not_published,
 );
 
 async fn a_plan_runs_in_the_background_and_passes_the_referee(backend: Backend) {
@@ -940,4 +941,48 @@ async fn unassigning_a_published_assignment_cancels_it_at_publication(backend: B
         .await
         .unwrap();
     assert!(!cancelled.is_empty());
+}
+
+async fn a_request_cancelled_before_publication_is_not_published(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    a_small_week(&app).await;
+    let plan = plan_week(&app).await;
+    let id = plan["id"].as_i64().unwrap();
+    let drafts = plan["assignments"].as_array().unwrap();
+    assert_eq!(drafts.len(), 3);
+    // The school cancels one of the planned requests while the plan waits for review.
+    let gone = drafts[0]["request_id"].as_i64().unwrap();
+    let cancelled = app
+        .post(
+            &format!("/api/v1/requests/{gone}/cancel"),
+            &app.requester_a.token,
+            &json!({"reason": "la famiglia ha traslocato"}),
+        )
+        .await;
+    assert_eq!(cancelled.status().as_u16(), 200);
+    let (status, published) = json_of(
+        app.post(
+            &format!("/api/v1/plans/{id}/publish"),
+            &app.coordinator.token,
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{published}");
+    let live = assignment::Entity::find()
+        .filter(assignment::Column::PlanId.eq(id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(live.len(), 2, "the cancelled request got no assignment");
+    assert!(live.iter().all(|a| a.request_id != gone));
+    let event = audit_event::Entity::find()
+        .filter(audit_event::Column::Entity.eq("plan"))
+        .filter(audit_event::Column::Action.eq("published"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the publication's audit event");
+    assert_eq!(event.detail["withdrawn"], 1, "{}", event.detail);
 }
