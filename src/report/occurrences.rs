@@ -8,7 +8,8 @@
 //!   one occurrence; a series has one per date of its rule, `R{id}#{k}` in the instances).
 //! - The cancellation time of a request is that of its `cancelled` audit event (its
 //!   `updated_at` if the event is missing). A cancelled series cancels the occurrences that
-//!   had not ended by then; the earlier ones took place.
+//!   had not ended by then; the earlier ones took place. An occurrence cancelled on its own
+//!   (or with the rest of its series from a date on) carries its own time.
 //! - Travel is known for assignments placed by a plan: the latest draft that created or
 //!   kept the assignment holds it. Urgent insertions store none and count as unknown.
 use std::collections::HashMap;
@@ -22,7 +23,8 @@ use crate::assignment::LIVE_STATES;
 use crate::domain::local_time::{parse_zone, DEFAULT_ZONE};
 use crate::domain::recurrence;
 use crate::entity::{
-    assignment, audit_event, mediator, organisation, plan_assignment, request, site,
+    assignment, audit_event, mediator, occurrence_cancellation, organisation, plan_assignment,
+    request, site,
 };
 
 /// Longest a series reaches back: its first start may be a year before the range.
@@ -148,6 +150,7 @@ pub async fn load<C: ConnectionTrait>(db: &C, range: Range) -> Result<Data, DbEr
         ids
     };
     let cancelled = cancel_times(db, &requests, &ids).await?;
+    let cancelled_one = occurrence_cancel_times(db, &ids).await?;
     let assignments = assignments_of(db, &ids).await?;
     let travel = travel_of(db, &assignments).await?;
     let mut by_occurrence: HashMap<(i64, i32), Vec<&assignment::Model>> = HashMap::new();
@@ -158,7 +161,9 @@ pub async fn load<C: ConnectionTrait>(db: &C, range: Range) -> Result<Data, DbEr
             .push(a);
     }
     for o in &mut occurrences {
-        if let Some(at) = cancelled.get(&o.request_id) {
+        if let Some(at) = cancelled_one.get(&(o.request_id, o.occurrence)) {
+            o.cancelled_at = Some(*at);
+        } else if let Some(at) = cancelled.get(&o.request_id) {
             let end = o.start + TimeDelta::minutes(o.duration_minutes);
             // A single request cancelled late is still a cancellation; a series keeps
             // what took place before.
@@ -232,6 +237,25 @@ async fn cancel_times<C: ConnectionTrait>(
             if let Ok(id) = e.entity_id.parse::<i64>() {
                 out.insert(id, e.at);
             }
+        }
+    }
+    Ok(out)
+}
+
+/// When each cancelled occurrence of the requests `ids` (one meeting of a series, or the
+/// series from a date on) was cancelled.
+async fn occurrence_cancel_times<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> Result<HashMap<(i64, i32), DateTime<Utc>>, DbErr> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        for c in occurrence_cancellation::Entity::find()
+            .filter(occurrence_cancellation::Column::RequestId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            out.insert((c.request_id, c.occurrence), c.cancelled_at);
         }
     }
     Ok(out)

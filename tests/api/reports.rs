@@ -247,7 +247,52 @@ both!(
     figures_per_language_organisation_and_mediator,
     csv_reads_back_and_the_page_links_it,
     shortage_and_a_what_if_that_fills_more,
+    one_cancelled_meeting_of_a_series_counts_once,
 );
+
+async fn one_cancelled_meeting_of_a_series_counts_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // Romanian, every Monday at 10:00 in Rome for three weeks; the third meeting (after the
+    // change to summer time: 08:00 UTC) is called off a day ahead.
+    let series = insert_request(
+        &app,
+        Req {
+            org: app.org_a,
+            site: app.site_a,
+            language: "ro",
+            urgency: "routine",
+            start: "2027-03-15T09:00:00Z",
+            rrule: Some("FREQ=WEEKLY;COUNT=3"),
+            created: utc("2027-03-01T08:00:00Z"),
+            status: "submitted",
+        },
+    )
+    .await;
+    ponte::entity::occurrence_cancellation::ActiveModel {
+        request_id: Set(series),
+        occurrence: Set(3),
+        cancelled_at: Set(utc("2027-03-28T08:00:00Z")),
+        reason: Set(None),
+        actor_user_id: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let (status, report) = json_of(
+        app.get(
+            &format!("/api/v1/reports?{MARCH}&group=language"),
+            &app.coordinator.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    let ro = row(&report, "ro");
+    assert_eq!(ro["requests"], 3, "{ro}");
+    assert_eq!(ro["cancelled"], 1, "only the third meeting: {ro}");
+    assert_eq!(ro["cancel_notice_median_minutes"], 24 * 60, "{ro}");
+}
 
 async fn figures_per_language_organisation_and_mediator(backend: Backend) {
     let app = TestApp::spawn(backend).await;
