@@ -582,7 +582,8 @@ pub async fn list(
                             span.when { (ctx.locale.date_time(r.earliest_start, zone)) }
                         }
                         div.meta {
-                            (badge(&ctx, &r.status))
+                            @let held = r.occurrences == 1 && r.status != "cancelled" && assigned.contains_key(&r.id);
+                            (badge(&ctx, if held { "assigned" } else { &r.status }))
                             (badge(&ctx, &r.urgency))
                             span.modality { (ctx.locale.word(&r.modality)) }
                             @if r.occurrences > 1 { span.series { "× " (r.occurrences) } }
@@ -754,6 +755,17 @@ async fn render_detail(
         .filter(|r| !r.cancelled && r.start > now)
         .collect();
     let active = model.status != "cancelled";
+    // The stored status knows submitted and cancelled; the school wants to read "assigned"
+    // once every meeting still on has a mediator.
+    let all_held = rows
+        .iter()
+        .filter(|r| !r.cancelled)
+        .all(|r| r.assignment.is_some());
+    let shown_status = if active && all_held {
+        "assigned"
+    } else {
+        model.status.as_str()
+    };
     let t = |k| ctx.t(k);
     let title = format!("{} #{}", t("req.detail_title"), id);
     let err = |f: &str| errors.get(f).map(String::as_str);
@@ -768,7 +780,7 @@ async fn render_detail(
         @if !errors.is_empty() { (layout::error_summary(t("form.errors"))) }
         div.page-head {
             h1 { (title) }
-            (badge(ctx, &model.status))
+            (badge(ctx, shown_status))
         }
         section.card {
             dl.facts {
