@@ -196,12 +196,15 @@ async fn flows(c: &Client, app: &TestApp) {
         .await
         .unwrap();
     // The confirmation blocks the page, so this click does not wait for the next one.
-    c.find(Locator::Css("form[action$='/cancel'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // The whole request's form (a series also has one for single meetings).
+    c.find(Locator::Css(&format!(
+        "form[action='/requests/{id}/cancel'] button[type=submit]"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     c.accept_alert()
         .await
         .expect("a confirmation before cancelling");
