@@ -11,6 +11,7 @@ pub mod insert_bench;
 pub mod intake_bench;
 pub mod plan_bench;
 pub mod service;
+pub mod shortage_bench;
 pub mod solve;
 pub mod validate;
 
@@ -62,6 +63,8 @@ pub enum BenchCommand {
     Plan(plan_bench::BenchPlanArgs),
     /// Urgent dispatch: an emergency's POST /requests to its notice in the outbox.
     Dispatch(dispatch_bench::BenchDispatchArgs),
+    /// The shortage page on the demo's week: unmet demand read, then the what-if re-solves.
+    Shortage(shortage_bench::BenchShortageArgs),
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -73,6 +76,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Bench(BenchCommand::Insert(args)) => insert_bench::bench_insert(args),
         Command::Bench(BenchCommand::Plan(args)) => plan_bench::run(args),
         Command::Bench(BenchCommand::Dispatch(args)) => dispatch_bench::run(args),
+        Command::Bench(BenchCommand::Shortage(args)) => shortage_bench::run(args),
         other => service::run(other),
     }
 }

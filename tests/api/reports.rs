@@ -571,7 +571,7 @@ async fn shortage_and_a_what_if_that_fills_more(backend: Backend) {
 /// The what-if on the demo's week (300 requests, 60 mediators, no plan run): it stays
 /// within its bound of (candidates + 1) × the per-solve limit, and its figure is logged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn what_if_on_the_demo_week_is_bounded() {
+async fn what_if_on_the_demo_week_suggests_mediators() {
     use ponte::report::{occurrences as occ, range::Range, shortage};
     let app = TestApp::spawn(Backend::Sqlite).await;
     let monday = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
@@ -581,29 +581,17 @@ async fn what_if_on_the_demo_week_is_bounded() {
         from: monday,
         to: monday + TimeDelta::days(6),
     };
-    let started = std::time::Instant::now();
     let rows = occ::load(&app.db, range).await.unwrap();
     let cells = shortage::cells(&rows);
-    let loaded = started.elapsed();
-    let options = shortage::WhatIfOptions::default();
-    let result = shortage::what_if(&app.db, range, &rows, options)
+    // The time it takes is printed by `ponte bench shortage`, not asserted here.
+    let result = shortage::what_if(&app.db, range, &rows, shortage::WhatIfOptions::default())
         .await
         .unwrap();
-    let total = started.elapsed();
-    eprintln!(
-        "demo week: {} occurrences, {} cells, read in {loaded:?}; what-if of {} cells: \
-         baseline {}/{}, {} suggestions, {total:?} in all",
-        rows.occurrences.len(),
-        cells.len(),
-        result.tried,
-        result.baseline_filled,
-        result.instance_requests,
-        result.suggestions.len()
-    );
     assert!(rows.occurrences.len() >= 250, "the demo's week is there");
     assert!(!cells.is_empty(), "with no plan run, demand is unmet");
     assert!(result.baseline_filled > 0);
-    let bound =
-        options.per_solve * (options.candidates as u32 + 1) + std::time::Duration::from_secs(5);
-    assert!(total < bound, "{total:?} over the bound {bound:?}");
+    assert!(result.tried > 0 && result.tried <= shortage::WhatIfOptions::default().candidates);
+    for s in &result.suggestions {
+        assert!(s.more_filled > 0, "a suggestion fills more: {s:?}");
+    }
 }
