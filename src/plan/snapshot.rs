@@ -38,6 +38,7 @@ use crate::domain::recurrence;
 use crate::entity::{
     assignment, availability_exception, availability_rule, mediator, organisation, request, site,
 };
+use crate::registry::mediators::strings;
 
 /// A half-open UTC interval `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -723,16 +724,6 @@ fn local_span(window: Window, zone: Tz) -> (NaiveDate, NaiveDate) {
         .date_naive()
         .max(first);
     (first, last)
-}
-
-fn strings(v: &serde_json::Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn modality(name: &str) -> Option<Modality> {

@@ -139,9 +139,17 @@ impl From<mediator::Model> for Mediator {
     }
 }
 
-/// A JSON list column; rows are written by this module, so anything else reads as empty.
+/// The strings of a JSON list column (languages, tags, modalities); the service writes
+/// only lists of strings there, and anything else reads as no strings.
 pub fn strings(value: &Value) -> Vec<String> {
-    serde_json::from_value(value.clone()).unwrap_or_default()
+    value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 pub async fn create(

@@ -26,6 +26,7 @@ use crate::entity::{
     assignment, audit_event, mediator, occurrence_cancellation, organisation, plan_assignment,
     request, site,
 };
+use crate::registry::mediators::strings;
 
 /// Longest a series reaches back: its first start may be a year before the range.
 const SERIES_REACH_DAYS: i64 = recurrence::MAX_SPAN_DAYS + 1;
@@ -312,14 +313,4 @@ async fn travel_of<C: ConnectionTrait>(
             drafts.get(&key).map(|t| (a.id, *t))
         })
         .collect())
-}
-
-fn strings(v: &serde_json::Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }

@@ -1,7 +1,5 @@
 //! Logging in and out, and the language switch.
-use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{header, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::Utc;
@@ -10,7 +8,6 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::json;
-use tower::ServiceExt;
 
 use super::error::WebError;
 use super::i18n::Locale;
@@ -202,55 +199,18 @@ pub async fn switch_language(
         .await?;
         write.commit().await?;
     }
-    let back = landing(&state, &form.back).await;
-    let mut response = Redirect::to(&back).into_response();
+    // `back` is a page that answers GET (see `session::page_path`), on this site.
+    let back = if safe_path(&form.back) {
+        form.back.as_str()
+    } else {
+        "/"
+    };
+    let mut response = Redirect::to(back).into_response();
     session::add_cookie(
         &mut response,
         session::set_cookie(session::LANG_COOKIE, locale.code(), YEAR_SECS, ctx.secure),
     );
     Ok(response)
-}
-
-/// Where to land after switching language: `back`, unless no page answers GET there. A page
-/// rendered in answer to a POST (a form with its errors, a new feed link) carries its
-/// POST-only path as `back`, and going there would be a 405; the nearest page above it is
-/// used instead (`/requests/7/occurrences/cancel` → `/requests/7`, `/week/feed` → `/week`).
-async fn landing(state: &AppState, back: &str) -> String {
-    if !safe_path(back) {
-        return "/".to_string();
-    }
-    let mut path = back.to_string();
-    while path != "/" && !answers_get(state, &path).await {
-        let bare = path.split(['?', '#']).next().unwrap_or("/");
-        path = match bare.trim_end_matches('/').rsplit_once('/') {
-            Some((parent, _)) if !parent.is_empty() => parent.to_string(),
-            _ => "/".to_string(),
-        };
-    }
-    path
-}
-
-/// Whether the pages' router lets `path` be fetched with GET. It is asked with OPTIONS,
-/// which no page handles, so that no handler runs and the 405's `Allow` lists the methods.
-/// Paths it does not know (404 pages, the email links' pages) are kept as they are.
-async fn answers_get(state: &AppState, path: &str) -> bool {
-    let Ok(request) = Request::builder()
-        .method(Method::OPTIONS)
-        .uri(path)
-        .body(Body::empty())
-    else {
-        return false;
-    };
-    let pages = super::router(state.clone()).with_state(state.clone());
-    let Ok(response) = pages.oneshot(request).await;
-    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
-        return true;
-    }
-    response
-        .headers()
-        .get(header::ALLOW)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|allow| allow.split(',').any(|m| m.trim() == "GET"))
 }
 
 /// A path on this site: never `//host` or a scheme, so a link cannot send users elsewhere.

@@ -19,13 +19,12 @@ use super::layout;
 use super::registry::form::encode;
 use super::session::Ctx;
 use crate::audit::list::{self, AuditItem, AuditParams};
-use crate::auth::Role;
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::entity::user;
 use crate::http::ApiError;
 use crate::startup::AppState;
+use crate::web::session::STAFF;
 
-const STAFF: &[Role] = &[Role::Coordinator, Role::Admin];
 const PAGE_SIZE: &str = "50";
 /// Fields of an event's detail shown before the rest is left to the full JSON.
 const DETAIL_FIELDS: usize = 8;

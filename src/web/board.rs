@@ -10,10 +10,11 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::error::WebError;
 use super::session::Ctx;
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::domain::local_time::DEFAULT_ZONE;
 use crate::entity::{mediator, organisation, request, site};
 use crate::startup::AppState;
+use crate::web::session::STAFF;
 
 mod day;
 mod draft;
@@ -22,8 +23,6 @@ mod plans;
 mod words;
 
 pub use words::WORDS;
-
-const STAFF: &[Role] = &[Role::Coordinator, Role::Admin];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -50,11 +49,6 @@ pub fn routes() -> Router<AppState> {
 
 fn staff(ctx: &Ctx) -> Result<&Caller, WebError> {
     ctx.require(STAFF)
-}
-
-/// An id in a path: anything but a number names nothing.
-fn id_of(raw: &str) -> Result<i64, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
 }
 
 /// Today on the organisation's wall clock.

@@ -12,12 +12,10 @@ use super::error::WebError;
 use super::layout::{self, badge};
 use super::session::Ctx;
 use crate::assignment::LIVE_STATES;
-use crate::auth::Role;
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::entity::{assignment, request};
 use crate::startup::AppState;
-
-const STAFF: &[Role] = &[Role::Coordinator, Role::Admin];
+use crate::web::session::STAFF;
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     ctx.require(STAFF)?;

@@ -31,6 +31,7 @@ use crate::http::ApiError;
 use crate::registry::availability::{self, Availability, DatedException};
 use crate::startup::AppState;
 use crate::storage::Write;
+use crate::web::session::path_id;
 
 /// What a mediator sees of their assignments: offered ones (to answer) and the confirmed.
 const SHOWN_STATES: [&str; 3] = ["offered", "published", "accepted"];
@@ -416,7 +417,7 @@ pub async fn accept(
 ) -> Result<Response, WebError> {
     ctx.check_csrf(&form.csrf)?;
     let who = responder(&state, &ctx).await?;
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id = path_id(&id)?;
     let done = match respond::accept(&state.db, &state.links(), who, id).await {
         Ok(_) => "accepted",
         Err(e) => answer_error(e)?,
@@ -432,7 +433,7 @@ pub async fn decline(
 ) -> Result<Response, WebError> {
     ctx.check_csrf(&form.csrf)?;
     let who = responder(&state, &ctx).await?;
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id = path_id(&id)?;
     let done = match respond::decline(&state.db, &state.links(), who, id, Some(&form.reason)).await
     {
         Ok(declined) => {

@@ -4,8 +4,6 @@
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::error::WebError;
-use crate::auth::Role;
 use crate::startup::AppState;
 
 pub mod form;
@@ -13,13 +11,6 @@ mod map;
 mod mediators;
 mod organisations;
 mod users;
-
-const STAFF: &[Role] = &[Role::Coordinator, Role::Admin];
-
-/// The id in a path; one that is not a number names nothing.
-fn id_of(raw: &str) -> Result<i64, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -14,20 +14,19 @@ use super::error::WebError;
 use super::i18n::Locale;
 use super::layout::{self, described_by, field};
 use super::session::Ctx;
-use crate::auth::Role;
 use crate::report::chart::{self, Bar, Segment};
 use crate::report::csv::{self, Decimal, Headings};
 use crate::report::figures::{self, Group, Report, Row};
 use crate::report::occurrences;
 use crate::report::range::{Range, RangeErrors};
 use crate::startup::AppState;
+use crate::web::session::STAFF;
 
 mod shortage;
 mod words;
 
 pub use words::WORDS;
 
-const STAFF: &[Role] = &[Role::Coordinator, Role::Admin];
 /// Bars per chart: the table below has every row.
 const CHART_ROWS: usize = 12;
 
@@ -102,10 +101,7 @@ async fn download(
     let range = q.range().map_err(|_| WebError::NotFound)?;
     let data = occurrences::load(&state.db, range).await?;
     let report = figures::report(&data, range, group);
-    let decimal = match ctx.locale {
-        Locale::It => Decimal::Comma,
-        Locale::En => Decimal::Point,
-    };
+    let decimal = decimal(ctx.locale);
     let body = csv::render(&report, decimal, &headings(&ctx), |row| {
         row_name(&ctx, group, row)
     });
@@ -431,12 +427,16 @@ pub(super) fn hours(l: Locale, minutes: i64) -> String {
     number(l, minutes as f64 / 60.0, 1)
 }
 
-pub(super) fn number(l: Locale, value: f64, places: usize) -> String {
-    let text = format!("{value:.places$}");
+/// Numbers on the page are written as in the CSV of the same language.
+fn decimal(l: Locale) -> Decimal {
     match l {
-        Locale::It => text.replace('.', ","),
-        Locale::En => text,
+        Locale::It => Decimal::Comma,
+        Locale::En => Decimal::Point,
     }
+}
+
+pub(super) fn number(l: Locale, value: f64, places: usize) -> String {
+    decimal(l).number(value, places)
 }
 
 /// Whole seconds, rounded up: how long the page says a computation may take.

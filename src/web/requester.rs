@@ -31,6 +31,7 @@ use crate::request::store::{self, Submitted};
 use crate::request::validate;
 use crate::request::{cancel as cancelling, CancelBody, Modality, RequestBody, Urgency};
 use crate::startup::AppState;
+use crate::web::session::path_id;
 
 const PAGE_SIZE: u64 = 20;
 const DURATIONS: [i64; 8] = [30, 45, 60, 90, 120, 180, 240, 300];
@@ -683,7 +684,7 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
 ) -> Result<Response, WebError> {
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id = path_id(&id)?;
     let page = render_detail(
         &state,
         &ctx,
@@ -901,7 +902,7 @@ pub async fn cancel_occurrence(
 ) -> Result<Response, WebError> {
     ctx.check_csrf(&form.csrf)?;
     let caller = ctx.require(REQUESTERS)?;
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id = path_id(&id)?;
     let body = OccurrenceCancelBody {
         reason: Some(form.reason.clone()),
         following: form.scope == "following",
@@ -958,7 +959,7 @@ pub async fn cancel(
 ) -> Result<Response, WebError> {
     ctx.check_csrf(&form.csrf)?;
     let caller = ctx.require(REQUESTERS)?;
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id = path_id(&id)?;
     let body = CancelBody {
         reason: Some(
             form.reason

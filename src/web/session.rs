@@ -3,7 +3,7 @@
 //! POST. Before login, forms (login, language) use a double-submit token in a cookie.
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::Response;
 use chrono::{TimeDelta, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -20,6 +20,14 @@ pub const LANG_COOKIE: &str = "ponte_lang";
 pub const PRE_CSRF_COOKIE: &str = "ponte_csrf";
 /// A working day and then some: a desk clerk logs in once in the morning.
 pub const SESSION_HOURS: i64 = 12;
+
+/// Coordinators and admins: the roles of the coordinators' pages.
+pub const STAFF: &[Role] = &[Role::Coordinator, Role::Admin];
+
+/// The id in a page's path; one that is not a number names nothing.
+pub fn path_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse().map_err(|_| WebError::NotFound)
+}
 
 /// Who is looking at a page, in which language, and the token their forms must carry.
 #[derive(Debug, Clone)]
@@ -94,6 +102,33 @@ pub fn add_cookie(response: &mut Response, value: HeaderValue) {
     response.headers_mut().append(header::SET_COOKIE, value);
 }
 
+/// The page to come back to after switching language. A GET page is its own path and
+/// query; a page rendered in answer to a POST (a form with its errors, a new feed link)
+/// has a POST-only path, so it is the page whose form was sent: the same-site Referer, or
+/// the start page when the browser sent none.
+fn page_path(parts: &Parts) -> String {
+    if matches!(parts.method, Method::GET | Method::HEAD) {
+        return parts
+            .uri
+            .path_and_query()
+            .map_or("/".to_string(), |p| p.as_str().to_string());
+    }
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    parts
+        .headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.split_once("://"))
+        .and_then(|(_, rest)| {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            (Some(authority) == host && path.starts_with('/')).then(|| path.to_string())
+        })
+        .unwrap_or_else(|| "/".to_string())
+}
+
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = WebError;
 
@@ -122,10 +157,7 @@ impl FromRequestParts<AppState> for Ctx {
             csrf: pre_csrf,
             session_hash: None,
             secure,
-            path: parts
-                .uri
-                .path_and_query()
-                .map_or("/".to_string(), |p| p.as_str().to_string()),
+            path: page_path(parts),
         };
         let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Ok(anonymous);

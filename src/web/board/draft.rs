@@ -14,7 +14,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use super::day::state_word;
-use super::{board_link, id_of, local_date, lock_icon, rule_key, staff, Lookup};
+use super::{board_link, local_date, lock_icon, rule_key, staff, Lookup};
 use crate::domain::local_time::DEFAULT_ZONE;
 use crate::entity::{assignment, plan, plan_assignment};
 use crate::http::ApiError;
@@ -23,6 +23,7 @@ use crate::plan::edit::{self, DraftChange};
 use crate::startup::AppState;
 use crate::web::error::WebError;
 use crate::web::layout::{self, badge, csrf_field, field};
+use crate::web::session::path_id;
 use crate::web::session::Ctx;
 
 #[derive(Debug, Default, Deserialize)]
@@ -83,7 +84,7 @@ async fn load(state: &AppState, plan_id: i64, draft_id: i64) -> Result<Loaded, W
 }
 
 fn ids(raw: &(String, String)) -> Result<(i64, i64), WebError> {
-    Ok((id_of(&raw.0)?, id_of(&raw.1)?))
+    Ok((path_id(&raw.0)?, path_id(&raw.1)?))
 }
 
 pub async fn page(

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::day::{self, long_date, PlanForm};
-use super::{board_link, id_of, kpis, staff, today};
+use super::{board_link, kpis, staff, today};
 use crate::entity::{audit_event, plan};
 use crate::http::ApiError;
 use crate::plan::api::{self, NewPlan};
@@ -23,6 +23,7 @@ use crate::plan::edit::{self, PublishBody, RerunBody};
 use crate::startup::AppState;
 use crate::web::error::WebError;
 use crate::web::layout::{self, csrf_field, field};
+use crate::web::session::path_id;
 use crate::web::session::Ctx;
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,7 +103,7 @@ pub async fn page(
     Query(q): Query<PlanQuery>,
 ) -> Result<Response, WebError> {
     staff(&ctx)?;
-    let id = id_of(&raw)?;
+    let id = path_id(&raw)?;
     let plan = plan_row(&state, id).await?;
     let published = if q.published.is_empty() {
         None
@@ -322,7 +323,7 @@ pub async fn progress_json(
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
     staff(&ctx)?;
-    let plan = plan_row(&state, id_of(&raw)?).await?;
+    let plan = plan_row(&state, path_id(&raw)?).await?;
     let message = plan
         .progress
         .as_ref()
@@ -357,7 +358,7 @@ pub async fn rerun(
 ) -> Result<Response, WebError> {
     ctx.check_csrf(&form.csrf)?;
     let caller = staff(&ctx)?;
-    let id = id_of(&raw)?;
+    let id = path_id(&raw)?;
     let limit = seconds(&form.time_limit);
     let mut errors = BTreeMap::new();
     if limit.is_none() && !form.time_limit.trim().is_empty() {
@@ -416,7 +417,7 @@ pub async fn confirm_publish(
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
     staff(&ctx)?;
-    let plan = plan_row(&state, id_of(&raw)?).await?;
+    let plan = plan_row(&state, path_id(&raw)?).await?;
     let counts = preview(&state, &plan).await?;
     Ok(confirm_page(&ctx, &plan, counts, None).into_response())
 }
@@ -472,7 +473,7 @@ pub async fn publish(
 ) -> Result<Response, WebError> {
     ctx.check_csrf(&form.csrf)?;
     let caller = staff(&ctx)?;
-    let id = id_of(&raw)?;
+    let id = path_id(&raw)?;
     match edit::publish(
         &state.db,
         &state.links(),

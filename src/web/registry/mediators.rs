@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use super::form::{self, Errors, Fields, Input};
 use super::organisations::invalid;
-use super::{id_of, STAFF};
 use crate::domain::language;
 use crate::entity::site;
 use crate::registry::browse;
@@ -21,6 +20,7 @@ use crate::web::error::WebError;
 use crate::web::i18n::Locale;
 use crate::web::layout::{self, csrf_field};
 use crate::web::session::Ctx;
+use crate::web::session::{path_id, STAFF};
 use sea_orm::{EntityTrait, QueryOrder};
 
 const MODALITIES: [&str; 3] = ["in_person", "phone", "video"];
@@ -394,7 +394,7 @@ pub async fn edit_form(
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, WebError> {
     let caller = ctx.require(STAFF)?;
-    let m = mediators::get(&state.db, caller, id_of(&id)?).await?;
+    let m = mediators::get(&state.db, caller, path_id(&id)?).await?;
     let choices = Choices::load(&state).await?;
     let notice = match (q.created, q.saved) {
         (Some(_), _) => Some(ctx.t("reg.med_created")),
@@ -421,7 +421,7 @@ pub async fn update(
     let fields = Fields(pairs);
     ctx.check_csrf(fields.get("csrf"))?;
     let caller = ctx.require(STAFF)?;
-    let id = id_of(&id)?;
+    let id = path_id(&id)?;
     let form = MedForm::from_fields(&fields);
     let Parsed {
         home_site_id,

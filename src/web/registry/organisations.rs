@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use super::form::{self, Errors, Fields, Input};
 use super::map::{self, Dot};
-use super::{id_of, STAFF};
 use crate::domain::local_time::DEFAULT_ZONE;
 use crate::registry::browse;
 use crate::registry::input::Change;
@@ -19,6 +18,7 @@ use crate::startup::AppState;
 use crate::web::error::WebError;
 use crate::web::layout::{self, csrf_field};
 use crate::web::session::Ctx;
+use crate::web::session::{path_id, STAFF};
 
 const KINDS: [OrganisationKind; 5] = [
     OrganisationKind::School,
@@ -186,7 +186,7 @@ pub async fn edit_form(
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, WebError> {
     let caller = ctx.require(STAFF)?;
-    let id = id_of(&id)?;
+    let id = path_id(&id)?;
     let o = organisations::get(&state.db, caller, id).await?;
     let form = OrgForm {
         name: o.name.clone(),
@@ -224,7 +224,7 @@ pub async fn update(
     let fields = Fields(pairs);
     ctx.check_csrf(fields.get("csrf"))?;
     let caller = ctx.require(STAFF)?;
-    let id = id_of(&id)?;
+    let id = path_id(&id)?;
     let form = OrgForm::from_fields(&fields);
     let patch = OrganisationPatch {
         name: Change::Set(form.name.clone()),
@@ -417,7 +417,7 @@ pub async fn new_site_form(
     Path(org): Path<String>,
 ) -> Result<Response, WebError> {
     let caller = ctx.require(STAFF)?;
-    let org = organisations::get(&state.db, caller, id_of(&org)?).await?;
+    let org = organisations::get(&state.db, caller, path_id(&org)?).await?;
     let all = browse::all_sites(&state.db, caller).await?;
     Ok(site_page(&ctx, &org, None, &SiteForm::default(), &Errors::new(), &all).into_response())
 }
@@ -431,7 +431,7 @@ pub async fn create_site(
     let fields = Fields(pairs);
     ctx.check_csrf(fields.get("csrf"))?;
     let caller = ctx.require(STAFF)?;
-    let org = organisations::get(&state.db, caller, id_of(&org)?).await?;
+    let org = organisations::get(&state.db, caller, path_id(&org)?).await?;
     let form = SiteForm::from_fields(&fields);
     let mut errors = Errors::new();
     let (lat, lon) = coordinates(&ctx, &fields, &mut errors);
@@ -461,7 +461,7 @@ pub async fn edit_site_form(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let caller = ctx.require(STAFF)?;
-    let site = sites::get(&state.db, caller, id_of(&id)?).await?;
+    let site = sites::get(&state.db, caller, path_id(&id)?).await?;
     let org = organisations::get(&state.db, caller, site.organisation_id).await?;
     let form = SiteForm {
         name: site.name.clone(),
@@ -482,7 +482,7 @@ pub async fn update_site(
     let fields = Fields(pairs);
     ctx.check_csrf(fields.get("csrf"))?;
     let caller = ctx.require(STAFF)?;
-    let site = sites::get(&state.db, caller, id_of(&id)?).await?;
+    let site = sites::get(&state.db, caller, path_id(&id)?).await?;
     let org = organisations::get(&state.db, caller, site.organisation_id).await?;
     let form = SiteForm::from_fields(&fields);
     let mut errors = Errors::new();

@@ -11,7 +11,6 @@ use serde::Deserialize;
 
 use super::form::{self, Errors, Fields, Input};
 use super::organisations::invalid;
-use super::{id_of, STAFF};
 use crate::auth::{Caller, Role};
 use crate::entity::{mediator, organisation};
 use crate::http::ApiError;
@@ -24,6 +23,7 @@ use crate::web::error::WebError;
 use crate::web::i18n::Locale;
 use crate::web::layout::{self, csrf_field};
 use crate::web::session::Ctx;
+use crate::web::session::{path_id, STAFF};
 
 const ROLES: [Role; 4] = [
     Role::Requester,
@@ -183,7 +183,7 @@ pub async fn reset_password(
 ) -> Result<Response, WebError> {
     ctx.check_csrf(&form.csrf)?;
     let caller = ctx.require(STAFF)?;
-    let (user, password) = users::reset_password(&state.db, caller, id_of(&id)?).await?;
+    let (user, password) = users::reset_password(&state.db, caller, path_id(&id)?).await?;
     let q = ListQuery::default();
     Ok(
         render_list(&state, &ctx, &q, Some((user.email, password)), None)
@@ -382,7 +382,7 @@ pub async fn edit_form(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let caller = ctx.require(STAFF)?;
-    let user = users::get(&state.db, caller, id_of(&id)?).await?;
+    let user = users::get(&state.db, caller, path_id(&id)?).await?;
     let names = Names::load(&state).await?;
     Ok(edit_page(
         &ctx,
@@ -404,7 +404,7 @@ pub async fn update(
     let fields = Fields(pairs);
     ctx.check_csrf(fields.get("csrf"))?;
     let caller = ctx.require(STAFF)?;
-    let user = users::get(&state.db, caller, id_of(&id)?).await?;
+    let user = users::get(&state.db, caller, path_id(&id)?).await?;
     let form = UserForm::from_fields(&fields);
     let link = |raw: &str| raw.parse::<i64>().map_or(Change::Clear, Change::Set);
     let patch = UserPatch {

@@ -7,7 +7,7 @@ use axum::Form;
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
-use super::{duration_secs, head, hours, range_form, RangeQuery, STAFF};
+use super::{duration_secs, head, hours, range_form, RangeQuery};
 use crate::report::occurrences::{self, Data};
 use crate::report::range::{Range, RangeErrors};
 use crate::report::shortage::{self, Cell, Slot, WhatIf, WhatIfOptions};
@@ -16,6 +16,7 @@ use crate::web::error::WebError;
 use crate::web::i18n::Locale;
 use crate::web::layout::{self, csrf_field};
 use crate::web::session::Ctx;
+use crate::web::session::STAFF;
 
 /// Shows the progress line and stops a second submission while the what-if runs.
 const PROGRESS_SCRIPT: &str = "document.addEventListener('submit', function (e) {\
