@@ -73,6 +73,25 @@ impl Caller {
         })
     }
 
+    /// Coordinators and admins only.
+    pub fn require_staff(&self) -> Result<(), crate::error::Error> {
+        if self.role.is_staff() {
+            Ok(())
+        } else {
+            Err(crate::error::Error::Forbidden(
+                "only coordinators and admins may do this",
+            ))
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), crate::error::Error> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(crate::error::Error::Forbidden("only admins may do this"))
+        }
+    }
+
     /// Whether the caller may see an organisation's data (its requests, its sites).
     pub fn sees_organisation(&self, organisation_id: i64) -> bool {
         self.role.is_staff() || self.organisation_id == Some(organisation_id)

@@ -12,6 +12,7 @@ pub mod config;
 pub mod dispatch;
 pub mod domain;
 pub mod entity;
+pub mod error;
 pub mod feed;
 pub mod fixtures;
 pub mod http;

@@ -12,7 +12,7 @@ use crate::auth::{Caller, Role};
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::domain::quoted;
 use crate::entity::{assignment, request};
-use crate::http::error::{ApiError, Validator};
+use crate::error::{Error, Validator};
 use crate::registry::page::{self, Page, PageParams};
 
 /// Query parameters, as text so that each is checked and reported under its own name.
@@ -43,7 +43,7 @@ pub async fn list<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
     params: &ListParams,
-) -> Result<AssignmentPage, ApiError> {
+) -> Result<AssignmentPage, Error> {
     let mut v = Validator::new();
     let paging = PageParams {
         limit: params.limit.clone(),
@@ -107,12 +107,12 @@ pub async fn one<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
     id: i64,
-) -> Result<AssignmentView, ApiError> {
+) -> Result<AssignmentView, Error> {
     let row = scoped(caller)
         .filter(assignment::Column::Id.eq(id))
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("assignment"))?;
+        .ok_or(Error::NotFound("assignment"))?;
     let context = Context::load(db, std::slice::from_ref(&row)).await?;
     Ok(context.view(caller, &row))
 }

@@ -184,6 +184,45 @@ pub async fn decline(
     }
 }
 
+/// The use case behind every way of declining (API, page, email link): decline, then try the
+/// occurrence again without this mediator. The re-dispatch is awaited, so that the answer
+/// reflects the new offer; its failure is logged, never turned into a failed decline (the
+/// decline is committed).
+pub async fn decline_and_redispatch(
+    state: &crate::startup::AppState,
+    who: Responder,
+    id: i64,
+    reason: Option<&str>,
+) -> Result<assignment::Model, RespondError> {
+    let declined = decline(&state.db, &state.links(), who, id, reason).await?;
+    if let Err(e) =
+        crate::dispatch::redispatch(state, declined.request_id, declined.occurrence).await
+    {
+        tracing::error!(error = %e, assignment = declined.id, "re-dispatch after a decline failed");
+    }
+    Ok(declined)
+}
+
+/// A refusal in the services' words, for callers that do not tell the cases apart.
+impl From<RespondError> for crate::error::Error {
+    fn from(e: RespondError) -> Self {
+        use crate::error::Error;
+        match e {
+            RespondError::NotFound => Error::NotFound("assignment"),
+            RespondError::Taken => {
+                Error::Conflict("already taken: another mediator accepted first".into())
+            }
+            RespondError::Answered(state) => {
+                Error::Conflict(format!("the assignment is already {state}"))
+            }
+            RespondError::ReasonTooLong => {
+                Error::field("reason", format!("At most {MAX_REASON_CHARS} characters."))
+            }
+            RespondError::Db(e) => Error::Database(e),
+        }
+    }
+}
+
 /// The row `id` (if it is `who`'s) and the other rows of its occurrence, all locked.
 async fn lock_occurrence<C: ConnectionTrait>(
     txn: &C,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Caller;
 use crate::domain::quoted;
 use crate::entity::{audit_event, user};
-use crate::http::error::{ApiError, Validator};
+use crate::error::{Error, Validator};
 use crate::registry::page::{Page, PageParams, PageRequest};
 
 /// Query parameters, all as text so that each bad one is a 422 naming it.
@@ -67,7 +67,7 @@ pub async fn list<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
     params: &AuditParams,
-) -> Result<Page<AuditItem>, ApiError> {
+) -> Result<Page<AuditItem>, Error> {
     caller.require_staff()?;
     let (filter, page) = parse(params)?;
     let mut query = audit_event::Entity::find();
@@ -121,7 +121,7 @@ pub async fn list<C: ConnectionTrait>(
 async fn emails<C: ConnectionTrait>(
     db: &C,
     ids: impl Iterator<Item = i64>,
-) -> Result<HashMap<i64, String>, ApiError> {
+) -> Result<HashMap<i64, String>, Error> {
     let mut ids: Vec<i64> = ids.collect();
     ids.sort_unstable();
     ids.dedup();
@@ -135,7 +135,7 @@ async fn emails<C: ConnectionTrait>(
     Ok(users.into_iter().map(|u| (u.id, u.email)).collect())
 }
 
-fn parse(params: &AuditParams) -> Result<(Filter, PageRequest), ApiError> {
+fn parse(params: &AuditParams) -> Result<(Filter, PageRequest), Error> {
     let mut v = Validator::new();
     let page = PageParams {
         limit: params.limit.clone(),
@@ -193,7 +193,7 @@ mod tests {
     fn fields(params: AuditParams) -> Vec<String> {
         match parse(&params) {
             Ok(_) => vec![],
-            Err(ApiError::Invalid(errors)) => errors.into_keys().collect(),
+            Err(Error::Invalid(errors)) => errors.into_keys().collect(),
             Err(other) => panic!("{other:?}"),
         }
     }

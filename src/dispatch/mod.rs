@@ -16,7 +16,6 @@ use sea_orm::EntityTrait;
 
 use crate::assignment::State;
 use crate::domain::local_time::{self, DEFAULT_ZONE};
-use crate::domain::recurrence;
 use crate::entity::{assignment, organisation, request};
 use crate::plan::snapshot::{self, OccurrenceRef, Window};
 use crate::startup::AppState;
@@ -207,11 +206,7 @@ fn window_end_date(window: Window, zone: Tz) -> chrono::NaiveDate {
 
 /// Occurrences of a request with their first possible start, counted from 1.
 fn occurrences(r: &request::Model, zone: Tz) -> Vec<(OccurrenceRef, DateTime<Utc>)> {
-    let starts = match &r.rrule {
-        Some(rule) => recurrence::expand(rule, r.earliest_start, zone).unwrap_or_default(),
-        None => vec![r.earliest_start],
-    };
-    starts
+    crate::request::occurrence::starts(r, zone)
         .into_iter()
         .enumerate()
         .map(|(k, start)| {

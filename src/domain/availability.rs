@@ -52,6 +52,13 @@ pub enum ExceptionKind {
 impl ExceptionKind {
     /// The stored word (`availability_exceptions.kind`); anything but `extra` is an absence,
     /// the safe reading of a row that says less than it should.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExceptionKind::Absence => "absence",
+            ExceptionKind::Extra => "extra",
+        }
+    }
+
     pub fn from_stored(kind: &str) -> ExceptionKind {
         if kind == "extra" {
             ExceptionKind::Extra
@@ -116,6 +123,13 @@ impl fmt::Display for DayName {
             Weekday::Sun => "Sunday",
         })
     }
+}
+
+/// The weekday of a stored ISO number (1 = Monday … 7 = Sunday); out-of-range numbers
+/// are clamped, as the schema's check keeps them in range anyway.
+pub fn weekday_from_iso(n: i16) -> Weekday {
+    use Weekday::*;
+    [Mon, Tue, Wed, Thu, Fri, Sat, Sun][(n.clamp(1, 7) - 1) as usize]
 }
 
 /// Each rule ends after it starts, and rules of the same weekday do not overlap (touching is

@@ -198,6 +198,44 @@ fn format_naive(naive: NaiveDateTime) -> String {
     naive.format(format).to_string()
 }
 
+/// A half-open UTC interval `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Window {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl Window {
+    /// Local dates `from..=to` in `zone`: from midnight of `from` to midnight after `to`
+    /// (23 or 25 hours on the days the clocks change).
+    pub fn local_dates(from: NaiveDate, to: NaiveDate, zone: Tz) -> Window {
+        let next = to.succ_opt().unwrap_or(to);
+        Window {
+            start: local_date_time_or_next(from, chrono::NaiveTime::MIN, zone),
+            end: local_date_time_or_next(next, chrono::NaiveTime::MIN, zone),
+        }
+    }
+
+    /// One local day.
+    pub fn day(date: NaiveDate, zone: Tz) -> Window {
+        Window::local_dates(date, date, zone)
+    }
+
+    /// The local dates of `zone` that the window touches.
+    pub fn local_span(&self, zone: Tz) -> (NaiveDate, NaiveDate) {
+        let first = self.start.with_timezone(&zone).date_naive();
+        let last = (self.end - chrono::TimeDelta::seconds(1))
+            .with_timezone(&zone)
+            .date_naive()
+            .max(first);
+        (first, last)
+    }
+
+    pub fn overlaps(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        start < self.end && self.start < end
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@ pub mod availability;
 pub mod language;
 pub mod local_time;
 pub mod locale;
+pub mod policy;
 pub mod recurrence;
 
 /// Quotes user input for an error message, shortened so that a huge or hostile value cannot

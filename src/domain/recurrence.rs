@@ -28,6 +28,9 @@ use super::quoted;
 pub const MAX_OCCURRENCES: usize = 400;
 /// Every occurrence lies at most this many days after the first start.
 pub const MAX_SPAN_DAYS: i64 = 366;
+/// How far before a window a series that has an occurrence in it may have begun: a query for
+/// the requests touching a window reaches back this far.
+pub const SERIES_REACH_DAYS: i64 = MAX_SPAN_DAYS + 1;
 /// Times of day one occurrence-day may have (BYHOUR × BYMINUTE × BYSECOND). The `rrule`
 /// crate materialises a whole period's days × times at once, so an unbounded product
 /// (every second of a year) would exhaust memory before our occurrence cap is reached.
@@ -152,6 +155,23 @@ pub fn expand(
     Ok(occurrences)
 }
 
+/// The starts of every occurrence of a stored request, in order: index `k - 1` is
+/// occurrence `k` (a single request is occurrence 1). This is the one reading of a stored
+/// series that planning, dispatch, the board, the reports and the request's own view share.
+///
+/// A rule the domain now rejects (the limits changed, or the organisation's zone did) still
+/// has its first occurrence: the request was accepted, so it is never silently dropped.
+pub fn occurrence_starts(
+    first_start: DateTime<Utc>,
+    rrule: Option<&str>,
+    zone: Tz,
+) -> Vec<DateTime<Utc>> {
+    match rrule {
+        Some(rule) => expand(rule, first_start, zone).unwrap_or_else(|_| vec![first_start]),
+        None => vec![first_start],
+    }
+}
+
 /// The number of occurrences of the series; the same checks as [`expand`].
 pub fn validate(
     rrule: &str,
@@ -261,6 +281,31 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_stored_series_keeps_its_first_occurrence_when_its_rule_no_longer_expands() {
+        let first = utc("2027-03-01T08:00:00Z");
+        assert_eq!(occurrence_starts(first, None, ROME), vec![first]);
+        assert_eq!(
+            occurrence_starts(first, Some("FREQ=WEEKLY;COUNT=3"), ROME).len(),
+            3
+        );
+        // Unbounded: rejected today, but it was accepted once; the first meeting stays.
+        assert_eq!(
+            occurrence_starts(first, Some("FREQ=WEEKLY"), ROME),
+            vec![first]
+        );
+    }
+
+    #[test]
+    fn occurrences_follow_the_local_clock_of_the_zone_given() {
+        // 09:00 in Rome every Monday across the change to summer time (28 March 2027).
+        let first = utc("2027-03-22T08:00:00Z");
+        let starts = occurrence_starts(first, Some("FREQ=WEEKLY;COUNT=2"), ROME);
+        assert_eq!(starts[1], utc("2027-03-29T07:00:00Z"));
+        let in_utc = occurrence_starts(first, Some("FREQ=WEEKLY;COUNT=2"), chrono_tz::UTC);
+        assert_eq!(in_utc[1], utc("2027-03-29T08:00:00Z"));
     }
 
     fn local(instants: &[DateTime<Utc>]) -> Vec<String> {

@@ -17,7 +17,7 @@ use serde_json::json;
 use crate::audit;
 use crate::auth::{self, Caller};
 use crate::entity::{feed_token, mediator, organisation};
-use crate::http::ApiError;
+use crate::error::Error;
 use crate::notice::Links;
 use crate::registry::access;
 use crate::storage::Write;
@@ -54,7 +54,7 @@ impl Owner {
 
     /// The mediator themself, the organisation's requesters, and staff; anyone else gets the
     /// registry's answer (404 for another's, 403 for a role that never sees such profiles).
-    pub fn authorise(self, caller: &Caller) -> Result<(), ApiError> {
+    pub fn authorise(self, caller: &Caller) -> Result<(), Error> {
         match self {
             Owner::Mediator(id) => access::mediator(caller, id),
             Owner::Organisation(id) => access::organisation(caller, id),
@@ -98,7 +98,7 @@ pub async fn rotate(
     links: &Links,
     caller: &Caller,
     owner: Owner,
-) -> Result<NewFeed, ApiError> {
+) -> Result<NewFeed, Error> {
     owner.authorise(caller)?;
     let token = auth::new_secret("pf");
     let now = Utc::now();
@@ -136,11 +136,7 @@ pub async fn rotate(
 
 /// Switches `owner`'s feed off (its URL answers 404 from now on); audited when there was
 /// one. Revoking twice is not an error: the outcome the caller asked for holds.
-pub async fn revoke(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    owner: Owner,
-) -> Result<(), ApiError> {
+pub async fn revoke(db: &DatabaseConnection, caller: &Caller, owner: Owner) -> Result<(), Error> {
     owner.authorise(caller)?;
     let w = Write::begin(db).await?;
     find_owner(&w.txn, owner, true).await?;
@@ -165,7 +161,7 @@ pub async fn status(
     db: &DatabaseConnection,
     caller: &Caller,
     owner: Owner,
-) -> Result<FeedStatus, ApiError> {
+) -> Result<FeedStatus, Error> {
     owner.authorise(caller)?;
     find_owner(db, owner, false).await?;
     let live = feed_token::Entity::find()
@@ -206,7 +202,7 @@ pub async fn resolve<C: ConnectionTrait>(db: &C, token: &str) -> Result<Option<L
 
 /// Checks that the owner exists; with `lock`, also locks its row on PostgreSQL until the
 /// transaction ends (SQLite's writers are serialised already, and it has no row locks).
-async fn find_owner<C: ConnectionTrait>(db: &C, owner: Owner, lock: bool) -> Result<(), ApiError> {
+async fn find_owner<C: ConnectionTrait>(db: &C, owner: Owner, lock: bool) -> Result<(), Error> {
     let found = match owner {
         Owner::Mediator(id) => {
             let mut query = mediator::Entity::find_by_id(id)
@@ -227,7 +223,7 @@ async fn find_owner<C: ConnectionTrait>(db: &C, owner: Owner, lock: bool) -> Res
             query.into_tuple::<i64>().one(db).await?
         }
     };
-    found.map(|_| ()).ok_or(ApiError::NotFound(owner.kind()))
+    found.map(|_| ()).ok_or(Error::NotFound(owner.kind()))
 }
 
 /// Revokes every live token of `owner`; their ids.

@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use super::error::{ApiError, Problem};
 use super::extract::parse_json;
 use crate::assignment::list::{self, ListParams};
-use crate::assignment::respond::{self, RespondError, Responder, MAX_REASON_CHARS};
+use crate::assignment::respond::{self, RespondError, Responder};
 use crate::assignment::view::{AssignmentPage, AssignmentView};
 use crate::auth::{Caller, Role};
 use crate::startup::AppState;
@@ -130,24 +130,10 @@ async fn decline(
         parse_json(&body)?
     };
     let who = responder(&caller)?;
-    let declined = respond::decline(&state.db, &state.links(), who, id, body.reason.as_deref())
+    respond::decline_and_redispatch(&state, who, id, body.reason.as_deref())
         .await
         .map_err(api_error)?;
-    redispatch_after_decline(&state, &declined).await;
     Ok(axum::Json(list::one(&state.db, &caller, id).await?))
-}
-
-/// Awaited, so that the answer reflects the new offer; a failure is logged, never turned into
-/// a failed decline (the decline is committed).
-pub async fn redispatch_after_decline(
-    state: &AppState,
-    declined: &crate::entity::assignment::Model,
-) {
-    if let Err(e) =
-        crate::dispatch::redispatch(state, declined.request_id, declined.occurrence).await
-    {
-        tracing::error!(error = %e, assignment = declined.id, "re-dispatch after a decline failed");
-    }
 }
 
 /// Only mediators answer assignments; anyone else has none (404, as for another's).
@@ -163,19 +149,7 @@ fn responder(caller: &Caller) -> Result<Responder, ApiError> {
 }
 
 fn api_error(e: RespondError) -> ApiError {
-    match e {
-        RespondError::NotFound => ApiError::NotFound("assignment"),
-        RespondError::Taken => {
-            ApiError::Conflict("already taken: another mediator accepted first".into())
-        }
-        RespondError::Answered(state) => {
-            ApiError::Conflict(format!("the assignment is already {state}"))
-        }
-        RespondError::ReasonTooLong => {
-            ApiError::field("reason", format!("At most {MAX_REASON_CHARS} characters."))
-        }
-        RespondError::Db(e) => ApiError::Database(e),
-    }
+    crate::error::Error::from(e).into()
 }
 
 fn assignment_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, ApiError> {

@@ -39,5 +39,8 @@ async fn list_events(
     params: Result<Query<AuditParams>, QueryRejection>,
 ) -> Result<Json<Page<AuditItem>>, ApiError> {
     let params = super::extract::query(params)?;
-    list::list(&state.db, &caller, &params).await.map(Json)
+    list::list(&state.db, &caller, &params)
+        .await
+        .map(Json)
+        .map_err(ApiError::from)
 }

@@ -1,5 +1,5 @@
 //! The `Caller` extractor: a bearer token (`Authorization: Bearer pt_…`) names the user.
-//! Pages will add session cookies here, so that handlers never care how a caller logged in.
+//! What a caller may do is `auth::Caller`'s business, below HTTP.
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -32,26 +32,5 @@ impl FromRequestParts<AppState> for Caller {
         caller_for_token(&state.db, token)
             .await?
             .ok_or(ApiError::Unauthorized)
-    }
-}
-
-impl Caller {
-    /// Coordinators and admins only.
-    pub fn require_staff(&self) -> Result<(), ApiError> {
-        if self.role.is_staff() {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(
-                "only coordinators and admins may do this",
-            ))
-        }
-    }
-
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.role == crate::auth::Role::Admin {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden("only admins may do this"))
-        }
     }
 }

@@ -1,13 +1,11 @@
 //! The one HTTP error type: every handler returns `Result<_, ApiError>`, and this is the only
 //! place where failures become status codes and RFC 9457 `application/problem+json` bodies.
-use std::collections::BTreeMap;
-
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-/// Field → message, in a stable order so that clients and tests see the same body.
-pub type FieldErrors = BTreeMap<String, String>;
+use crate::error::Error;
+pub use crate::error::{FieldErrors, Validator};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -50,6 +48,25 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Database(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// The services' errors in HTTP terms: this is the one place where a domain failure gets
+/// its status code.
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Malformed(m) => ApiError::Malformed(m),
+            Error::Invalid(fields) => ApiError::Invalid(fields),
+            Error::Forbidden(m) => ApiError::Forbidden(m),
+            Error::NotFound(what) => ApiError::NotFound(what),
+            Error::Conflict(m) => ApiError::Conflict(m),
+            e @ (Error::RuleBroken { .. } | Error::NeedsConsent { .. }) => {
+                ApiError::Conflict(e.to_string())
+            }
+            Error::Database(e) => ApiError::Database(e),
+            Error::Internal(m) => ApiError::Internal(m),
         }
     }
 }
@@ -108,51 +125,5 @@ impl IntoResponse for ApiError {
             );
         }
         response
-    }
-}
-
-/// Accumulates field errors so that a client learns of every bad field at once.
-#[derive(Debug, Default)]
-pub struct Validator {
-    errors: FieldErrors,
-}
-
-impl Validator {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Records the first problem of a field.
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.errors
-            .entry(field.to_string())
-            .or_insert_with(|| message.into());
-    }
-
-    /// The value of a parse, or records its error under `field`.
-    pub fn check<T, E: std::fmt::Display>(
-        &mut self,
-        field: &str,
-        result: Result<T, E>,
-    ) -> Option<T> {
-        match result {
-            Ok(value) => Some(value),
-            Err(e) => {
-                self.add(field, e.to_string());
-                None
-            }
-        }
-    }
-
-    pub fn has(&self, field: &str) -> bool {
-        self.errors.contains_key(field)
-    }
-
-    pub fn finish(self) -> Result<(), ApiError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Invalid(self.errors))
-        }
     }
 }

@@ -49,7 +49,10 @@ async fn mediator_feed(
     Path(id): Path<String>,
 ) -> Result<Json<FeedStatus>, ApiError> {
     let owner = Owner::Mediator(parse_id(&id, "mediator")?);
-    tokens::status(&state.db, &caller, owner).await.map(Json)
+    tokens::status(&state.db, &caller, owner)
+        .await
+        .map(Json)
+        .map_err(ApiError::from)
 }
 
 /// Makes a new feed URL for the mediator and revokes the old one: the mediator themself or
@@ -96,7 +99,10 @@ async fn organisation_feed(
     Path(id): Path<String>,
 ) -> Result<Json<FeedStatus>, ApiError> {
     let owner = Owner::Organisation(parse_id(&id, "organisation")?);
-    tokens::status(&state.db, &caller, owner).await.map(Json)
+    tokens::status(&state.db, &caller, owner)
+        .await
+        .map(Json)
+        .map_err(ApiError::from)
 }
 
 /// Makes a new feed URL for the organisation and revokes the old one: its requesters or

@@ -43,6 +43,7 @@ async fn list(
     mediators::list(&state.db, &caller, &filters, &params)
         .await
         .map(Json)
+        .map_err(ApiError::from)
 }
 
 /// Adds a mediator profile (staff).
@@ -72,7 +73,10 @@ async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Json<Mediator>, ApiError> {
     let id = parse_id(&id, "mediator")?;
-    mediators::get(&state.db, &caller, id).await.map(Json)
+    mediators::get(&state.db, &caller, id)
+        .await
+        .map(Json)
+        .map_err(ApiError::from)
 }
 
 /// Changes any subset of a profile's fields (staff).
@@ -92,6 +96,7 @@ async fn patch(
     mediators::update(&state.db, &caller, id, body)
         .await
         .map(Json)
+        .map_err(ApiError::from)
 }
 
 /// Weekly rules and dated exceptions: staff, or the mediator themself.
@@ -106,7 +111,10 @@ async fn get_availability(
     Path(id): Path<String>,
 ) -> Result<Json<Availability>, ApiError> {
     let id = parse_id(&id, "mediator")?;
-    availability::get(&state.db, &caller, id).await.map(Json)
+    availability::get(&state.db, &caller, id)
+        .await
+        .map(Json)
+        .map_err(ApiError::from)
 }
 
 /// Replaces both lists at once: staff, or the mediator themself.
@@ -126,6 +134,7 @@ async fn put_availability(
     availability::replace(&state.db, &caller, id, body)
         .await
         .map(Json)
+        .map_err(ApiError::from)
 }
 
 /// The shifts the availability gives between two local dates, in UTC and local time.
@@ -145,6 +154,7 @@ async fn get_shifts(
     shifts::shifts(&state.db, &caller, id, &extract::query(params)?)
         .await
         .map(Json)
+        .map_err(ApiError::from)
 }
 
 /// The tag catalogue, for every signed-in user.
@@ -156,7 +166,10 @@ async fn list_tags(
     State(state): State<AppState>,
     _caller: Caller,
 ) -> Result<Json<Vec<Tag>>, ApiError> {
-    tags::list(&state.db).await.map(Json)
+    tags::list(&state.db)
+        .await
+        .map(Json)
+        .map_err(ApiError::from)
 }
 
 /// Adds a tag to the catalogue (staff).

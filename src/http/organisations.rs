@@ -37,6 +37,7 @@ async fn list(
     organisations::list(&state.db, &caller, &params)
         .await
         .map(Json)
+        .map_err(ApiError::from)
 }
 
 /// Adds an organisation (staff).
@@ -66,7 +67,10 @@ async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Json<Organisation>, ApiError> {
     let id = parse_id(&id, "organisation")?;
-    organisations::get(&state.db, &caller, id).await.map(Json)
+    organisations::get(&state.db, &caller, id)
+        .await
+        .map(Json)
+        .map_err(ApiError::from)
 }
 
 /// The organisation's sites (staff, or the organisation's requesters).
@@ -84,7 +88,10 @@ async fn list_sites(
 ) -> Result<Json<Page<Site>>, ApiError> {
     let id = parse_id(&id, "organisation")?;
     let params = extract::query(params)?;
-    sites::list(&state.db, &caller, id, &params).await.map(Json)
+    sites::list(&state.db, &caller, id, &params)
+        .await
+        .map(Json)
+        .map_err(ApiError::from)
 }
 
 /// Adds a site to the organisation (staff).

@@ -55,15 +55,8 @@ async fn create(
 ) -> Result<Response, ApiError> {
     let key = idempotency::parse_key(headers.get(idempotency::HEADER).map(HeaderValue::as_bytes))?;
     Ok(
-        match intake::submit(&state.db, &caller, key, &body).await? {
-            Submitted::Created(body) => {
-                // Committed: dispatch now, awaited so that the offers or the coordinators'
-                // notice exist when the client hears back (see `dispatch`).
-                if let Some(id) = dispatchable(&body) {
-                    crate::dispatch::after_submit_detached(&state, id).await;
-                }
-                json(StatusCode::CREATED, body, false)
-            }
+        match intake::submit_and_dispatch(&state, &caller, key, &body).await? {
+            Submitted::Created(created) => json(StatusCode::CREATED, created.body, false),
             Submitted::Replayed(Replay { status, body }) => json(
                 StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
                 body,
@@ -196,13 +189,6 @@ async fn cancel_occurrence(
     Ok(axum::Json(
         occurrence::cancel(&state.db, &state.links(), &caller, id, k, &body).await?,
     ))
-}
-
-/// The id of a new request whose urgency may call for dispatch; routine ones (most) cost
-/// no query.
-fn dispatchable(body: &str) -> Option<i64> {
-    let view: serde_json::Value = serde_json::from_str(body).ok()?;
-    (view["urgency"] != "routine").then(|| view["id"].as_i64())?
 }
 
 /// An id that is not a number names no request.

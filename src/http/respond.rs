@@ -173,11 +173,7 @@ async fn perform(
     let result = match action {
         Action::Accept => respond::accept(&state.db, &links, who, a.id).await,
         Action::Decline => {
-            let r = respond::decline(&state.db, &links, who, a.id, answer.reason.as_deref()).await;
-            if let Ok(declined) = &r {
-                super::assignments::redispatch_after_decline(&state, declined).await;
-            }
-            r
+            respond::decline_and_redispatch(&state, who, a.id, answer.reason.as_deref()).await
         }
     };
     match result {

@@ -30,7 +30,10 @@ async fn list(
 ) -> Result<Json<Page<User>>, ApiError> {
     // The query fields are all strings, so only a malformed query string is rejected.
     let params = super::extract::query(params)?;
-    users::list(&state.db, &caller, &params).await.map(Json)
+    users::list(&state.db, &caller, &params)
+        .await
+        .map(Json)
+        .map_err(ApiError::from)
 }
 
 /// Adds an account (admins).

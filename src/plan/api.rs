@@ -13,8 +13,8 @@ use crate::audit;
 use crate::auth::Caller;
 use crate::domain::local_time::{Instant, DEFAULT_ZONE};
 use crate::entity::{plan, plan_assignment};
-use crate::http::error::Validator;
-use crate::http::ApiError;
+use crate::error::Error;
+use crate::error::Validator;
 use crate::registry::page::{Page, PageParams};
 use crate::storage::Write;
 
@@ -39,13 +39,11 @@ pub struct NewPlan {
 }
 
 /// Only coordinators and admins plan; other roles never see plans.
-pub fn require_staff(caller: &Caller) -> Result<(), ApiError> {
+pub fn require_staff(caller: &Caller) -> Result<(), Error> {
     if caller.role.is_staff() {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(
-            "only coordinators and admins see plans",
-        ))
+        Err(Error::Forbidden("only coordinators and admins see plans"))
     }
 }
 
@@ -54,7 +52,7 @@ pub async fn create(
     caller: &Caller,
     new: NewPlan,
     default_time_limit_seconds: f64,
-) -> Result<PlanView, ApiError> {
+) -> Result<PlanView, Error> {
     require_staff(caller)?;
     let mut v = Validator::new();
     let from = date(&mut v, "from", new.from.as_deref());
@@ -239,7 +237,7 @@ pub async fn list(
     db: &DatabaseConnection,
     caller: &Caller,
     params: &PageParams,
-) -> Result<Page<PlanView>, ApiError> {
+) -> Result<Page<PlanView>, Error> {
     require_staff(caller)?;
     let mut v = Validator::new();
     let request = params.check(&mut v);
@@ -262,17 +260,17 @@ pub async fn list(
     ))
 }
 
-pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<plan::Model, ApiError> {
+pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<plan::Model, Error> {
     plan::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("plan"))
+        .ok_or(Error::NotFound("plan"))
 }
 
 pub async fn drafts<C: ConnectionTrait>(
     db: &C,
     plan_id: i64,
-) -> Result<Vec<plan_assignment::Model>, ApiError> {
+) -> Result<Vec<plan_assignment::Model>, Error> {
     Ok(plan_assignment::Entity::find()
         .filter(plan_assignment::Column::PlanId.eq(plan_id))
         .order_by_asc(plan_assignment::Column::Start)
@@ -286,7 +284,7 @@ pub async fn drafts<C: ConnectionTrait>(
 pub async fn latest_covering<C: ConnectionTrait>(
     db: &C,
     date: NaiveDate,
-) -> Result<Option<plan::Model>, ApiError> {
+) -> Result<Option<plan::Model>, Error> {
     Ok(plan::Entity::find()
         .filter(plan::Column::FromDate.lte(date))
         .filter(plan::Column::ToDate.gte(date))
@@ -299,7 +297,7 @@ pub async fn latest_covering<C: ConnectionTrait>(
         }))
 }
 
-pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<PlanView, ApiError> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<PlanView, Error> {
     require_staff(caller)?;
     let plan = find(db, id).await?;
     let drafts = drafts(db, id).await?;
@@ -307,14 +305,10 @@ pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<Pl
 }
 
 /// The instance the plan was solved on, as JSON text (for `ponte solve`).
-pub async fn instance(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: i64,
-) -> Result<String, ApiError> {
+pub async fn instance(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<String, Error> {
     require_staff(caller)?;
     find(db, id)
         .await?
         .instance
-        .ok_or_else(|| ApiError::Conflict("the plan has not been solved yet".into()))
+        .ok_or_else(|| Error::Conflict("the plan has not been solved yet".into()))
 }

@@ -14,13 +14,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::api::{self, require_staff, PlanView};
+use super::snapshot::{OccurrenceRef, Snapshot};
 use crate::assignment::{NewAssignment, State};
 use crate::audit;
 use crate::auth::Caller;
 use crate::domain::local_time::{parse_instant, DEFAULT_ZONE};
 use crate::entity::{assignment, plan, plan_assignment, request};
-use crate::http::error::Validator;
-use crate::http::ApiError;
+use crate::error::Error;
+use crate::error::Validator;
 use crate::notice::{self, Event, Links};
 use crate::storage::Write;
 
@@ -56,12 +57,12 @@ pub struct PublishBody {}
 /// Reason stored for an occurrence a coordinator took out of the plan.
 const UNASSIGNED_BY_COORDINATOR: &str = "unassigned_by_coordinator";
 
-fn editable(plan: &plan::Model) -> Result<(), ApiError> {
+fn editable(plan: &plan::Model) -> Result<(), Error> {
     if plan.published_at.is_some() {
-        return Err(ApiError::Conflict("the plan is already published".into()));
+        return Err(Error::Conflict("the plan is already published".into()));
     }
     if plan.status != "finished" {
-        return Err(ApiError::Conflict(format!(
+        return Err(Error::Conflict(format!(
             "the plan is {}; only a finished plan can be edited",
             plan.status
         )));
@@ -75,7 +76,7 @@ pub async fn change(
     plan_id: i64,
     draft_id: i64,
     change: DraftChange,
-) -> Result<PlanView, ApiError> {
+) -> Result<PlanView, Error> {
     require_staff(caller)?;
     let mut v = Validator::new();
     let start = change
@@ -104,17 +105,16 @@ pub async fn change(
         .filter(plan_assignment::Column::PlanId.eq(plan_id))
         .one(&w.txn)
         .await?
-        .ok_or(ApiError::NotFound("draft"))?;
+        .ok_or(Error::NotFound("draft"))?;
     let moves = change.mediator_id.is_some_and(|m| m != draft.mediator_id)
         || start.is_some_and(|s| s != draft.start);
     if (moves || unassign)
         && draft.assignment_id.is_some()
         && change.confirm_published_change != Some(true)
     {
-        return Err(ApiError::Conflict(format!(
-            "the draft keeps live assignment {}: changing it needs \"confirm_published_change\": true",
-            draft.assignment_id.unwrap_or_default()
-        )));
+        return Err(Error::NeedsConsent {
+            assignment_id: draft.assignment_id.unwrap_or_default(),
+        });
     }
     let before =
         json!({"mediator_id": draft.mediator_id, "start": draft.start, "locked": draft.locked});
@@ -197,22 +197,22 @@ fn referee_move(
     moved: &plan_assignment::Model,
     mediator_id: i64,
     start: Time,
-) -> Result<i32, ApiError> {
+) -> Result<i32, Error> {
     let text = plan
         .instance
         .as_deref()
-        .ok_or_else(|| ApiError::Conflict("the plan has no instance".into()))?;
+        .ok_or_else(|| Error::Conflict("the plan has no instance".into()))?;
     let mut instance: Instance = serde_json::from_str(text)
-        .map_err(|e| ApiError::Internal(format!("plan {} instance: {e}", plan.id)))?;
+        .map_err(|e| Error::Internal(format!("plan {} instance: {e}", plan.id)))?;
     for r in &mut instance.requests {
         r.pinned = None;
     }
     let p = Problem::new(instance)
-        .map_err(|e| ApiError::Internal(format!("plan {} instance: {e:?}", plan.id)))?;
+        .map_err(|e| Error::Internal(format!("plan {} instance: {e:?}", plan.id)))?;
     let m = p
-        .mediator_index(&format!("M{mediator_id}"))
+        .mediator_index(&Snapshot::mediator_key(mediator_id))
         .ok_or_else(|| {
-            ApiError::field(
+            Error::field(
                 "mediator_id",
                 "No active mediator with this id was in the plan's data.",
             )
@@ -226,17 +226,19 @@ fn referee_move(
         if d.id == moved.id {
             moved_index = Some(r);
             list.push((r, m, start));
-        } else if let Some(dm) = p.mediator_index(&format!("M{}", d.mediator_id)) {
+        } else if let Some(dm) = p.mediator_index(&Snapshot::mediator_key(d.mediator_id)) {
             list.push((r, dm, d.start.timestamp()));
         }
     }
     let report = check_assignments(&p, &list);
     if let Some(v) = report.violations.first() {
-        return Err(ApiError::Conflict(format!("the move breaks {v}")));
+        return Err(Error::RuleBroken {
+            rule: v.rule,
+            detail: v.to_string(),
+        });
     }
-    let r = moved_index.ok_or_else(|| {
-        ApiError::Conflict("the draft's request is not in the plan's data".into())
-    })?;
+    let r = moved_index
+        .ok_or_else(|| Error::Conflict("the draft's request is not in the plan's data".into()))?;
     // Travel to it: from the previous in-person appointment of that shift, or from home.
     let Some(loc) = p.requests[r].location else {
         return Ok(0);
@@ -256,11 +258,17 @@ fn referee_move(
     Ok(p.travel_minutes(previous, loc) as i32)
 }
 
+/// The instance's index of an occurrence: `R{id}#{k}` for a series, `R{id}` for a single
+/// request (which is occurrence 1).
 fn request_index(p: &Problem, request_id: i64, occurrence: i32) -> Option<usize> {
-    p.request_index(&format!("R{request_id}#{occurrence}"))
+    let occ = OccurrenceRef {
+        request_id,
+        occurrence,
+    };
+    p.request_index(&Snapshot::request_key(occ, true))
         .or_else(|| {
             (occurrence == 1)
-                .then(|| p.request_index(&format!("R{request_id}")))
+                .then(|| p.request_index(&Snapshot::request_key(occ, false)))
                 .flatten()
         })
 }
@@ -270,7 +278,7 @@ pub async fn rerun(
     caller: &Caller,
     plan_id: i64,
     body: RerunBody,
-) -> Result<PlanView, ApiError> {
+) -> Result<PlanView, Error> {
     require_staff(caller)?;
     let mut v = Validator::new();
     if let Some(limit) = body.time_limit_seconds {
@@ -291,10 +299,10 @@ pub async fn rerun(
     let w = Write::begin(db).await?;
     let plan = api::find(&w.txn, plan_id).await?;
     if plan.published_at.is_some() {
-        return Err(ApiError::Conflict("the plan is already published".into()));
+        return Err(Error::Conflict("the plan is already published".into()));
     }
     if !matches!(plan.status.as_str(), "finished" | "failed") {
-        return Err(ApiError::Conflict(format!("the plan is {}", plan.status)));
+        return Err(Error::Conflict(format!("the plan is {}", plan.status)));
     }
     let now = Utc::now();
     let mut update = plan::Entity::update_many()
@@ -365,7 +373,7 @@ pub async fn publish(
     caller: &Caller,
     plan_id: i64,
     _body: PublishBody,
-) -> Result<PlanView, ApiError> {
+) -> Result<PlanView, Error> {
     require_staff(caller)?;
     let w = Write::begin(db).await?;
     let plan = api::find(&w.txn, plan_id).await?;
@@ -382,7 +390,7 @@ pub async fn publish(
         .exec(&w.txn)
         .await?;
     if claimed.rows_affected != 1 {
-        return Err(ApiError::Conflict("the plan is already published".into()));
+        return Err(Error::Conflict("the plan is already published".into()));
     }
     let drafts = api::drafts(&w.txn, plan_id).await?;
     let live_ids: Vec<i64> = drafts.iter().filter_map(|d| d.assignment_id).collect();
@@ -488,7 +496,7 @@ pub async fn publish(
 async fn withdrawn_since<C: ConnectionTrait>(
     db: &C,
     drafts: &[plan_assignment::Model],
-) -> Result<HashSet<(i64, i32)>, ApiError> {
+) -> Result<HashSet<(i64, i32)>, Error> {
     let ids: HashSet<i64> = drafts.iter().map(|d| d.request_id).collect();
     let mut cancelled_requests: HashSet<i64> = HashSet::new();
     let ids: Vec<i64> = ids.into_iter().collect();
@@ -523,7 +531,7 @@ async fn cancel<C: ConnectionTrait>(
     plan_id: i64,
     a: &assignment::Model,
     now: chrono::DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let mut row: assignment::ActiveModel = a.clone().into();
     row.state = Set(State::Cancelled.as_str().to_string());
     row.sequence = Set(a.sequence + 1);
@@ -549,7 +557,7 @@ async fn create<C: ConnectionTrait>(
     plan_id: i64,
     d: &plan_assignment::Model,
     now: chrono::DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let (row, token) = NewAssignment {
         request_id: d.request_id,
         occurrence: d.occurrence,
@@ -564,11 +572,11 @@ async fn create<C: ConnectionTrait>(
         .exec(txn)
         .await
         .map_err(|e| match e.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict(format!(
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Error::Conflict(format!(
                 "request {} occurrence {} already has a live assignment made since the plan ran; run the plan again",
                 d.request_id, d.occurrence
             )),
-            _ => ApiError::Database(e),
+            _ => Error::Database(e),
         })?;
     let id = inserted.last_insert_id;
     notice::for_assignment(txn, links, Event::Published, id, Some(&token)).await?;

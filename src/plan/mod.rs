@@ -2,6 +2,7 @@
 //! background ([`worker`], [`results`]), read and edited by coordinators ([`api`], [`edit`])
 //! before they are published.
 pub mod api;
+pub mod day;
 pub mod edit;
 pub mod results;
 pub mod snapshot;

@@ -20,53 +20,23 @@
 //!   reported in [`Snapshot::conflicts`], so that the instance is never malformed.
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use chrono_tz::Tz;
 use ponte_solver::check::check_assignments;
 use ponte_solver::error::InputError;
-use ponte_solver::model::{
-    self, Instance, Location, Modality, Objective, Pin, Travel, Urgency, UrgencyWeight,
-};
+use ponte_solver::model::{self, Instance, Location, Modality, Pin, Urgency};
 use ponte_solver::problem::{Problem, Time};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use crate::assignment::LIVE_STATES;
-use crate::domain::availability::{expand_shifts, Exception, ExceptionKind, WeeklyRule};
-use crate::domain::local_time::{local_date_time_or_next, parse_zone, DEFAULT_ZONE};
-use crate::domain::recurrence;
-use crate::entity::{
-    assignment, availability_exception, availability_rule, mediator, organisation, request, site,
-};
+use crate::domain::local_time::{parse_zone, DEFAULT_ZONE};
+use crate::domain::{policy, recurrence};
+use crate::entity::{assignment, mediator, organisation, request, site};
 use crate::registry::mediators::strings;
+use crate::registry::shifts::Availabilities;
 
-/// A half-open UTC interval `[start, end)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Window {
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-}
-
-impl Window {
-    /// Local dates `from..=to` in `zone`: from midnight of `from` to midnight after `to`
-    /// (23 or 25 hours on the days the clocks change).
-    pub fn local_dates(from: NaiveDate, to: NaiveDate, zone: Tz) -> Window {
-        let next = to.succ_opt().unwrap_or(to);
-        Window {
-            start: local_date_time_or_next(from, chrono::NaiveTime::MIN, zone),
-            end: local_date_time_or_next(next, chrono::NaiveTime::MIN, zone),
-        }
-    }
-
-    /// One local day.
-    pub fn day(date: NaiveDate, zone: Tz) -> Window {
-        Window::local_dates(date, date, zone)
-    }
-
-    fn overlaps(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
-        start < self.end && self.start < end
-    }
-}
+pub use crate::domain::local_time::Window;
 
 /// An occurrence of a request: `occurrence` is 1 for a single request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -157,34 +127,6 @@ fn join(errors: &[InputError]) -> String {
         .join("; ")
 }
 
-/// The spec's defaults (as the fixtures use them): urgency far above travel, so a request is
-/// dropped for travel only when it is routine and far away.
-pub fn objective() -> Objective {
-    Objective {
-        urgency_weight: UrgencyWeight {
-            emergency: 10_000,
-            urgent: 1_000,
-            routine: 100,
-        },
-        travel_minute_cost: 1,
-        preferred_mediator_bonus: 20,
-    }
-}
-
-/// Driving in and around Tuscan towns: 30 km/h on average, roads 30 % longer than the
-/// straight line, at least 5 minutes to go anywhere.
-pub fn travel() -> Travel {
-    Travel::Haversine {
-        speed_kmh: 30.0,
-        detour_factor: 1.3,
-        min_minutes: 5.0,
-    }
-}
-
-/// Longest a series can reach back: an occurrence within the window may belong to a series
-/// whose first start is up to a year (the domain's limit) earlier.
-const SERIES_REACH_DAYS: i64 = recurrence::MAX_SPAN_DAYS + 1;
-
 /// Reads the database and builds the instance of `window`. `zone` is the organisation's
 /// zone in which the instance writes its times.
 pub async fn build<C: ConnectionTrait>(db: &C, window: Window) -> Result<Snapshot, SnapshotError> {
@@ -205,8 +147,7 @@ struct Rows {
     sites: Vec<site::Model>,
     organisations: HashMap<i64, organisation::Model>,
     mediators: Vec<mediator::Model>,
-    rules: HashMap<i64, Vec<WeeklyRule>>,
-    exceptions: HashMap<i64, Vec<Exception>>,
+    availability: Availabilities,
     requests: Vec<request::Model>,
     /// Live assignments overlapping the window.
     live: Vec<assignment::Model>,
@@ -233,41 +174,10 @@ impl Rows {
             .order_by_asc(mediator::Column::Id)
             .all(db)
             .await?;
-        let mut rules: HashMap<i64, Vec<WeeklyRule>> = HashMap::new();
-        for r in availability_rule::Entity::find()
-            .order_by_asc(availability_rule::Column::Id)
-            .all(db)
-            .await?
-        {
-            rules.entry(r.mediator_id).or_default().push(WeeklyRule {
-                weekday: weekday(r.weekday),
-                start: r.start_time,
-                end: r.end_time,
-            });
-        }
-        // Exceptions of the days the window touches, with a day's margin for other zones.
-        let (first, last) = (
-            window.start.date_naive() - TimeDelta::days(1),
-            window.end.date_naive() + TimeDelta::days(1),
-        );
-        let mut exceptions: HashMap<i64, Vec<Exception>> = HashMap::new();
-        for e in availability_exception::Entity::find()
-            .filter(availability_exception::Column::Date.gte(first))
-            .filter(availability_exception::Column::Date.lte(last))
-            .order_by_asc(availability_exception::Column::Id)
-            .all(db)
-            .await?
-        {
-            exceptions
-                .entry(e.mediator_id)
-                .or_default()
-                .push(Exception {
-                    date: e.date,
-                    kind: ExceptionKind::from_stored(&e.kind),
-                    start: e.start_time,
-                    end: e.end_time,
-                });
-        }
+        // Exceptions of the days the window touches, in any zone.
+        let availability =
+            Availabilities::load(db, None, window.start.date_naive(), window.end.date_naive())
+                .await?;
 
         let live = assignment::Entity::find()
             .filter(assignment::Column::State.is_in(LIVE_STATES))
@@ -278,7 +188,7 @@ impl Rows {
             .all(db)
             .await?;
         let pinned_requests: HashSet<i64> = live.iter().map(|a| a.request_id).collect();
-        let reach = window.start - TimeDelta::days(SERIES_REACH_DAYS);
+        let reach = window.start - TimeDelta::days(recurrence::SERIES_REACH_DAYS);
         let mut requests = request::Entity::find()
             .filter(request::Column::Status.eq("submitted"))
             .filter(request::Column::EarliestStart.lt(window.end))
@@ -331,19 +241,13 @@ impl Rows {
             sites,
             organisations,
             mediators,
-            rules,
-            exceptions,
+            availability,
             requests,
             live,
             refused,
             cancelled,
         })
     }
-}
-
-fn weekday(n: i16) -> chrono::Weekday {
-    use chrono::Weekday::*;
-    [Mon, Tue, Wed, Thu, Fri, Sat, Sun][(n.clamp(1, 7) - 1) as usize]
 }
 
 struct Builder {
@@ -419,22 +323,15 @@ impl Builder {
         });
 
         let mediator_zone = parse_zone(&m.timezone).unwrap_or(self.zone);
-        let (first, last) = local_span(self.window, mediator_zone);
-        let no_exceptions = Vec::new();
-        let shifts = expand_shifts(
-            rows.rules.get(&m.id).map_or(&[][..], Vec::as_slice),
-            rows.exceptions.get(&m.id).unwrap_or(&no_exceptions),
-            first,
-            last,
-            mediator_zone,
-        )
-        .into_iter()
-        .filter(|(start, end)| self.window.overlaps(*start, *end))
-        .map(|(start, end)| model::Shift {
-            start: local(start, self.zone),
-            end: local(end, self.zone),
-        })
-        .collect();
+        let shifts = rows
+            .availability
+            .in_window(m.id, mediator_zone, self.window)
+            .into_iter()
+            .map(|(start, end)| model::Shift {
+                start: local(start, self.zone),
+                end: local(end, self.zone),
+            })
+            .collect();
         let window_minutes = (self.window.end - self.window.start).num_minutes().max(0);
         let max_work_minutes = m
             .max_weekly_minutes
@@ -500,8 +397,8 @@ impl Builder {
                     .format("%Y-%m-%d")
             ),
             timezone: self.zone.name().to_string(),
-            travel: travel(),
-            objective: objective(),
+            travel: policy::travel(),
+            objective: policy::objective(),
             locations: self.locations,
             mediators: self.mediators,
             requests,
@@ -551,13 +448,7 @@ impl Builder {
     ) -> Vec<(OccurrenceRef, DateTime<Utc>)> {
         let span =
             r.latest_start - r.earliest_start + TimeDelta::minutes(r.duration_minutes.into());
-        let starts = match &r.rrule {
-            None => vec![r.earliest_start],
-            // A rule the domain now rejects still has its first occurrence: it was accepted.
-            Some(rule) => recurrence::expand(rule, r.earliest_start, self.request_zone(r, rows))
-                .unwrap_or_else(|_| vec![r.earliest_start]),
-        };
-        starts
+        crate::request::occurrence::starts(r, self.request_zone(r, rows))
             .into_iter()
             .enumerate()
             .filter_map(|(k, start)| {
@@ -714,16 +605,6 @@ fn referee_pins(
         }
     }
     (out, conflicts)
-}
-
-/// The local dates of `zone` that `window` touches.
-fn local_span(window: Window, zone: Tz) -> (NaiveDate, NaiveDate) {
-    let first = window.start.with_timezone(&zone).date_naive();
-    let last = (window.end - TimeDelta::seconds(1))
-        .with_timezone(&zone)
-        .date_naive()
-        .max(first);
-    (first, last)
 }
 
 fn modality(name: &str) -> Option<Modality> {

@@ -1,6 +1,6 @@
 //! A mediator's availability: weekly rules and dated exceptions, read and replaced as a
 //! whole.
-use chrono::{NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{NaiveDate, NaiveTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -14,27 +14,18 @@ use super::mediators::find as find_mediator;
 use crate::audit;
 use crate::auth::Caller;
 use crate::domain::availability::{
-    validate_exceptions, validate_rules, AvailabilityError, Exception, ExceptionKind, WeeklyRule,
+    validate_exceptions, validate_rules, weekday_from_iso, AvailabilityError, Exception,
+    ExceptionKind, WeeklyRule,
 };
 use crate::entity::{availability_exception, availability_rule, mediator};
-use crate::http::error::Validator;
-use crate::http::ApiError;
+use crate::error::Error;
+use crate::error::Validator;
 use crate::storage::Write;
 
 /// Enough for several shifts a day and a year of exceptions; more is a client bug that
 /// should not become one huge transaction.
 const MAX_RULES: usize = 100;
 const MAX_EXCEPTIONS: usize = 1000;
-
-const WEEKDAYS: [Weekday; 7] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-    Weekday::Sat,
-    Weekday::Sun,
-];
 
 /// Weekly rules and dated exceptions in the mediator's time zone; lists keep the order in
 /// which they were given, so that error indexes and stored rows line up.
@@ -89,7 +80,7 @@ pub async fn get(
     db: &DatabaseConnection,
     caller: &Caller,
     mediator_id: i64,
-) -> Result<Availability, ApiError> {
+) -> Result<Availability, Error> {
     access::mediator(caller, mediator_id)?;
     find_mediator(db, mediator_id).await?;
     load(db, mediator_id).await
@@ -100,7 +91,7 @@ pub async fn replace(
     caller: &Caller,
     mediator_id: i64,
     new: Availability,
-) -> Result<Availability, ApiError> {
+) -> Result<Availability, Error> {
     access::mediator(caller, mediator_id)?;
     let new = check(new)?;
     let write = Write::begin(db).await?;
@@ -113,7 +104,7 @@ pub async fn replace(
         .exec(&write.txn)
         .await?;
     if touched.rows_affected == 0 {
-        return Err(ApiError::NotFound("mediator"));
+        return Err(Error::NotFound("mediator"));
     }
     availability_rule::Entity::delete_many()
         .filter(availability_rule::Column::MediatorId.eq(mediator_id))
@@ -139,7 +130,7 @@ pub async fn replace(
         .map(|e| availability_exception::ActiveModel {
             mediator_id: Set(mediator_id),
             date: Set(e.date),
-            kind: Set(kind_name(e.kind).to_string()),
+            kind: Set(e.kind.as_str().to_string()),
             start_time: Set(e.start),
             end_time: Set(e.end),
             note: Set(e.note.clone()),
@@ -164,7 +155,7 @@ pub async fn replace(
 /// Every problem of the lists at once: each interval that does not end after it starts,
 /// then the first overlap of weekly rules (only meaningful once every interval is well
 /// formed). Notes come back trimmed, blank ones removed.
-fn check(mut new: Availability) -> Result<Availability, ApiError> {
+fn check(mut new: Availability) -> Result<Availability, Error> {
     let mut v = Validator::new();
     if new.rules.len() > MAX_RULES {
         v.add("rules", format!("At most {MAX_RULES} weekly rules."));
@@ -228,7 +219,7 @@ fn at_index(error: AvailabilityError, i: usize) -> AvailabilityError {
 pub(super) async fn load<C: ConnectionTrait>(
     db: &C,
     mediator_id: i64,
-) -> Result<Availability, ApiError> {
+) -> Result<Availability, Error> {
     let rules = availability_rule::Entity::find()
         .filter(availability_rule::Column::MediatorId.eq(mediator_id))
         .order_by_asc(availability_rule::Column::Id)
@@ -236,7 +227,7 @@ pub(super) async fn load<C: ConnectionTrait>(
         .await?
         .into_iter()
         .map(|r| WeeklyRule {
-            weekday: WEEKDAYS[(r.weekday.clamp(1, 7) - 1) as usize],
+            weekday: weekday_from_iso(r.weekday),
             start: r.start_time,
             end: r.end_time,
         })
@@ -256,11 +247,4 @@ pub(super) async fn load<C: ConnectionTrait>(
         })
         .collect();
     Ok(Availability { rules, exceptions })
-}
-
-fn kind_name(kind: ExceptionKind) -> &'static str {
-    match kind {
-        ExceptionKind::Absence => "absence",
-        ExceptionKind::Extra => "extra",
-    }
 }

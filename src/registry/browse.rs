@@ -14,7 +14,7 @@ use super::users::User;
 use crate::auth::Caller;
 use crate::domain::language;
 use crate::entity::{mediator, organisation, site, user};
-use crate::http::ApiError;
+use crate::error::Error;
 
 /// Rows per page of the browser's lists.
 pub const PER_PAGE: usize = 25;
@@ -68,7 +68,7 @@ pub async fn organisations(
     db: &DatabaseConnection,
     caller: &Caller,
     text: &str,
-) -> Result<Vec<OrganisationEntry>, ApiError> {
+) -> Result<Vec<OrganisationEntry>, Error> {
     caller.require_staff()?;
     let orgs = organisation::Entity::find()
         .order_by_asc(organisation::Column::Name)
@@ -107,7 +107,7 @@ pub async fn organisations(
 pub async fn all_sites(
     db: &DatabaseConnection,
     caller: &Caller,
-) -> Result<Vec<site::Model>, ApiError> {
+) -> Result<Vec<site::Model>, Error> {
     caller.require_staff()?;
     Ok(site::Entity::find().all(db).await?)
 }
@@ -119,7 +119,7 @@ pub async fn mediators(
     caller: &Caller,
     text: &str,
     page: usize,
-) -> Result<Numbered<Mediator>, ApiError> {
+) -> Result<Numbered<Mediator>, Error> {
     caller.require_staff()?;
     let all = mediator::Entity::find()
         .order_by_asc(mediator::Column::Name)
@@ -159,7 +159,7 @@ pub async fn users(
     caller: &Caller,
     text: &str,
     page: usize,
-) -> Result<Numbered<User>, ApiError> {
+) -> Result<Numbered<User>, Error> {
     caller.require_staff()?;
     let all = user::Entity::find()
         .order_by_asc(user::Column::Email)

@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::account::normalise_email;
 use crate::domain::local_time::{parse_zone, DEFAULT_ZONE};
-use crate::http::error::Validator;
+use crate::error::Validator;
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_TEXT_CHARS: usize = 500;
@@ -177,7 +177,7 @@ mod tests {
         longitude(&mut v, "lon", -180.0);
         assert_eq!(flag(&mut v, "active", Some("yes")), None);
         assert_eq!(optional_text(&mut v, "note", Some(" ".into()), 10), None);
-        let Err(crate::http::ApiError::Invalid(errors)) = v.finish() else {
+        let Err(crate::error::Error::Invalid(errors)) = v.finish() else {
             panic!()
         };
         assert_eq!(

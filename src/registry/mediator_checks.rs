@@ -10,7 +10,7 @@ use super::input::{self, required, MAX_TEXT_CHARS};
 use super::tags;
 use crate::domain::language::parse_tag;
 use crate::entity::site;
-use crate::http::error::Validator;
+use crate::error::Validator;
 
 /// A working week of seven 8-hour days: more is certainly a typo.
 pub const MAX_WEEKLY_MINUTES: i64 = 3360;
@@ -180,7 +180,7 @@ mod tests {
         check(&mut v);
         match v.finish() {
             Ok(()) => Vec::new(),
-            Err(crate::http::ApiError::Invalid(errors)) => errors.into_keys().collect(),
+            Err(crate::error::Error::Invalid(errors)) => errors.into_keys().collect(),
             Err(other) => panic!("{other:?}"),
         }
     }

@@ -18,8 +18,8 @@ use crate::auth::Caller;
 use crate::domain::language::{parse_tag, serves, LanguageTag};
 use crate::domain::local_time::Instant;
 use crate::entity::mediator;
-use crate::http::error::Validator;
-use crate::http::ApiError;
+use crate::error::Error;
+use crate::error::Validator;
 use crate::storage::Write;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -156,7 +156,7 @@ pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     new: NewMediator,
-) -> Result<Mediator, ApiError> {
+) -> Result<Mediator, Error> {
     caller.require_staff()?;
     let mut v = Validator::new();
     let name =
@@ -218,16 +218,16 @@ pub async fn create(
     Ok(created)
 }
 
-pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<Mediator, ApiError> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<Mediator, Error> {
     access::mediator(caller, id)?;
     find(db, id).await.map(Mediator::from)
 }
 
-pub(super) async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<mediator::Model, ApiError> {
+pub(super) async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<mediator::Model, Error> {
     mediator::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("mediator"))
+        .ok_or(Error::NotFound("mediator"))
 }
 
 /// Filters of `GET /mediators`.
@@ -280,7 +280,7 @@ pub async fn list(
     caller: &Caller,
     filters: &MediatorFilters,
     params: &PageParams,
-) -> Result<Page<Mediator>, ApiError> {
+) -> Result<Page<Mediator>, Error> {
     let scope = access::mediators(caller)?;
     let mut v = Validator::new();
     let request = params.check(&mut v);
@@ -347,7 +347,7 @@ pub async fn update(
     caller: &Caller,
     id: i64,
     patch: MediatorPatch,
-) -> Result<Mediator, ApiError> {
+) -> Result<Mediator, Error> {
     caller.require_staff()?;
     let current = find(db, id).await?;
     let before = Mediator::from(current.clone());

@@ -4,7 +4,7 @@
 //! HTTP handlers only parse and map.
 use chrono::{DateTime, Utc};
 
-use crate::http::ApiError;
+use crate::error::Error;
 
 pub mod access;
 pub mod availability;
@@ -21,8 +21,8 @@ pub mod users;
 
 /// The id in a path. An id that is not a number names nothing, so it is the same 404 as an
 /// unknown one rather than a routing error.
-pub fn parse_id(raw: &str, what: &'static str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound(what))
+pub fn parse_id(raw: &str, what: &'static str) -> Result<i64, Error> {
+    raw.parse().map_err(|_| Error::NotFound(what))
 }
 
 /// How [`crate::domain::local_time::Instant`] looks in the OpenAPI document.

@@ -15,8 +15,8 @@ use crate::audit;
 use crate::auth::Caller;
 use crate::domain::local_time::Instant;
 use crate::entity::organisation;
-use crate::http::error::Validator;
-use crate::http::ApiError;
+use crate::error::Error;
+use crate::error::Validator;
 use crate::storage::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -120,7 +120,7 @@ pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     new: NewOrganisation,
-) -> Result<Organisation, ApiError> {
+) -> Result<Organisation, Error> {
     caller.require_staff()?;
     let mut v = Validator::new();
     let name =
@@ -173,7 +173,7 @@ pub async fn update(
     caller: &Caller,
     id: i64,
     patch: OrganisationPatch,
-) -> Result<Organisation, ApiError> {
+) -> Result<Organisation, Error> {
     caller.require_staff()?;
     let current = find(db, id).await?;
     let before = Organisation::from(current.clone());
@@ -219,7 +219,7 @@ pub async fn list(
     db: &DatabaseConnection,
     caller: &Caller,
     params: &PageParams,
-) -> Result<Page<Organisation>, ApiError> {
+) -> Result<Page<Organisation>, Error> {
     let scope = access::organisations(caller)?;
     let mut v = Validator::new();
     let request = params.check(&mut v);
@@ -232,11 +232,7 @@ pub async fn list(
     Ok(Page::from_rows(rows, request, |m| m.id, Organisation::from))
 }
 
-pub async fn get(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: i64,
-) -> Result<Organisation, ApiError> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<Organisation, Error> {
     access::organisation(caller, id)?;
     find(db, id).await.map(Organisation::from)
 }
@@ -244,9 +240,9 @@ pub async fn get(
 pub(super) async fn find<C: ConnectionTrait>(
     db: &C,
     id: i64,
-) -> Result<organisation::Model, ApiError> {
+) -> Result<organisation::Model, Error> {
     organisation::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("organisation"))
+        .ok_or(Error::NotFound("organisation"))
 }

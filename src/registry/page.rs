@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::http::error::Validator;
+use crate::error::Validator;
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
@@ -138,7 +138,7 @@ mod tests {
         let request = params.check(&mut v);
         match v.finish() {
             Ok(()) => Ok(request),
-            Err(crate::http::ApiError::Invalid(errors)) => Err(errors.into_keys().collect()),
+            Err(crate::error::Error::Invalid(errors)) => Err(errors.into_keys().collect()),
             Err(other) => panic!("{other:?}"),
         }
     }

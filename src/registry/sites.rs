@@ -14,8 +14,8 @@ use crate::audit;
 use crate::auth::Caller;
 use crate::domain::local_time::Instant;
 use crate::entity::site;
-use crate::http::error::Validator;
-use crate::http::ApiError;
+use crate::error::Error;
+use crate::error::Validator;
 use crate::storage::Write;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -85,7 +85,7 @@ pub async fn create(
     caller: &Caller,
     organisation_id: i64,
     new: NewSite,
-) -> Result<Site, ApiError> {
+) -> Result<Site, Error> {
     caller.require_staff()?;
     let organisation = find_organisation(db, organisation_id).await?;
     let mut v = Validator::new();
@@ -128,7 +128,7 @@ pub async fn list(
     caller: &Caller,
     organisation_id: i64,
     params: &PageParams,
-) -> Result<Page<Site>, ApiError> {
+) -> Result<Page<Site>, Error> {
     access::organisation(caller, organisation_id)?;
     let organisation = find_organisation(db, organisation_id).await?;
     let mut v = Validator::new();
@@ -146,18 +146,18 @@ pub async fn list(
 }
 
 /// One site, for whoever sees its organisation.
-pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<Site, ApiError> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<Site, Error> {
     let model = find(db, id).await?;
-    access::organisation(caller, model.organisation_id).map_err(|_| ApiError::NotFound("site"))?;
+    access::organisation(caller, model.organisation_id).map_err(|_| Error::NotFound("site"))?;
     let organisation = find_organisation(db, model.organisation_id).await?;
     Ok(Site::new(model, input::stored_zone(&organisation.timezone)))
 }
 
-async fn find(db: &DatabaseConnection, id: i64) -> Result<site::Model, ApiError> {
+async fn find(db: &DatabaseConnection, id: i64) -> Result<site::Model, Error> {
     site::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("site"))
+        .ok_or(Error::NotFound("site"))
 }
 
 /// Moves or renames a site. Travel times are computed from coordinates at planning time, so
@@ -167,7 +167,7 @@ pub async fn update(
     caller: &Caller,
     id: i64,
     patch: SitePatch,
-) -> Result<Site, ApiError> {
+) -> Result<Site, Error> {
     caller.require_staff()?;
     let current = find(db, id).await?;
     let organisation = find_organisation(db, current.organisation_id).await?;

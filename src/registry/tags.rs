@@ -14,8 +14,8 @@ use super::input::{self, required, MAX_TEXT_CHARS};
 use crate::audit;
 use crate::auth::Caller;
 use crate::entity::tag;
-use crate::http::error::Validator;
-use crate::http::ApiError;
+use crate::error::Error;
+use crate::error::Validator;
 use crate::storage::Write;
 
 const MAX_TAG_CHARS: usize = 50;
@@ -45,7 +45,7 @@ impl From<tag::Model> for Tag {
 
 /// Every tag, by name. Any signed-in user may read the catalogue: requesters pick required
 /// tags from it.
-pub async fn list(db: &DatabaseConnection) -> Result<Vec<Tag>, ApiError> {
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<Tag>, Error> {
     let rows = tag::Entity::find()
         .order_by_asc(tag::Column::Name)
         .all(db)
@@ -53,11 +53,7 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<Tag>, ApiError> {
     Ok(rows.into_iter().map(Tag::from).collect())
 }
 
-pub async fn create(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    new: NewTag,
-) -> Result<Tag, ApiError> {
+pub async fn create(db: &DatabaseConnection, caller: &Caller, new: NewTag) -> Result<Tag, Error> {
     caller.require_staff()?;
     let mut v = Validator::new();
     let name = required(&mut v, "name", new.name).unwrap_or_default();
@@ -128,11 +124,11 @@ fn is_kebab_case(name: &str) -> bool {
         })
 }
 
-fn exists(name: &str) -> ApiError {
-    ApiError::Conflict(format!("the tag {name} already exists"))
+fn exists(name: &str) -> Error {
+    Error::Conflict(format!("the tag {name} already exists"))
 }
 
-fn conflict_or(e: DbErr, name: &str) -> ApiError {
+fn conflict_or(e: DbErr, name: &str) -> Error {
     match e.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => exists(name),
         _ => e.into(),

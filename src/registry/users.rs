@@ -15,8 +15,8 @@ use crate::audit;
 use crate::auth::{self, AuthError, Caller, Role};
 use crate::domain::local_time::{Instant, DEFAULT_ZONE};
 use crate::entity::{mediator, organisation, session, user};
-use crate::http::error::Validator;
-use crate::http::ApiError;
+use crate::error::Error;
+use crate::error::Validator;
 use crate::storage::Write;
 
 // Checked here too (hash_password checks it as well) so that a short password is reported
@@ -77,7 +77,7 @@ pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     body: NewUserBody,
-) -> Result<User, ApiError> {
+) -> Result<User, Error> {
     caller.require_staff()?;
     let mut v = Validator::new();
     let email = required(&mut v, "email", body.email).map(|e| input::email(&mut v, "email", &e));
@@ -94,7 +94,7 @@ pub async fn create(
         role
     });
     if role.is_some_and(|role| !may_create(caller.role, role)) {
-        return Err(ApiError::Forbidden(
+        return Err(Error::Forbidden(
             "only an admin creates coordinator and admin accounts",
         ));
     }
@@ -165,32 +165,30 @@ pub fn may_manage(caller: Role, target: &str) -> bool {
 }
 
 /// What [`account::create_user`] found wrong, as the field it concerns.
-fn account_error(e: AccountError) -> ApiError {
+fn account_error(e: AccountError) -> Error {
     let message = e.to_string();
     match e {
-        AccountError::BadEmail(_) | AccountError::NoSuchUser(_) => {
-            ApiError::field("email", message)
-        }
-        AccountError::Exists(_) => ApiError::Conflict(message),
+        AccountError::BadEmail(_) | AccountError::NoSuchUser(_) => Error::field("email", message),
+        AccountError::Exists(_) => Error::Conflict(message),
         AccountError::OrganisationRequired | AccountError::NoSuchOrganisation(_) => {
-            ApiError::field("organisation_id", message)
+            Error::field("organisation_id", message)
         }
         AccountError::MediatorRequired | AccountError::NoSuchMediator(_) => {
-            ApiError::field("mediator_id", message)
+            Error::field("mediator_id", message)
         }
-        AccountError::BadLocale => ApiError::field("locale", message),
-        AccountError::Auth(AuthError::WeakPassword) => ApiError::field("password", message),
-        AccountError::Auth(AuthError::Hash(e)) => ApiError::Internal(e),
+        AccountError::BadLocale => Error::field("locale", message),
+        AccountError::Auth(AuthError::WeakPassword) => Error::field("password", message),
+        AccountError::Auth(AuthError::Hash(e)) => Error::Internal(e),
         AccountError::Db(e) => unique_conflict(e),
     }
 }
 
 /// Two admins adding the same email at once both pass the existence check; the unique
 /// index stops the second.
-fn unique_conflict(e: DbErr) -> ApiError {
+fn unique_conflict(e: DbErr) -> Error {
     match e.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::Conflict("a user with this email already exists".into())
+            Error::Conflict("a user with this email already exists".into())
         }
         _ => e.into(),
     }
@@ -200,7 +198,7 @@ pub async fn list(
     db: &DatabaseConnection,
     caller: &Caller,
     params: &PageParams,
-) -> Result<Page<User>, ApiError> {
+) -> Result<Page<User>, Error> {
     caller.require_admin()?;
     let mut v = Validator::new();
     let request = params.check(&mut v);
@@ -232,16 +230,16 @@ pub struct UserPatch {
     pub mediator_id: Change<i64>,
 }
 
-pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<User, ApiError> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<User, Error> {
     caller.require_staff()?;
     find(db, id).await.map(User::from)
 }
 
-async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<user::Model, ApiError> {
+async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<user::Model, Error> {
     user::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("user"))
+        .ok_or(Error::NotFound("user"))
 }
 
 /// Changes an account. Deactivating one closes its sessions at once (its API tokens stop
@@ -252,13 +250,11 @@ pub async fn update(
     caller: &Caller,
     id: i64,
     patch: UserPatch,
-) -> Result<User, ApiError> {
+) -> Result<User, Error> {
     caller.require_staff()?;
     let current = find(db, id).await?;
     if !may_manage(caller.role, &current.role) {
-        return Err(ApiError::Forbidden(
-            "only an admin changes an admin account",
-        ));
+        return Err(Error::Forbidden("only an admin changes an admin account"));
     }
     let role = Role::parse(&current.role);
     let before = User::from(current.clone());
@@ -369,16 +365,14 @@ pub async fn reset_password(
     db: &DatabaseConnection,
     caller: &Caller,
     id: i64,
-) -> Result<(User, String), ApiError> {
+) -> Result<(User, String), Error> {
     caller.require_staff()?;
     let target = find(db, id).await?;
     if !may_manage(caller.role, &target.role) {
-        return Err(ApiError::Forbidden(
-            "only an admin resets an admin's password",
-        ));
+        return Err(Error::Forbidden("only an admin resets an admin's password"));
     }
     let password = generate_password();
-    let hash = auth::hash_password(&password).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let hash = auth::hash_password(&password).map_err(|e| Error::Internal(e.to_string()))?;
     let mut row: user::ActiveModel = target.into();
     row.password_hash = Set(Some(hash));
     let write = Write::begin(db).await?;

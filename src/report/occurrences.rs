@@ -28,8 +28,6 @@ use crate::entity::{
 };
 use crate::registry::mediators::strings;
 
-/// Longest a series reaches back: its first start may be a year before the range.
-const SERIES_REACH_DAYS: i64 = recurrence::MAX_SPAN_DAYS + 1;
 /// Rows per `IN (…)` list: well under the parameter limits of both backends.
 const CHUNK: usize = 500;
 
@@ -90,7 +88,8 @@ pub async fn load<C: ConnectionTrait>(db: &C, range: Range) -> Result<Data, DbEr
     let requests = request::Entity::find()
         .filter(request::Column::EarliestStart.lt(window.end))
         .filter(
-            request::Column::EarliestStart.gte(window.start - TimeDelta::days(SERIES_REACH_DAYS)),
+            request::Column::EarliestStart
+                .gte(window.start - TimeDelta::days(recurrence::SERIES_REACH_DAYS)),
         )
         .order_by_asc(request::Column::Id)
         .all(db)
@@ -120,7 +119,10 @@ pub async fn load<C: ConnectionTrait>(db: &C, range: Range) -> Result<Data, DbEr
             .get(&r.organisation_id)
             .copied()
             .unwrap_or(DEFAULT_ZONE);
-        for (k, start) in starts(r, zone).into_iter().enumerate() {
+        for (k, start) in crate::request::occurrence::starts(r, zone)
+            .into_iter()
+            .enumerate()
+        {
             if start < window.start || start >= window.end {
                 continue;
             }
@@ -202,16 +204,6 @@ pub async fn load<C: ConnectionTrait>(db: &C, range: Range) -> Result<Data, DbEr
         mediators,
         sites,
     })
-}
-
-/// The start of each occurrence of `r`, in order (one for a single request).
-fn starts(r: &request::Model, zone: Tz) -> Vec<DateTime<Utc>> {
-    match &r.rrule {
-        None => vec![r.earliest_start],
-        // A rule the domain now rejects still has its first occurrence: it was accepted.
-        Some(rule) => recurrence::expand(rule, r.earliest_start, zone)
-            .unwrap_or_else(|_| vec![r.earliest_start]),
-    }
 }
 
 /// When each cancelled request among `ids` was cancelled.

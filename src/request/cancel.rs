@@ -10,7 +10,7 @@ use super::view::RequestView;
 use crate::audit;
 use crate::auth::Caller;
 use crate::entity::request;
-use crate::http::error::ApiError;
+use crate::error::Error;
 
 pub const MAX_REASON_CHARS: usize = 500;
 
@@ -20,7 +20,7 @@ pub async fn cancel(
     caller: &Caller,
     id: i64,
     body: &CancelBody,
-) -> Result<RequestView, ApiError> {
+) -> Result<RequestView, Error> {
     let mut model = store::visible(db, caller, id).await?;
     let reason = body
         .reason
@@ -32,7 +32,7 @@ pub async fn cancel(
         .as_ref()
         .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
     {
-        return Err(ApiError::field(
+        return Err(Error::field(
             "reason",
             format!("At most {MAX_REASON_CHARS} characters."),
         ));
@@ -52,7 +52,7 @@ pub async fn cancel(
         .await?;
     if updated.rows_affected == 0 {
         write.rollback().await?;
-        return Err(ApiError::Conflict(format!(
+        return Err(Error::Conflict(format!(
             "request {id} is already cancelled"
         )));
     }

@@ -10,7 +10,7 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, SqlErr};
 use sha2::{Digest, Sha256};
 
 use crate::entity::idempotency_key;
-use crate::http::error::ApiError;
+use crate::error::Error;
 
 pub const HEADER: &str = "Idempotency-Key";
 pub const MAX_KEY_CHARS: usize = 255;
@@ -40,14 +40,14 @@ pub struct Replay {
 
 /// Checks the header's value: 1–255 visible ASCII characters (RFC 9110 field values allow
 /// more, but a key is an identifier, and this keeps it printable in logs and the database).
-pub fn parse_key(raw: Option<&[u8]>) -> Result<Option<String>, ApiError> {
+pub fn parse_key(raw: Option<&[u8]>) -> Result<Option<String>, Error> {
     let Some(raw) = raw else { return Ok(None) };
     let valid = !raw.is_empty()
         && raw.len() <= MAX_KEY_CHARS
         && raw.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
     match std::str::from_utf8(raw) {
         Ok(key) if valid && !key.trim().is_empty() => Ok(Some(key.to_string())),
-        _ => Err(ApiError::field(
+        _ => Err(Error::field(
             HEADER,
             format!(
                 "The key must be 1 to {MAX_KEY_CHARS} visible ASCII characters, such as a UUID."
@@ -69,7 +69,7 @@ pub async fn prior<C: ConnectionTrait>(
     db: &C,
     user_id: i64,
     idem: &Idempotency,
-) -> Result<Option<Replay>, ApiError> {
+) -> Result<Option<Replay>, Error> {
     let Some(row) = idempotency_key::Entity::find_by_id((user_id, idem.key.clone()))
         .one(db)
         .await?
@@ -77,7 +77,7 @@ pub async fn prior<C: ConnectionTrait>(
         return Ok(None);
     };
     if row.body_hash != idem.body_hash {
-        return Err(ApiError::Conflict(format!(
+        return Err(Error::Conflict(format!(
             "the {HEADER} was already used with another body; use a new key for a new request"
         )));
     }

@@ -13,7 +13,7 @@ use crate::domain::language;
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::domain::quoted;
 use crate::entity::request;
-use crate::http::error::{ApiError, Validator};
+use crate::error::{Error, Validator};
 use crate::registry::page as cursor;
 
 pub const DEFAULT_LIMIT: u64 = 50;
@@ -62,7 +62,7 @@ pub async fn list<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
     params: &ListParams,
-) -> Result<RequestPage, ApiError> {
+) -> Result<RequestPage, Error> {
     store::require_access(caller)?;
     let filter = parse(params)?;
     let mut query = request::Entity::find();
@@ -113,7 +113,7 @@ pub async fn list<C: ConnectionTrait>(
     })
 }
 
-fn parse(params: &ListParams) -> Result<Filter, ApiError> {
+fn parse(params: &ListParams) -> Result<Filter, Error> {
     let mut v = Validator::new();
     let mut f = Filter {
         limit: DEFAULT_LIMIT,

@@ -22,7 +22,7 @@ use crate::audit;
 use crate::auth::Caller;
 use crate::domain::recurrence;
 use crate::entity::{occurrence_cancellation, request};
-use crate::http::error::ApiError;
+use crate::error::Error;
 use crate::notice::Links;
 
 pub const MAX_REASON_CHARS: usize = 500;
@@ -53,14 +53,24 @@ pub struct OccurrencesCancelled {
     pub request_status: String,
 }
 
-/// The starts of every occurrence of `r`, in order (index k-1 is occurrence k).
+/// The starts of every occurrence of `r`, in order (index k-1 is occurrence k), in its
+/// organisation's `zone`: [`recurrence::occurrence_starts`] for a stored row. Every reader of
+/// a request's occurrences comes through here.
 pub fn starts(r: &request::Model, zone: chrono_tz::Tz) -> Vec<DateTime<Utc>> {
-    match &r.rrule {
-        // A rule the domain now rejects still has its first occurrence: it was accepted.
-        Some(rule) => recurrence::expand(rule, r.earliest_start, zone)
-            .unwrap_or_else(|_| vec![r.earliest_start]),
-        None => vec![r.earliest_start],
-    }
+    recurrence::occurrence_starts(r.earliest_start, r.rrule.as_deref(), zone)
+}
+
+/// Each occurrence of `r` that is not in `cancelled`, numbered from 1, with its start.
+pub fn numbered<'a>(
+    r: &request::Model,
+    zone: chrono_tz::Tz,
+    cancelled: Option<&'a HashSet<i32>>,
+) -> impl Iterator<Item = (i32, DateTime<Utc>)> + use<'a> {
+    starts(r, zone)
+        .into_iter()
+        .zip(1..)
+        .map(|(start, k)| (k, start))
+        .filter(move |(k, _)| !cancelled.is_some_and(|c| c.contains(k)))
 }
 
 /// The cancelled occurrences of each of `requests`.
@@ -109,11 +119,11 @@ pub async fn cancel(
     id: i64,
     k: i64,
     body: &OccurrenceCancelBody,
-) -> Result<OccurrencesCancelled, ApiError> {
+) -> Result<OccurrencesCancelled, Error> {
     let model = store::visible(db, caller, id).await?;
     let reason = reason_of(body)?;
     if model.status == Status::Cancelled.as_str() {
-        return Err(ApiError::Conflict(format!(
+        return Err(Error::Conflict(format!(
             "request {id} is already cancelled"
         )));
     }
@@ -127,13 +137,13 @@ pub async fn cancel(
         .ok()
         .filter(|k| (1..=count).contains(k))
         .ok_or_else(|| {
-            ApiError::field(
+            Error::field(
                 "occurrence",
                 format!("The request has occurrences 1 to {count}."),
             )
         })?;
     if starts.get(index - 1).is_some_and(|start| *start <= now) {
-        return Err(ApiError::field(
+        return Err(Error::field(
             "occurrence",
             "This occurrence has already begun; only later ones can be cancelled.",
         ));
@@ -143,7 +153,7 @@ pub async fn cancel(
     let last = if body.following { count as i32 } else { k };
     let chosen: Vec<i32> = (k..=last).filter(|o| !already.contains(o)).collect();
     if chosen.is_empty() {
-        return Err(ApiError::Conflict(format!(
+        return Err(Error::Conflict(format!(
             "occurrence {k} of request {id} is already cancelled"
         )));
     }
@@ -171,7 +181,7 @@ pub async fn cancel(
             write.rollback().await?;
             if is_duplicate(&e) {
                 // A concurrent cancellation of the same occurrence committed first.
-                Err(ApiError::Conflict(format!(
+                Err(Error::Conflict(format!(
                     "occurrence {k} of request {id} is already cancelled"
                 )))
             } else {
@@ -181,7 +191,7 @@ pub async fn cancel(
     }
 }
 
-fn reason_of(body: &OccurrenceCancelBody) -> Result<Option<String>, ApiError> {
+fn reason_of(body: &OccurrenceCancelBody) -> Result<Option<String>, Error> {
     let reason = body
         .reason
         .as_deref()
@@ -192,7 +202,7 @@ fn reason_of(body: &OccurrenceCancelBody) -> Result<Option<String>, ApiError> {
         .as_ref()
         .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
     {
-        return Err(ApiError::field(
+        return Err(Error::field(
             "reason",
             format!("At most {MAX_REASON_CHARS} characters."),
         ));

@@ -11,22 +11,31 @@ use sea_orm::{
 use serde_json::json;
 
 use super::idempotency::{self, Idempotency, Replay};
-use super::model::Status;
+use super::model::{Status, Urgency};
 use super::validate::NewRequest;
 use super::view::{self, RequestView};
 use crate::audit;
 use crate::auth::{Caller, Role};
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::entity::{idempotency_key, organisation, request};
-use crate::http::error::ApiError;
+use crate::error::Error;
 
 pub use crate::storage::Write;
 
 /// What a submission produced: a new request, or the answer to an earlier identical one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Submitted {
-    Created(String),
+    Created(Created),
     Replayed(Replay),
+}
+
+/// A request just stored: its id and urgency (what decides dispatch) beside its JSON view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub id: i64,
+    pub urgency: Urgency,
+    /// The request's view as the API answers it (and as an idempotent replay repeats it).
+    pub body: String,
 }
 
 /// Stores a validated request with its audit event and, when given, its idempotency row, in
@@ -37,7 +46,7 @@ pub async fn insert(
     caller: &Caller,
     new: NewRequest,
     idem: Option<&Idempotency>,
-) -> Result<Submitted, ApiError> {
+) -> Result<Submitted, Error> {
     // Whole microseconds: what PostgreSQL keeps, so the answer equals every later read.
     let now = Utc::now().trunc_subsecs(6);
     let write = Write::begin(db).await?;
@@ -55,7 +64,7 @@ pub async fn insert(
                     idempotency::prior(db, caller.user_id, idem)
                         .await?
                         .map(Submitted::Replayed)
-                        .ok_or_else(|| ApiError::Internal("an idempotency row vanished".into()))
+                        .ok_or_else(|| Error::Internal("an idempotency row vanished".into()))
                 }
                 _ => Err(e.into()),
             }
@@ -69,8 +78,9 @@ async fn write_all(
     new: NewRequest,
     idem: Option<&Idempotency>,
     now: DateTime<Utc>,
-) -> Result<String, DbErr> {
+) -> Result<Created, DbErr> {
     let zone = new.zone;
+    let urgency = new.urgency;
     let mut model = request::Model {
         id: 0,
         organisation_id: new.organisation_id,
@@ -131,7 +141,11 @@ async fn write_all(
             .exec_without_returning(txn)
             .await?;
     }
-    Ok(body)
+    Ok(Created {
+        id: model.id,
+        urgency,
+        body,
+    })
 }
 
 /// A request the caller may see. Another organisation's request is 404 for a requester, as
@@ -140,18 +154,18 @@ pub async fn visible<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
     id: i64,
-) -> Result<request::Model, ApiError> {
+) -> Result<request::Model, Error> {
     require_access(caller)?;
     request::Entity::find_by_id(id)
         .one(db)
         .await?
         .filter(|r| caller.sees_organisation(r.organisation_id))
-        .ok_or(ApiError::NotFound("request"))
+        .ok_or(Error::NotFound("request"))
 }
 
-pub fn require_access(caller: &Caller) -> Result<(), ApiError> {
+pub fn require_access(caller: &Caller) -> Result<(), Error> {
     if caller.role == Role::Mediator {
-        Err(ApiError::Forbidden("mediators have no access to requests"))
+        Err(Error::Forbidden("mediators have no access to requests"))
     } else {
         Ok(())
     }
@@ -161,7 +175,7 @@ pub fn require_access(caller: &Caller) -> Result<(), ApiError> {
 pub async fn view_of<C: ConnectionTrait>(
     db: &C,
     model: &request::Model,
-) -> Result<RequestView, ApiError> {
+) -> Result<RequestView, Error> {
     let zones = zones(db, [model.organisation_id]).await?;
     Ok(view::view(model, zone_in(&zones, model.organisation_id)))
 }

@@ -12,7 +12,7 @@ use crate::domain::language::{self, LanguageTag};
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::domain::{quoted, recurrence};
 use crate::entity::{mediator, organisation, site, tag};
-use crate::http::error::{ApiError, Validator};
+use crate::error::{Error, Validator};
 
 pub const MIN_DURATION_MINUTES: i64 = 15;
 pub const MAX_DURATION_MINUTES: i64 = 480;
@@ -51,7 +51,7 @@ pub async fn validate<C: ConnectionTrait>(
     caller: &Caller,
     body: &RequestBody,
     now: DateTime<Utc>,
-) -> Result<NewRequest, ApiError> {
+) -> Result<NewRequest, Error> {
     let mut v = Validator::new();
     let organisation = organisation(db, caller, body.organisation_id, &mut v).await?;
     let zone = organisation
@@ -84,9 +84,7 @@ pub async fn validate<C: ConnectionTrait>(
         fields.duration_minutes,
     )
     else {
-        return Err(ApiError::Internal(
-            "a validated request lacks a field".into(),
-        ));
+        return Err(Error::Internal("a validated request lacks a field".into()));
     };
     Ok(NewRequest {
         organisation_id: org.id,
@@ -116,11 +114,11 @@ async fn organisation<C: ConnectionTrait>(
     caller: &Caller,
     requested: Option<i64>,
     v: &mut Validator,
-) -> Result<Option<organisation::Model>, ApiError> {
+) -> Result<Option<organisation::Model>, Error> {
     let id = match caller.role {
-        Role::Mediator => return Err(ApiError::Forbidden("mediators cannot submit requests")),
+        Role::Mediator => return Err(Error::Forbidden("mediators cannot submit requests")),
         Role::Requester => {
-            let own = caller.organisation_id.ok_or(ApiError::Forbidden(
+            let own = caller.organisation_id.ok_or(Error::Forbidden(
                 "this requester account has no organisation",
             ))?;
             if requested.is_some_and(|id| id != own) {
@@ -278,7 +276,7 @@ async fn check_site<C: ConnectionTrait>(
     site_id: Option<i64>,
     modality: Option<Modality>,
     v: &mut Validator,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let Some(id) = site_id else {
         if modality == Some(Modality::InPerson) {
             v.add(
@@ -308,7 +306,7 @@ async fn known_tags<C: ConnectionTrait>(
     db: &C,
     tags: &[String],
     v: &mut Validator,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, Error> {
     let mut wanted: Vec<String> = Vec::with_capacity(tags.len());
     for tag in tags.iter().map(|t| t.trim()) {
         if !wanted.iter().any(|w| w == tag) {
@@ -346,7 +344,7 @@ async fn mediators<C: ConnectionTrait>(
     db: &C,
     body: &RequestBody,
     v: &mut Validator,
-) -> Result<(Vec<i64>, Vec<i64>), ApiError> {
+) -> Result<(Vec<i64>, Vec<i64>), Error> {
     let preferred = distinct(&body.preferred_mediators);
     let excluded = distinct(&body.excluded_mediators);
     let all: BTreeSet<i64> = preferred.iter().chain(&excluded).copied().collect();

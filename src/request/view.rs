@@ -6,7 +6,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::local_time::Instant;
-use crate::domain::recurrence;
 use crate::entity::request;
 
 /// Starts of a series listed in a response; the rest are in `count`.
@@ -99,12 +98,7 @@ pub fn view(model: &request::Model, zone: Tz) -> RequestView {
 }
 
 fn occurrences(model: &request::Model, zone: Tz) -> Occurrences {
-    let starts = match &model.rrule {
-        // The rule was valid when stored; should the organisation's zone change since, the
-        // count stays authoritative and the list may come out empty rather than wrong.
-        Some(rule) => recurrence::expand(rule, model.earliest_start, zone).unwrap_or_default(),
-        None => vec![model.earliest_start],
-    };
+    let starts = super::occurrence::starts(model, zone);
     Occurrences {
         count: model.occurrences,
         first: starts

@@ -21,7 +21,7 @@ use super::session::Ctx;
 use crate::audit::list::{self, AuditItem, AuditParams};
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::entity::user;
-use crate::http::ApiError;
+use crate::error::Error;
 use crate::startup::AppState;
 use crate::web::session::STAFF;
 
@@ -210,7 +210,7 @@ pub async fn page(
     let page = if errors.is_empty() {
         match list::list(&state.db, caller, &params).await {
             Ok(page) => Some(page),
-            Err(ApiError::Invalid(fields)) => {
+            Err(Error::Invalid(fields)) => {
                 for field in fields.keys() {
                     let (input, message) = match field.as_str() {
                         "to" => ("to", "aud.bad_range"),

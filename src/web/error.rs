@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::layout;
 use super::session::Ctx;
+use crate::error::Error;
 use crate::http::ApiError;
 use crate::startup::AppState;
 
@@ -31,12 +32,12 @@ impl From<sea_orm::DbErr> for WebError {
     }
 }
 
-impl From<ApiError> for WebError {
-    fn from(e: ApiError) -> Self {
+/// A service's refusal that the page did not turn into messages beside its inputs.
+impl From<Error> for WebError {
+    fn from(e: Error) -> Self {
         match e {
-            ApiError::NotFound(_) => WebError::NotFound,
-            ApiError::Forbidden(_) => WebError::Forbidden,
-            ApiError::Unauthorized => WebError::Login,
+            Error::NotFound(_) => WebError::NotFound,
+            Error::Forbidden(_) => WebError::Forbidden,
             other => WebError::Internal(other.to_string()),
         }
     }

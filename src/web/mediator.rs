@@ -26,8 +26,8 @@ use crate::auth::Role;
 use crate::domain::availability::{ExceptionKind, WeeklyRule};
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::entity::{assignment, mediator, organisation, request, site, user};
+use crate::error::Error;
 use crate::feed::tokens::{self, FeedStatus, NewFeed, Owner};
-use crate::http::ApiError;
 use crate::registry::availability::{self, Availability, DatedException};
 use crate::startup::AppState;
 use crate::storage::Write;
@@ -434,13 +434,9 @@ pub async fn decline(
     ctx.check_csrf(&form.csrf)?;
     let who = responder(&state, &ctx).await?;
     let id = path_id(&id)?;
-    let done = match respond::decline(&state.db, &state.links(), who, id, Some(&form.reason)).await
-    {
-        Ok(declined) => {
-            // As the API does: someone else is sought at once, never the decliner.
-            crate::http::assignments::redispatch_after_decline(&state, &declined).await;
-            "declined"
-        }
+    // As the API does: someone else is sought at once, never the decliner.
+    let done = match respond::decline_and_redispatch(&state, who, id, Some(&form.reason)).await {
+        Ok(_) => "declined",
         Err(e) => answer_error(e)?,
     };
     Ok(back_to(&form.back, done, id))
@@ -788,7 +784,7 @@ pub async fn save_availability(
             .await
         {
             Ok(_) => return Ok(Redirect::to("/availability?saved=1").into_response()),
-            Err(ApiError::Invalid(api)) => {
+            Err(Error::Invalid(api)) => {
                 for (key, message) in api {
                     let (list, index) = parse_index(&key);
                     let row = match list {

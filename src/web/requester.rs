@@ -24,12 +24,12 @@ use crate::auth::{Caller, Role};
 use crate::domain::language;
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::entity::{assignment, mediator, organisation, request, site};
+use crate::error::Error;
 use crate::feed::tokens::{self, Owner};
-use crate::http::ApiError;
 use crate::request::occurrence::{self, OccurrenceCancelBody};
 use crate::request::store::{self, Submitted};
-use crate::request::validate;
 use crate::request::{cancel as cancelling, CancelBody, Modality, RequestBody, Urgency};
+use crate::request::{intake, validate};
 use crate::startup::AppState;
 use crate::web::session::path_id;
 
@@ -90,25 +90,22 @@ pub async fn submit(
     body.organisation_id = organisation_id;
     match validate::validate(&state.db, caller, &body, Utc::now()).await {
         Ok(new) if errors.is_empty() => {
-            let routine = new.urgency == Urgency::Routine;
             let id = match store::insert(&state.db, caller, new, None).await? {
-                Submitted::Created(json) => serde_json::from_str::<serde_json::Value>(&json)
-                    .ok()
-                    .and_then(|v| v["id"].as_i64()),
+                Submitted::Created(created) => {
+                    // As the API does: an emergency, or an urgent request for today, is
+                    // dispatched at once, so the offers exist when the page says "sent".
+                    intake::dispatch_if_urgent(&state, &created).await;
+                    Some(created.id)
+                }
                 Submitted::Replayed(_) => None,
             };
-            // As the API does: an emergency, or an urgent request for today, is dispatched
-            // at once, so the offers exist when the page says "sent".
-            if let (Some(id), false) = (id, routine) {
-                crate::dispatch::after_submit_detached(&state, id).await;
-            }
             let target = id.map_or("/requests".to_string(), |id| {
                 format!("/requests/{id}?created=1")
             });
             return Ok(Redirect::to(&target).into_response());
         }
         Ok(_) => {}
-        Err(ApiError::Invalid(api)) => {
+        Err(Error::Invalid(api)) => {
             for (api_field, message) in api {
                 let field = form_field(&api_field);
                 errors
@@ -920,10 +917,10 @@ pub async fn cancel_occurrence(
                 return Ok(Redirect::to(&target).into_response());
             }
             // Cancelled meanwhile (another tab, a colleague): the page shows it as it is.
-            Err(ApiError::Conflict(_)) => {
+            Err(Error::Conflict(_)) => {
                 return Ok(Redirect::to(&format!("/requests/{id}?occ_cancelled=0")).into_response())
             }
-            Err(ApiError::Invalid(api)) => api
+            Err(Error::Invalid(api)) => api
                 .into_iter()
                 .map(|(field, message)| {
                     let message = match (ctx.locale, field.as_str()) {
@@ -970,7 +967,7 @@ pub async fn cancel(
     };
     match cancelling::cancel(&state.db, &state.links(), caller, id, &body).await {
         // Cancelled meanwhile (another tab, a colleague): the page shows it as it is.
-        Ok(_) | Err(ApiError::Conflict(_)) => {
+        Ok(_) | Err(Error::Conflict(_)) => {
             Ok(Redirect::to(&format!("/requests/{id}?cancelled=1")).into_response())
         }
         Err(e) => Err(e.into()),

@@ -2,7 +2,7 @@
 //! Happy paths, every validation rule with the field it names, and the authorization matrix.
 use ponte::auth::Caller;
 use ponte::entity::{audit_event, mediator, organisation, user};
-use ponte::http::ApiError;
+use ponte::error::Error as ApiError;
 use ponte::registry::browse;
 use ponte::registry::input::Change;
 use ponte::registry::mediators::{self, MediatorPatch, NewMediator};

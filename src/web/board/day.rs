@@ -1,27 +1,19 @@
 //! The day view: what the latest plan proposes for a day (its drafts) beside what people
 //! were told (published and accepted assignments), one row per mediator on a time axis,
 //! and the occurrences left without a mediator with the reason.
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
 use maud::{html, Markup};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::{board_link, lock_icon, reason_key, staff, today, Lookup};
-use crate::assignment::LIVE_STATES;
-use crate::domain::availability::{expand_shifts, Exception, ExceptionKind, WeeklyRule};
-use crate::domain::local_time::{parse_zone, DEFAULT_ZONE};
-use crate::domain::recurrence;
-use crate::entity::{
-    assignment, availability_exception, availability_rule, plan, plan_assignment, request,
-};
-use crate::plan::api;
-use crate::plan::snapshot::Window;
+use crate::domain::local_time::DEFAULT_ZONE;
+use crate::plan::day::{Block, Day as Board, Source};
 use crate::startup::AppState;
 use crate::web::error::WebError;
 use crate::web::layout::{self, badge, csrf_field, field, input};
@@ -119,308 +111,6 @@ fn done_key(done: &str) -> Option<&'static str> {
         "unassigned" => "board.done.unassigned",
         _ => return None,
     })
-}
-
-/// Where a block comes from: a draft of the plan (editable) or a live assignment.
-/// A mediator's shifts of the day, as UTC intervals.
-type Shifts = Vec<(DateTime<Utc>, DateTime<Utc>)>;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Source {
-    Draft { plan_id: i64, draft_id: i64 },
-    Live { assignment_id: i64 },
-}
-
-#[derive(Debug, Clone)]
-struct Block {
-    source: Source,
-    request_id: i64,
-    occurrence: i32,
-    mediator_id: i64,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    /// `draft`, `locked`, `published`, `accepted`, or `cancelling` (a live assignment the
-    /// coordinator took out of the plan: cancelled when it is published).
-    state: &'static str,
-    locked: bool,
-    travel_minutes: Option<i32>,
-}
-
-struct Unfilled {
-    request_id: i64,
-    start: DateTime<Utc>,
-    reason: String,
-    detail: Option<String>,
-}
-
-struct Board {
-    date: NaiveDate,
-    plan: Option<plan::Model>,
-    /// The plan's drafts are shown (it is finished and not yet published).
-    drafts_shown: bool,
-    blocks: Vec<Block>,
-    unfilled: Vec<Unfilled>,
-    /// Each available mediator's shifts of the day.
-    shifts: HashMap<i64, Shifts>,
-}
-
-impl Board {
-    async fn load(db: &DatabaseConnection, date: NaiveDate) -> Result<Board, WebError> {
-        let window = Window::day(date, DEFAULT_ZONE);
-        let plan = api::latest_covering(db, date).await?;
-        let drafts_shown = plan
-            .as_ref()
-            .is_some_and(|p| p.status == "finished" && p.published_at.is_none());
-        let drafts = match (&plan, drafts_shown) {
-            (Some(p), true) => api::drafts(db, p.id).await?,
-            _ => Vec::new(),
-        };
-        let live = assignment::Entity::find()
-            .filter(assignment::Column::State.is_in(LIVE_STATES))
-            .filter(assignment::Column::Start.lt(window.end))
-            .filter(assignment::Column::End.gt(window.start))
-            .all(db)
-            .await?;
-        let taken_out = if drafts_shown {
-            taken_out(plan.as_ref())
-        } else {
-            HashSet::new()
-        };
-        let blocks = blocks(window, &drafts, &live, &taken_out);
-        let unfilled = unfilled(db, window, plan.as_ref(), &blocks).await?;
-        let shifts = shifts(db, date).await?;
-        Ok(Board {
-            date,
-            plan,
-            drafts_shown,
-            blocks,
-            unfilled,
-            shifts,
-        })
-    }
-}
-
-/// Live assignments the coordinator took out of the unpublished plan.
-fn taken_out(plan: Option<&plan::Model>) -> HashSet<i64> {
-    plan.and_then(|p| p.unassigned.as_ref())
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|u| u["reason"] == "unassigned_by_coordinator")
-        .filter_map(|u| u["assignment_id"].as_i64())
-        .collect()
-}
-
-fn live_state(state: &str) -> &'static str {
-    if state == "accepted" {
-        "accepted"
-    } else {
-        "published"
-    }
-}
-
-/// Drafts of the day, and live assignments no draft stands for. A draft that keeps a live
-/// assignment unchanged shows the live state: that is what the mediator was told.
-fn blocks(
-    window: Window,
-    drafts: &[plan_assignment::Model],
-    live: &[assignment::Model],
-    taken_out: &HashSet<i64>,
-) -> Vec<Block> {
-    let live_by_id: HashMap<i64, &assignment::Model> = live.iter().map(|a| (a.id, a)).collect();
-    let represented: HashSet<i64> = drafts.iter().filter_map(|d| d.assignment_id).collect();
-    let mut blocks = Vec::new();
-    for d in drafts
-        .iter()
-        .filter(|d| d.start < window.end && window.start < d.end)
-    {
-        let kept = d
-            .assignment_id
-            .and_then(|id| live_by_id.get(&id))
-            .filter(|a| a.mediator_id == d.mediator_id && a.start == d.start && a.end == d.end);
-        let state = match kept {
-            Some(a) => live_state(&a.state),
-            None if d.locked => "locked",
-            None => "draft",
-        };
-        blocks.push(Block {
-            source: Source::Draft {
-                plan_id: d.plan_id,
-                draft_id: d.id,
-            },
-            request_id: d.request_id,
-            occurrence: d.occurrence,
-            mediator_id: d.mediator_id,
-            start: d.start,
-            end: d.end,
-            state,
-            locked: d.locked,
-            travel_minutes: Some(d.travel_minutes),
-        });
-    }
-    for a in live.iter().filter(|a| !represented.contains(&a.id)) {
-        blocks.push(Block {
-            source: Source::Live {
-                assignment_id: a.id,
-            },
-            request_id: a.request_id,
-            occurrence: a.occurrence,
-            mediator_id: a.mediator_id,
-            start: a.start,
-            end: a.end,
-            state: if taken_out.contains(&a.id) {
-                "cancelling"
-            } else {
-                live_state(&a.state)
-            },
-            locked: false,
-            travel_minutes: None,
-        });
-    }
-    blocks.sort_by_key(|b| (b.start, b.mediator_id));
-    blocks
-}
-
-/// Occurrences of the day that no block covers: with the plan's reason when the plan left
-/// them out, or "not planned yet" when no plan has seen them.
-async fn unfilled(
-    db: &DatabaseConnection,
-    window: Window,
-    plan: Option<&plan::Model>,
-    blocks: &[Block],
-) -> Result<Vec<Unfilled>, WebError> {
-    let covered: HashSet<(i64, i32)> = blocks
-        .iter()
-        .filter(|b| b.state != "cancelling")
-        .map(|b| (b.request_id, b.occurrence))
-        .collect();
-    let reasons: HashMap<(i64, i32), (String, Option<String>)> = plan
-        .and_then(|p| p.unassigned.as_ref())
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|u| {
-            let key = (
-                u["request_id"].as_i64()?,
-                i32::try_from(u["occurrence"].as_i64()?).ok()?,
-            );
-            let reason = u["reason"].as_str().unwrap_or_default().to_string();
-            Some((key, (reason, u["detail"].as_str().map(str::to_string))))
-        })
-        .collect();
-    let candidates = request::Entity::find()
-        .filter(request::Column::Status.ne("cancelled"))
-        .filter(request::Column::EarliestStart.lt(window.end))
-        .filter(
-            Condition::any()
-                .add(request::Column::EarliestStart.gte(window.start))
-                // A series lasts at most a year.
-                .add(
-                    Condition::all()
-                        .add(request::Column::Rrule.is_not_null())
-                        .add(
-                            request::Column::EarliestStart.gte(window.start - TimeDelta::days(370)),
-                        ),
-                ),
-        )
-        .all(db)
-        .await?;
-    let mut list = Vec::new();
-    for r in &candidates {
-        for (occurrence, start) in occurrences_in(r, window) {
-            if covered.contains(&(r.id, occurrence)) {
-                continue;
-            }
-            let (reason, detail) = reasons
-                .get(&(r.id, occurrence))
-                .cloned()
-                .unwrap_or_else(|| ("not_planned".to_string(), None));
-            list.push(Unfilled {
-                request_id: r.id,
-                start,
-                reason,
-                detail,
-            });
-        }
-    }
-    list.sort_by_key(|u| (u.start, u.request_id));
-    Ok(list)
-}
-
-/// The occurrences of a request that start within the window, numbered from 1 (a series
-/// is expanded once, in the organisations' zone).
-fn occurrences_in(r: &request::Model, window: Window) -> Vec<(i32, DateTime<Utc>)> {
-    let starts = match &r.rrule {
-        None => vec![r.earliest_start],
-        Some(rule) => recurrence::expand(rule, r.earliest_start, DEFAULT_ZONE)
-            .unwrap_or_else(|_| vec![r.earliest_start]),
-    };
-    starts
-        .into_iter()
-        .zip(1..)
-        .filter(|(t, _)| window.start <= *t && *t < window.end)
-        .map(|(t, k)| (k, t))
-        .collect()
-}
-
-/// Each active mediator's shifts on the day, from the weekly hours and that day's exceptions.
-async fn shifts(
-    db: &DatabaseConnection,
-    date: NaiveDate,
-) -> Result<HashMap<i64, Shifts>, WebError> {
-    let mut rules: HashMap<i64, Vec<WeeklyRule>> = HashMap::new();
-    for r in availability_rule::Entity::find()
-        .filter(availability_rule::Column::Weekday.eq(date.weekday().number_from_monday() as i16))
-        .all(db)
-        .await?
-    {
-        let Some(weekday) = u8::try_from(r.weekday - 1)
-            .ok()
-            .and_then(|d| Weekday::try_from(d).ok())
-        else {
-            continue;
-        };
-        rules.entry(r.mediator_id).or_default().push(WeeklyRule {
-            weekday,
-            start: r.start_time,
-            end: r.end_time,
-        });
-    }
-    let mut exceptions: HashMap<i64, Vec<Exception>> = HashMap::new();
-    for e in availability_exception::Entity::find()
-        .filter(availability_exception::Column::Date.eq(date))
-        .all(db)
-        .await?
-    {
-        exceptions
-            .entry(e.mediator_id)
-            .or_default()
-            .push(Exception {
-                date: e.date,
-                kind: ExceptionKind::from_stored(&e.kind),
-                start: e.start_time,
-                end: e.end_time,
-            });
-    }
-    let mediators = crate::entity::mediator::Entity::find()
-        .filter(crate::entity::mediator::Column::Active.eq(true))
-        .all(db)
-        .await?;
-    let mut out = HashMap::new();
-    for m in mediators {
-        let zone = parse_zone(&m.timezone).unwrap_or(DEFAULT_ZONE);
-        let list = expand_shifts(
-            rules.get(&m.id).map_or(&[][..], Vec::as_slice),
-            exceptions.get(&m.id).map_or(&[][..], Vec::as_slice),
-            date,
-            date,
-            zone,
-        );
-        if !list.is_empty() {
-            out.insert(m.id, list);
-        }
-    }
-    Ok(out)
 }
 
 fn head(ctx: &Ctx, date: NaiveDate) -> Markup {
@@ -808,6 +498,8 @@ fn plan_form(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     fn at(s: &str) -> DateTime<Utc> {
@@ -826,43 +518,6 @@ mod tests {
             locked: false,
             travel_minutes: None,
         }
-    }
-
-    #[test]
-    fn a_series_shows_the_occurrence_of_the_day_with_its_number() {
-        let first = at("2027-03-01T08:00:00Z");
-        let r = request::Model {
-            id: 7,
-            organisation_id: 1,
-            site_id: None,
-            created_by: None,
-            language: "ur".into(),
-            required_tags: serde_json::json!([]),
-            modality: "phone".into(),
-            earliest_start: first,
-            latest_start: first,
-            duration_minutes: 60,
-            urgency: "routine".into(),
-            preferred_mediators: serde_json::json!([]),
-            excluded_mediators: serde_json::json!([]),
-            case_reference: None,
-            notes: None,
-            rrule: Some("FREQ=WEEKLY;COUNT=5".into()),
-            occurrences: 5,
-            status: "submitted".into(),
-            cancel_reason: None,
-            created_at: first,
-            updated_at: first,
-        };
-        let third = NaiveDate::from_ymd_opt(2027, 3, 15).unwrap();
-        let got = occurrences_in(&r, Window::day(third, DEFAULT_ZONE));
-        assert_eq!(got, vec![(3, at("2027-03-15T08:00:00Z"))]);
-        // After the clocks change the series keeps 09:00 on the wall clock.
-        let fifth = NaiveDate::from_ymd_opt(2027, 3, 29).unwrap();
-        let got = occurrences_in(&r, Window::day(fifth, DEFAULT_ZONE));
-        assert_eq!(got, vec![(5, at("2027-03-29T07:00:00Z"))]);
-        let tuesday = NaiveDate::from_ymd_opt(2027, 3, 16).unwrap();
-        assert!(occurrences_in(&r, Window::day(tuesday, DEFAULT_ZONE)).is_empty());
     }
 
     #[test]

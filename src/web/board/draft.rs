@@ -17,7 +17,7 @@ use super::day::state_word;
 use super::{board_link, local_date, lock_icon, rule_key, staff, Lookup};
 use crate::domain::local_time::DEFAULT_ZONE;
 use crate::entity::{assignment, plan, plan_assignment};
-use crate::http::ApiError;
+use crate::error::Error;
 use crate::plan::api;
 use crate::plan::edit::{self, DraftChange};
 use crate::startup::AppState;
@@ -412,12 +412,12 @@ async fn refuse(
     draft_id: i64,
     form: &DraftForm,
     action: &'static str,
-    error: ApiError,
+    error: Error,
 ) -> Result<Response, WebError> {
     let loaded = load(state, plan_id, draft_id).await?;
     let mut errors: BTreeMap<&'static str, Markup> = BTreeMap::new();
     match error {
-        ApiError::Invalid(fields) => {
+        Error::Invalid(fields) => {
             for (name, message) in fields {
                 let at = match name.as_str() {
                     "mediator_id" => "mediator_id",
@@ -427,7 +427,7 @@ async fn refuse(
                 errors.insert(at, html! { span lang="en" { (message) } });
             }
         }
-        ApiError::Conflict(message) if message.contains("confirm_published_change") => {
+        Error::NeedsConsent { .. } => {
             let at = if action == "unassign" {
                 "confirm-unassign"
             } else {
@@ -435,17 +435,17 @@ async fn refuse(
             };
             errors.insert(at, html! { (ctx.t("board.draft.confirm_needed")) });
         }
-        ApiError::Conflict(message) if message.contains("breaks") => {
-            let rule = rule_key(&message).map_or(ctx.t("board.rule.other"), |k| ctx.t(k));
+        Error::RuleBroken { rule, detail } => {
+            let rule = rule_key(rule).map_or(ctx.t("board.rule.other"), |k| ctx.t(k));
             errors.insert(
                 action,
                 html! {
                     (ctx.t("board.draft.rule_broken")) " " (rule)
-                    span.rule-detail lang="en" { (message) }
+                    span.rule-detail lang="en" { "the move breaks " (detail) }
                 },
             );
         }
-        ApiError::Conflict(message) => {
+        Error::Conflict(message) => {
             errors.insert(
                 "form",
                 html! { (ctx.t("board.draft.conflict")) " " span lang="en" { (message) } },

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use super::day::{self, long_date, PlanForm};
 use super::{board_link, kpis, staff, today};
 use crate::entity::{audit_event, plan};
-use crate::http::ApiError;
+use crate::error::Error;
 use crate::plan::api::{self, NewPlan};
 use crate::plan::edit::{self, PublishBody, RerunBody};
 use crate::startup::AppState;
@@ -71,7 +71,7 @@ pub async fn create(
     };
     match api::create(&state.db, caller, new, state.config.plan_time_limit).await {
         Ok(view) => Ok(Redirect::to(&format!("/coord/plans/{}", view.id)).into_response()),
-        Err(ApiError::Invalid(fields)) => {
+        Err(Error::Invalid(fields)) => {
             // The domain's messages are English; each field gets its own words here.
             let errors = fields
                 .into_keys()
@@ -373,13 +373,13 @@ pub async fn rerun(
         };
         match edit::rerun(&state.db, caller, id, body).await {
             Ok(_) => return Ok(Redirect::to(&format!("/coord/plans/{id}")).into_response()),
-            Err(ApiError::Invalid(_)) => {
+            Err(Error::Invalid(_)) => {
                 errors.insert(
                     "time_limit".to_string(),
                     ctx.t("board.run.limit_error").to_string(),
                 );
             }
-            Err(ApiError::Conflict(message)) => {
+            Err(Error::Conflict(message)) => {
                 errors.insert(
                     "form".to_string(),
                     format!("{} ({message})", ctx.t("board.plan.busy")),
@@ -484,7 +484,7 @@ pub async fn publish(
     .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/coord/plans/{id}?published=1")).into_response()),
-        Err(ApiError::Conflict(message)) => {
+        Err(Error::Conflict(message)) => {
             let plan = plan_row(&state, id).await?;
             let counts = preview(&state, &plan).await?;
             let text = format!("{} ({message})", ctx.t("board.publish.refused"));

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use maud::{html, Markup};
 
-use crate::http::ApiError;
+use crate::error::Error;
 use crate::registry::browse::Numbered;
 use crate::web::error::WebError;
 use crate::web::i18n::Locale;
@@ -76,11 +76,11 @@ pub fn input_of(field: &str) -> String {
 pub fn merge(
     ctx: &Ctx,
     errors: &mut Errors,
-    result: ApiError,
+    result: Error,
     italian: fn(&str) -> &'static str,
 ) -> Result<(), WebError> {
     match result {
-        ApiError::Invalid(fields) => {
+        Error::Invalid(fields) => {
             for (field, message) in fields {
                 let input = input_of(&field);
                 let text = match ctx.locale {

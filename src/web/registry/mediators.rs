@@ -311,7 +311,7 @@ fn parse(ctx: &Ctx, fields: &Fields) -> Parsed {
 }
 
 /// The domain's error on minutes belongs to the hours input.
-fn merge(ctx: &Ctx, errors: &mut Errors, e: crate::http::ApiError) -> Result<(), WebError> {
+fn merge(ctx: &Ctx, errors: &mut Errors, e: crate::error::Error) -> Result<(), WebError> {
     form::merge(ctx, errors, e, italian)?;
     if let Some(message) = errors.remove("max_weekly_minutes") {
         let text = match ctx.locale {

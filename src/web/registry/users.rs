@@ -13,7 +13,7 @@ use super::form::{self, Errors, Fields, Input};
 use super::organisations::invalid;
 use crate::auth::{Caller, Role};
 use crate::entity::{mediator, organisation};
-use crate::http::ApiError;
+use crate::error::Error;
 use crate::registry::browse;
 use crate::registry::input::Change;
 use crate::registry::users::{self, may_create, may_manage, NewUserBody, User, UserPatch};
@@ -249,9 +249,9 @@ fn italian(input: &str) -> &'static str {
 }
 
 /// Field errors, and a taken email as an error of the email field.
-fn merge(ctx: &Ctx, errors: &mut Errors, e: ApiError) -> Result<(), WebError> {
+fn merge(ctx: &Ctx, errors: &mut Errors, e: Error) -> Result<(), WebError> {
     match e {
-        ApiError::Conflict(message) => {
+        Error::Conflict(message) => {
             let text = match ctx.locale {
                 Locale::It => "Esiste già un utente con questa email.".to_string(),
                 Locale::En => message,
