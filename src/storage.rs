@@ -10,6 +10,8 @@ use sea_orm::{
 };
 use tokio::sync::{Mutex, MutexGuard};
 
+pub mod page;
+
 /// The database a fresh machine uses: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ponte.db?mode=rwc";
 
@@ -139,6 +141,16 @@ impl Write {
     pub async fn rollback(self) -> Result<(), DbErr> {
         self.txn.rollback().await
     }
+}
+
+/// Whether a write failed on a primary key or unique index: another writer got there first
+/// (an idempotency key, the one live assignment of an occurrence, a cancelled occurrence),
+/// on either backend.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }
 
 /// The URL without its password, for messages and logs.

@@ -13,7 +13,7 @@ use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::domain::quoted;
 use crate::entity::{assignment, request};
 use crate::error::{Error, Validator};
-use crate::registry::page::{self, Page, PageParams};
+use crate::storage::page::{self, Page, PageParams};
 
 /// Query parameters, as text so that each is checked and reported under its own name.
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -21,7 +21,7 @@ use crate::audit;
 use crate::auth::digest;
 use crate::entity::{assignment, user};
 use crate::notice::{self, Event, Links};
-use crate::request::idempotency::is_duplicate;
+use crate::storage::is_unique_violation;
 use crate::storage::Write;
 
 pub const MAX_REASON_CHARS: usize = 500;
@@ -97,7 +97,7 @@ pub async fn accept(
         Err(e) => {
             write.rollback().await?;
             match e {
-                RespondError::Db(e) if is_duplicate(&e) => Err(RespondError::Taken),
+                RespondError::Db(e) if is_unique_violation(&e) => Err(RespondError::Taken),
                 e => Err(e),
             }
         }

@@ -10,7 +10,7 @@ use crate::auth::Caller;
 use crate::domain::quoted;
 use crate::entity::{audit_event, user};
 use crate::error::{Error, Validator};
-use crate::registry::page::{Page, PageParams, PageRequest};
+use crate::storage::page::{Page, PageParams, PageRequest};
 
 /// Query parameters, all as text so that each bad one is a 422 naming it.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

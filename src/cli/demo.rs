@@ -10,7 +10,7 @@ use crate::auth::{Caller, Role};
 use crate::config::Config;
 use crate::feed::{self, tokens::Owner};
 use crate::fixtures::{self, load, Params};
-use crate::plan::{self, api::NewPlan, edit::PublishBody};
+use crate::plan::{self, plans::NewPlan, publish::PublishBody};
 use crate::startup::{AppState, Application};
 use crate::storage;
 
@@ -220,12 +220,12 @@ async fn plan_and_publish(
         time_limit_seconds: Some(5.0),
         seed: Some(1),
     };
-    let plan = plan::api::create(&state.db, coordinator, new, 5.0)
+    let plan = plan::plans::create(&state.db, coordinator, new, 5.0)
         .await
         .map_err(|e| anyhow::anyhow!("planning the demo week: {e:?}"))?;
     let finished = loop {
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        let row = plan::api::find(&state.db, plan.id)
+        let row = plan::plans::find(&state.db, plan.id)
             .await
             .map_err(|e| anyhow::anyhow!("reading the demo plan: {e:?}"))?;
         match row.status.as_str() {
@@ -234,7 +234,7 @@ async fn plan_and_publish(
             _ => {}
         }
     };
-    plan::edit::publish(
+    plan::publish::publish(
         &state.db,
         &state.links(),
         coordinator,
@@ -243,7 +243,7 @@ async fn plan_and_publish(
     )
     .await
     .map_err(|e| anyhow::anyhow!("publishing the demo plan: {e:?}"))?;
-    let assigned = plan::api::drafts(&state.db, plan.id)
+    let assigned = plan::plans::drafts(&state.db, plan.id)
         .await
         .map_err(|e| anyhow::anyhow!("reading the demo plan: {e:?}"))?
         .len();

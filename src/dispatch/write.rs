@@ -21,7 +21,7 @@ use crate::audit;
 use crate::entity::{assignment, request};
 use crate::notice::{self, Event, Links};
 use crate::plan::snapshot::OccurrenceRef;
-use crate::request::idempotency::is_duplicate;
+use crate::storage::is_unique_violation;
 use crate::storage::Write;
 
 /// States that hold a mediator's time: live, or offered and possibly accepted any moment.
@@ -58,7 +58,7 @@ pub async fn assign(
         }
         Err(e) => {
             write.rollback().await?;
-            if is_duplicate(&e) {
+            if is_unique_violation(&e) {
                 Ok(Written::Raced(Vec::new()))
             } else {
                 Err(e)

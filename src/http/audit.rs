@@ -8,8 +8,8 @@ use utoipa_axum::routes;
 use super::error::{ApiError, Problem};
 use crate::audit::list::{self, AuditItem, AuditParams};
 use crate::auth::Caller;
-use crate::registry::page::Page;
 use crate::startup::AppState;
+use crate::storage::page::Page;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_events))

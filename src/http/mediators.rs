@@ -12,11 +12,11 @@ use super::extract;
 use crate::auth::Caller;
 use crate::registry::availability::{self, Availability};
 use crate::registry::mediators::{self, Mediator, MediatorFilters, MediatorPatch, NewMediator};
-use crate::registry::page::{Page, PageParams};
 use crate::registry::parse_id;
 use crate::registry::shifts::{self, ShiftParams, Shifts};
 use crate::registry::tags::{self, NewTag, Tag};
 use crate::startup::AppState;
+use crate::storage::page::{Page, PageParams};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -13,9 +13,9 @@ use super::extract;
 use crate::auth::Caller;
 use crate::entity::notice;
 use crate::notice::outbox;
-use crate::registry::page::{Page, PageParams};
 use crate::registry::parse_id;
 use crate::startup::AppState;
+use crate::storage::page::{Page, PageParams};
 use crate::storage::Write;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -10,10 +10,10 @@ use super::error::{ApiError, Problem};
 use super::extract;
 use crate::auth::Caller;
 use crate::registry::organisations::{self, NewOrganisation, Organisation};
-use crate::registry::page::{Page, PageParams};
 use crate::registry::parse_id;
 use crate::registry::sites::{self, NewSite, Site};
 use crate::startup::AppState;
+use crate::storage::page::{Page, PageParams};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -10,10 +10,11 @@ use utoipa_axum::routes;
 use super::error::{ApiError, Problem};
 use super::extract::{parse_json, query};
 use crate::auth::Caller;
-use crate::plan::api::{self, NewPlan, PlanView};
-use crate::plan::edit::{self, DraftChange, PublishBody, RerunBody};
-use crate::registry::page::{Page, PageParams};
+use crate::plan::edit::{self, DraftChange, RerunBody};
+use crate::plan::plans::{self, NewPlan, PlanView};
+use crate::plan::publish::{self, PublishBody};
 use crate::startup::AppState;
+use crate::storage::page::{Page, PageParams};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -48,7 +49,7 @@ async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let new: NewPlan = parse_json(&body)?;
-    let view = api::create(&state.db, &caller, new, state.config.plan_time_limit).await?;
+    let view = plans::create(&state.db, &caller, new, state.config.plan_time_limit).await?;
     let location = format!("/api/v1/plans/{}", view.id);
     Ok((
         StatusCode::ACCEPTED,
@@ -77,7 +78,7 @@ async fn list(
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<axum::Json<Page<PlanView>>, ApiError> {
     let params = query(params)?;
-    Ok(axum::Json(api::list(&state.db, &caller, &params).await?))
+    Ok(axum::Json(plans::list(&state.db, &caller, &params).await?))
 }
 
 /// One plan: its progress while it runs; then its drafts (local and UTC times), the
@@ -100,7 +101,7 @@ async fn get_one(
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<axum::Json<PlanView>, ApiError> {
     let id = plan_id(id)?;
-    Ok(axum::Json(api::get(&state.db, &caller, id).await?))
+    Ok(axum::Json(plans::get(&state.db, &caller, id).await?))
 }
 
 /// The solver instance (`mediation-dispatch/1`) the plan was solved on: `ponte solve` takes
@@ -124,7 +125,7 @@ async fn instance(
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = plan_id(id)?;
-    let text = api::instance(&state.db, &caller, id).await?;
+    let text = plans::instance(&state.db, &caller, id).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_string()),
@@ -240,7 +241,7 @@ async fn publish(
         parse_json(&body)?
     };
     Ok(axum::Json(
-        edit::publish(&state.db, &state.links(), &caller, id, body).await?,
+        publish::publish(&state.db, &state.links(), &caller, id, body).await?,
     ))
 }
 

@@ -9,9 +9,9 @@ use utoipa_axum::routes;
 use super::error::{ApiError, Problem};
 use super::extract;
 use crate::auth::Caller;
-use crate::registry::page::{Page, PageParams};
 use crate::registry::users::{self, NewUserBody, User};
 use crate::startup::AppState;
+use crate::storage::page::{Page, PageParams};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list, create))

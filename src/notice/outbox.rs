@@ -155,13 +155,13 @@ pub async fn retry<C: ConnectionTrait>(
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     state: Option<&str>,
-    page: crate::registry::page::PageRequest,
+    page: crate::storage::page::PageRequest,
 ) -> Result<Vec<notice::Model>, DbErr> {
     let mut select = notice::Entity::find();
     if let Some(state) = state {
         select = select.filter(notice::Column::State.eq(state));
     }
-    crate::registry::page::fetch(db, select, notice::Column::Id, page).await
+    crate::storage::page::fetch(db, select, notice::Column::Id, page).await
 }
 
 /// How many notices are in each state, failed first.

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
-use super::api;
+use super::plans;
 use crate::assignment::LIVE_STATES;
 use crate::domain::local_time::{parse_zone, Window, DEFAULT_ZONE};
 use crate::domain::recurrence;
@@ -66,12 +66,12 @@ impl Day {
     /// publication, what is live, what is unfilled and why, and who works that day.
     pub async fn load<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Result<Day, Error> {
         let window = Window::day(date, DEFAULT_ZONE);
-        let plan = api::latest_covering(db, date).await?;
+        let plan = plans::latest_covering(db, date).await?;
         let drafts_shown = plan
             .as_ref()
             .is_some_and(|p| p.status == "finished" && p.published_at.is_none());
         let drafts = match (&plan, drafts_shown) {
-            (Some(p), true) => api::drafts(db, p.id).await?,
+            (Some(p), true) => plans::drafts(db, p.id).await?,
             _ => Vec::new(),
         };
         let live = assignment::Entity::find()
@@ -299,27 +299,8 @@ mod tests {
     fn a_series_shows_the_occurrence_of_the_day_with_its_number() {
         let first = at("2027-03-01T08:00:00Z");
         let r = request::Model {
-            id: 7,
-            organisation_id: 1,
-            site_id: None,
-            created_by: None,
-            language: "ur".into(),
-            required_tags: serde_json::json!([]),
-            modality: "phone".into(),
-            earliest_start: first,
-            latest_start: first,
-            duration_minutes: 60,
-            urgency: "routine".into(),
-            preferred_mediators: serde_json::json!([]),
-            excluded_mediators: serde_json::json!([]),
-            case_reference: None,
-            notes: None,
-            rrule: Some("FREQ=WEEKLY;COUNT=5".into()),
             occurrences: 5,
-            status: "submitted".into(),
-            cancel_reason: None,
-            created_at: first,
-            updated_at: first,
+            ..crate::request::sample(first, Some("FREQ=WEEKLY;COUNT=5"))
         };
         let third = NaiveDate::from_ymd_opt(2027, 3, 15).unwrap();
         let got = occurrences_in(&r, DEFAULT_ZONE, None, Window::day(third, DEFAULT_ZONE));
@@ -337,10 +318,7 @@ mod tests {
     #[test]
     fn a_cancelled_occurrence_is_not_on_the_day() {
         let first = at("2027-03-01T08:00:00Z");
-        let r = request::Model {
-            rrule: Some("FREQ=WEEKLY;COUNT=5".into()),
-            ..series(first)
-        };
+        let r = crate::request::sample(first, Some("FREQ=WEEKLY;COUNT=5"));
         let third = Window::day(NaiveDate::from_ymd_opt(2027, 3, 15).unwrap(), DEFAULT_ZONE);
         let cancelled: HashSet<i32> = [3].into();
         assert!(occurrences_in(&r, DEFAULT_ZONE, Some(&cancelled), third).is_empty());
@@ -357,41 +335,12 @@ mod tests {
         // before Europe's. Read in Rome's zone (as the board did) the second meeting came
         // out an hour late.
         let first = at("2027-03-08T14:00:00Z");
-        let r = request::Model {
-            rrule: Some("FREQ=WEEKLY;COUNT=2".into()),
-            ..series(first)
-        };
+        let r = crate::request::sample(first, Some("FREQ=WEEKLY;COUNT=2"));
         let new_york: Tz = "America/New_York".parse().unwrap();
         let day = Window::day(NaiveDate::from_ymd_opt(2027, 3, 15).unwrap(), DEFAULT_ZONE);
         assert_eq!(
             occurrences_in(&r, new_york, None, day),
             vec![(2, at("2027-03-15T13:00:00Z"))]
         );
-    }
-
-    fn series(first: DateTime<Utc>) -> request::Model {
-        request::Model {
-            id: 7,
-            organisation_id: 1,
-            site_id: None,
-            created_by: None,
-            language: "ur".into(),
-            required_tags: serde_json::json!([]),
-            modality: "phone".into(),
-            earliest_start: first,
-            latest_start: first,
-            duration_minutes: 60,
-            urgency: "routine".into(),
-            preferred_mediators: serde_json::json!([]),
-            excluded_mediators: serde_json::json!([]),
-            case_reference: None,
-            notes: None,
-            rrule: None,
-            occurrences: 1,
-            status: "submitted".into(),
-            cancel_reason: None,
-            created_at: first,
-            updated_at: first,
-        }
     }
 }

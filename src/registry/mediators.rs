@@ -11,7 +11,6 @@ use serde_json::{json, Value};
 use super::access::{self, Scope};
 use super::input::{self, required, Change, MAX_NAME_CHARS};
 use super::mediator_checks::{self as checks, Home, Modality, NewHome};
-use super::page::{self, Page, PageParams, PageRequest};
 use super::tags;
 use crate::audit;
 use crate::auth::Caller;
@@ -20,6 +19,7 @@ use crate::domain::local_time::Instant;
 use crate::entity::mediator;
 use crate::error::Error;
 use crate::error::Validator;
+use crate::storage::page::{self, Page, PageParams, PageRequest};
 use crate::storage::Write;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -13,7 +13,6 @@ pub mod input;
 pub mod mediator_checks;
 pub mod mediators;
 pub mod organisations;
-pub mod page;
 pub mod shifts;
 pub mod sites;
 pub mod tags;

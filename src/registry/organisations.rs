@@ -10,13 +10,13 @@ use serde_json::json;
 
 use super::access::{self, Scope};
 use super::input::{self, required, Change, MAX_NAME_CHARS};
-use super::page::{self, Page, PageParams};
 use crate::audit;
 use crate::auth::Caller;
 use crate::domain::local_time::Instant;
 use crate::entity::organisation;
 use crate::error::Error;
 use crate::error::Validator;
+use crate::storage::page::{self, Page, PageParams};
 use crate::storage::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

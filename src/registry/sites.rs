@@ -9,13 +9,13 @@ use serde_json::json;
 use super::access;
 use super::input::{self, required, Change, MAX_NAME_CHARS, MAX_TEXT_CHARS};
 use super::organisations::find as find_organisation;
-use super::page::{self, Page, PageParams};
 use crate::audit;
 use crate::auth::Caller;
 use crate::domain::local_time::Instant;
 use crate::entity::site;
 use crate::error::Error;
 use crate::error::Validator;
+use crate::storage::page::{self, Page, PageParams};
 use crate::storage::Write;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

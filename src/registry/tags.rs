@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set, SqlErr,
+    QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -129,9 +129,10 @@ fn exists(name: &str) -> Error {
 }
 
 fn conflict_or(e: DbErr, name: &str) -> Error {
-    match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => exists(name),
-        _ => e.into(),
+    if crate::storage::is_unique_violation(&e) {
+        exists(name)
+    } else {
+        e.into()
     }
 }
 

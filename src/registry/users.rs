@@ -3,13 +3,12 @@
 //! event and the mapping of its errors to fields.
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set, SqlErr,
+    QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::input::{self, required, Change, MAX_NAME_CHARS};
-use super::page::{self, Page, PageParams};
 use crate::account::{self, AccountError, NewUser};
 use crate::audit;
 use crate::auth::{self, AuthError, Caller, Role};
@@ -17,6 +16,7 @@ use crate::domain::local_time::{Instant, DEFAULT_ZONE};
 use crate::entity::{mediator, organisation, session, user};
 use crate::error::Error;
 use crate::error::Validator;
+use crate::storage::page::{self, Page, PageParams};
 use crate::storage::Write;
 
 // Checked here too (hash_password checks it as well) so that a short password is reported
@@ -186,11 +186,10 @@ fn account_error(e: AccountError) -> Error {
 /// Two admins adding the same email at once both pass the existence check; the unique
 /// index stops the second.
 fn unique_conflict(e: DbErr) -> Error {
-    match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            Error::Conflict("a user with this email already exists".into())
-        }
-        _ => e.into(),
+    if crate::storage::is_unique_violation(&e) {
+        Error::Conflict("a user with this email already exists".into())
+    } else {
+        e.into()
     }
 }
 

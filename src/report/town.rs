@@ -1,11 +1,11 @@
 //! The town of a site. Sites have no town column: an address written the Italian way ends
 //! in "…, 59100 Prato", so the town is read from a postcode followed by a name in the
 //! address; failing that (free-form addresses such as "Plesso Mazzoni, via Roma 1"), it is
-//! the comune of the nearest known place of the fixtures' map (`fixtures::tuscany`), which
+//! the comune of the nearest known place of Ponte's map (`domain::towns`), which
 //! covers the provinces Ponte serves. Coordinates are always there; addresses are not always
 //! tidy.
+use crate::domain::towns::TOWNS;
 use crate::entity::site;
-use crate::fixtures::tuscany::TOWNS;
 
 /// The known places as (comune, lat, lon). A town's neighbourhoods share its postcode; an
 /// area with a postcode of its own (Montemurlo, Agliana, Capannori…) is a comune itself.

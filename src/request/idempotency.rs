@@ -6,7 +6,7 @@
 //! Under concurrency the primary key decides: the row is inserted in the same transaction
 //! as the request, so of two racing submissions exactly one commits and the other, failing
 //! on that insert, answers from the winner's row (see `store::insert`).
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, SqlErr};
+use sea_orm::{ConnectionTrait, EntityTrait};
 use sha2::{Digest, Sha256};
 
 use crate::entity::idempotency_key;
@@ -85,12 +85,6 @@ pub async fn prior<C: ConnectionTrait>(
         status: u16::try_from(row.response_status).unwrap_or(200),
         body: row.response_body,
     }))
-}
-
-/// Whether an insert failed on a primary key or unique index: for the idempotency row, a
-/// concurrent submission with the same key got there first.
-pub fn is_duplicate(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::domain::quoted;
 use crate::entity::request;
 use crate::error::{Error, Validator};
-use crate::registry::page as cursor;
+use crate::storage::page as cursor;
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;

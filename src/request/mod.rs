@@ -15,3 +15,35 @@ pub mod view;
 
 pub use model::{CancelBody, Modality, RequestBody, Status, Urgency};
 pub use view::{RequestPage, RequestView};
+
+/// A stored request for unit tests: a one-hour phone meeting in Urdu at `first`, repeating
+/// by `rrule` when given.
+#[cfg(test)]
+pub(crate) fn sample(
+    first: chrono::DateTime<chrono::Utc>,
+    rrule: Option<&str>,
+) -> crate::entity::request::Model {
+    crate::entity::request::Model {
+        id: 7,
+        organisation_id: 1,
+        site_id: None,
+        created_by: None,
+        language: "ur".into(),
+        required_tags: serde_json::json!([]),
+        modality: "phone".into(),
+        earliest_start: first,
+        latest_start: first,
+        duration_minutes: 60,
+        urgency: "routine".into(),
+        preferred_mediators: serde_json::json!([]),
+        excluded_mediators: serde_json::json!([]),
+        case_reference: None,
+        notes: None,
+        rrule: rrule.map(str::to_string),
+        occurrences: 1,
+        status: "submitted".into(),
+        cancel_reason: None,
+        created_at: first,
+        updated_at: first,
+    }
+}

@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::idempotency::is_duplicate;
 use super::model::Status;
 use super::store::{self, Write};
 use crate::audit;
@@ -24,6 +23,7 @@ use crate::domain::recurrence;
 use crate::entity::{occurrence_cancellation, request};
 use crate::error::Error;
 use crate::notice::Links;
+use crate::storage::is_unique_violation;
 
 pub const MAX_REASON_CHARS: usize = 500;
 
@@ -179,7 +179,7 @@ pub async fn cancel(
         }
         Err(e) => {
             write.rollback().await?;
-            if is_duplicate(&e) {
+            if is_unique_violation(&e) {
                 // A concurrent cancellation of the same occurrence committed first.
                 Err(Error::Conflict(format!(
                     "occurrence {k} of request {id} is already cancelled"

@@ -60,7 +60,7 @@ pub async fn insert(
             match idem {
                 // A concurrent submission with the same key committed first (on PostgreSQL
                 // this insert waited for it): answer as it did, or 409 for another body.
-                Some(idem) if idempotency::is_duplicate(&e) => {
+                Some(idem) if crate::storage::is_unique_violation(&e) => {
                     idempotency::prior(db, caller.user_id, idem)
                         .await?
                         .map(Submitted::Replayed)

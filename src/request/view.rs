@@ -113,3 +113,20 @@ fn occurrences(model: &request::Model, zone: Tz) -> Occurrences {
 fn list<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Vec<T> {
     serde_json::from_value(value.clone()).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Before: the view expanded the rule itself and, on a rule the domain no longer
+    /// accepts, listed no meeting at all while planning still planned the first one.
+    #[test]
+    fn a_series_whose_rule_no_longer_expands_still_shows_its_first_meeting() {
+        let first: DateTime<Utc> = "2027-03-01T08:00:00Z".parse().unwrap();
+        // Unbounded: refused at submission today.
+        let model = crate::request::sample(first, Some("FREQ=WEEKLY"));
+        let listed = occurrences(&model, chrono_tz::Europe::Rome).first;
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0], Instant::new(first, chrono_tz::Europe::Rome));
+    }
+}

@@ -290,7 +290,7 @@ fn render(
     ctx: &Ctx,
     q: &AuditQuery,
     errors: &Errors,
-    page: Option<crate::registry::page::Page<AuditItem>>,
+    page: Option<crate::storage::page::Page<AuditItem>>,
 ) -> Markup {
     let t = |k| ctx.t(k);
     let filters = q.query_string();

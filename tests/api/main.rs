@@ -7,6 +7,7 @@ mod smtp_sink;
 
 mod assignments;
 mod audit;
+mod board;
 mod dispatch;
 mod feeds;
 mod foundation;

@@ -18,8 +18,8 @@ use super::{board_link, local_date, lock_icon, rule_key, staff, Lookup};
 use crate::domain::local_time::DEFAULT_ZONE;
 use crate::entity::{assignment, plan, plan_assignment};
 use crate::error::Error;
-use crate::plan::api;
 use crate::plan::edit::{self, DraftChange};
+use crate::plan::plans;
 use crate::startup::AppState;
 use crate::web::error::WebError;
 use crate::web::layout::{self, badge, csrf_field, field};
@@ -63,7 +63,7 @@ struct Loaded {
 }
 
 async fn load(state: &AppState, plan_id: i64, draft_id: i64) -> Result<Loaded, WebError> {
-    let mut plan = api::find(&state.db, plan_id).await?;
+    let mut plan = plans::find(&state.db, plan_id).await?;
     plan.instance = None;
     let draft = plan_assignment::Entity::find_by_id(draft_id)
         .filter(plan_assignment::Column::PlanId.eq(plan_id))

@@ -1,7 +1,7 @@
-//! Plans from the browser: run one (`plan::api::create`), watch it (the page refreshes
+//! Plans from the browser: run one (`plan::plans::create`), watch it (the page refreshes
 //! itself without JavaScript; `board.js` polls `progress.json` and moves the bar), read its
 //! KPIs, run it again keeping locks (`plan::edit::rerun`) and publish it after an explicit
-//! confirmation (`plan::edit::publish`).
+//! confirmation (`plan::publish::publish`).
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
@@ -18,8 +18,9 @@ use super::day::{self, long_date, PlanForm};
 use super::{board_link, kpis, staff, today};
 use crate::entity::{audit_event, plan};
 use crate::error::Error;
-use crate::plan::api::{self, NewPlan};
-use crate::plan::edit::{self, PublishBody, RerunBody};
+use crate::plan::edit::{self, RerunBody};
+use crate::plan::plans::{self, NewPlan};
+use crate::plan::publish::{self, PublishBody};
 use crate::startup::AppState;
 use crate::web::error::WebError;
 use crate::web::layout::{self, csrf_field, field};
@@ -69,7 +70,7 @@ pub async fn create(
         time_limit_seconds: limit,
         seed: None,
     };
-    match api::create(&state.db, caller, new, state.config.plan_time_limit).await {
+    match plans::create(&state.db, caller, new, state.config.plan_time_limit).await {
         Ok(view) => Ok(Redirect::to(&format!("/coord/plans/{}", view.id)).into_response()),
         Err(Error::Invalid(fields)) => {
             // The domain's messages are English; each field gets its own words here.
@@ -121,7 +122,7 @@ pub async fn page(
 }
 
 async fn plan_row(state: &AppState, id: i64) -> Result<plan::Model, WebError> {
-    let mut plan = api::find(&state.db, id).await?;
+    let mut plan = plans::find(&state.db, id).await?;
     plan.instance = None;
     Ok(plan)
 }
@@ -397,7 +398,7 @@ pub async fn rerun(
 
 /// Counts of what publishing will do, from the drafts and the coordinator's removals.
 async fn preview(state: &AppState, plan: &plan::Model) -> Result<(usize, usize, usize), WebError> {
-    let drafts = api::drafts(&state.db, plan.id).await?;
+    let drafts = plans::drafts(&state.db, plan.id).await?;
     let new = drafts.iter().filter(|d| d.assignment_id.is_none()).count();
     let kept = drafts.len() - new;
     let removed = plan
@@ -474,7 +475,7 @@ pub async fn publish(
     ctx.check_csrf(&form.csrf)?;
     let caller = staff(&ctx)?;
     let id = path_id(&raw)?;
-    match edit::publish(
+    match publish::publish(
         &state.db,
         &state.links(),
         caller,

@@ -1,11 +1,11 @@
 //! A static map of the Tuscan plain from Lucca to Prato, drawn by Ponte itself as inline SVG
 //! (no tiles from outside: the service runs on closed municipal networks). It shows the
-//! known towns and neighbourhoods of `fixtures::tuscany`, the sites, and a marker; a small
+//! known towns and neighbourhoods of `domain::towns`, the sites, and a marker; a small
 //! inline script lets a click on the map fill the latitude and longitude inputs, which stay
 //! the way to enter coordinates without JavaScript or a pointer.
 use maud::{html, Markup, PreEscaped};
 
-use crate::fixtures::tuscany::TOWNS;
+use crate::domain::towns::TOWNS;
 use crate::web::session::Ctx;
 
 /// The area drawn, in degrees: the towns of the fixtures with a margin around them.

@@ -257,8 +257,8 @@ async fn sites_of(
     caller: &crate::auth::Caller,
     id: i64,
 ) -> Result<Vec<sites::Site>, WebError> {
-    let params = crate::registry::page::PageParams {
-        limit: Some(crate::registry::page::MAX_LIMIT.to_string()),
+    let params = crate::storage::page::PageParams {
+        limit: Some(crate::storage::page::MAX_LIMIT.to_string()),
         cursor: None,
     };
     Ok(sites::list(&state.db, caller, id, &params).await?.items)

@@ -15,7 +15,7 @@ use crate::domain::local_time::{Instant, DEFAULT_ZONE};
 use crate::entity::{plan, plan_assignment};
 use crate::error::Error;
 use crate::error::Validator;
-use crate::registry::page::{Page, PageParams};
+use crate::storage::page::{Page, PageParams};
 use crate::storage::Write;
 
 /// Longest horizon of a plan, both ends counted.
