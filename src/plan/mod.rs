@@ -4,6 +4,7 @@
 pub mod api;
 pub mod day;
 pub mod edit;
+pub mod lookup;
 pub mod results;
 pub mod snapshot;
 pub mod worker;

@@ -4,7 +4,7 @@
 //! cursor listings stay as they are for programs.
 use std::collections::HashMap;
 
-use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, QuerySelect};
 
 use super::input;
 use super::mediators::{strings, Mediator};
@@ -110,6 +110,38 @@ pub async fn all_sites(
 ) -> Result<Vec<site::Model>, Error> {
     caller.require_staff()?;
     Ok(site::Entity::find().all(db).await?)
+}
+
+/// Every site by name, for choosing among them in a form.
+pub async fn sites_by_name(db: &DatabaseConnection) -> Result<Vec<site::Model>, Error> {
+    Ok(site::Entity::find()
+        .order_by_asc(site::Column::Name)
+        .all(db)
+        .await?)
+}
+
+/// (id, name) of every organisation, by name: what an account is linked to.
+pub async fn organisation_names(db: &DatabaseConnection) -> Result<Vec<(i64, String)>, Error> {
+    Ok(organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Id)
+        .column(organisation::Column::Name)
+        .order_by_asc(organisation::Column::Name)
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?)
+}
+
+/// (id, name) of every mediator profile, by name: what an account is linked to.
+pub async fn mediator_names(db: &DatabaseConnection) -> Result<Vec<(i64, String)>, Error> {
+    Ok(mediator::Entity::find()
+        .select_only()
+        .column(mediator::Column::Id)
+        .column(mediator::Column::Name)
+        .order_by_asc(mediator::Column::Name)
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?)
 }
 
 /// Mediators by name whose name, email, phone, tags or languages (by tag or by name in
