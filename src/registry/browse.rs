@@ -4,7 +4,10 @@
 //! cursor listings stay as they are for programs.
 use std::collections::HashMap;
 
-use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use super::input;
 use super::mediators::{strings, Mediator};
@@ -142,6 +145,39 @@ pub async fn mediator_names(db: &DatabaseConnection) -> Result<Vec<(i64, String)
         .into_tuple::<(i64, String)>()
         .all(db)
         .await?)
+}
+
+/// (id, name) of the active mediators, by name: whom a request may ask for.
+pub async fn active_mediator_names(db: &DatabaseConnection) -> Result<Vec<(i64, String)>, Error> {
+    Ok(mediator::Entity::find()
+        .select_only()
+        .column(mediator::Column::Id)
+        .column(mediator::Column::Name)
+        .filter(mediator::Column::Active.eq(true))
+        .order_by_asc(mediator::Column::Name)
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?)
+}
+
+/// The names of the mediators `ids`, by id.
+pub async fn mediator_names_of<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<i64>,
+) -> Result<HashMap<i64, String>, Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(mediator::Entity::find()
+        .select_only()
+        .column(mediator::Column::Id)
+        .column(mediator::Column::Name)
+        .filter(mediator::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// Mediators by name whose name, email, phone, tags or languages (by tag or by name in
