@@ -16,7 +16,7 @@ const SERVICES: &[&str] = &[
     "src/report",
     "src/audit",
     "src/audit.rs",
-    "src/account.rs",
+    "src/account",
     "src/auth.rs",
     "src/error.rs",
     "src/storage.rs",
@@ -67,6 +67,12 @@ fn services_do_not_know_the_adapters() {
         &files(SERVICES),
         &["axum", "crate::http", "crate::web", "crate::cli"],
     );
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[test]
+fn pages_reach_the_database_only_through_services() {
+    let found = offenders(&files(&["src/web"]), &["sea_orm"]);
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 

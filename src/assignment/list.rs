@@ -2,17 +2,22 @@
 //! requester their organisation's, staff all), filtered, paginated by cursor in id order.
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use std::collections::HashMap;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::view::{AssignmentPage, AssignmentView, Context};
-use super::State;
+use super::{State, LIVE_STATES};
 use crate::auth::{Caller, Role};
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::domain::quoted;
 use crate::entity::{assignment, request};
 use crate::error::{Error, Validator};
+use crate::registry::browse;
 use crate::storage::page::{self, Page, PageParams};
 
 /// Query parameters, as text so that each is checked and reported under its own name.
@@ -115,6 +120,48 @@ pub async fn one<C: ConnectionTrait>(
         .ok_or(Error::NotFound("assignment"))?;
     let context = Context::load(db, std::slice::from_ref(&row)).await?;
     Ok(context.view(caller, &row))
+}
+
+/// The live assignments of one request, by occurrence.
+pub async fn live_of_request<C: ConnectionTrait>(
+    db: &C,
+    request_id: i64,
+) -> Result<Vec<assignment::Model>, Error> {
+    Ok(assignment::Entity::find()
+        .filter(assignment::Column::RequestId.eq(request_id))
+        .filter(assignment::Column::State.is_in(LIVE_STATES.to_vec()))
+        .order_by_asc(assignment::Column::Occurrence)
+        .all(db)
+        .await?)
+}
+
+/// Names of the mediators with a live assignment per request, each name once.
+pub async fn assignee_names<C: ConnectionTrait>(
+    db: &C,
+    request_ids: Vec<i64>,
+) -> Result<HashMap<i64, Vec<String>>, Error> {
+    if request_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64)> = assignment::Entity::find()
+        .select_only()
+        .column(assignment::Column::RequestId)
+        .column(assignment::Column::MediatorId)
+        .filter(assignment::Column::RequestId.is_in(request_ids))
+        .filter(assignment::Column::State.is_in(LIVE_STATES.to_vec()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let names = browse::mediator_names_of(db, rows.iter().map(|(_, m)| *m).collect()).await?;
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    for (request_id, mediator_id) in rows {
+        let name = names.get(&mediator_id).cloned().unwrap_or_default();
+        let entry = out.entry(request_id).or_default();
+        if !entry.contains(&name) {
+            entry.push(name);
+        }
+    }
+    Ok(out)
 }
 
 /// The assignments the caller may see at all.

@@ -7,6 +7,7 @@ use sea_orm::Set;
 use crate::auth::{digest, new_secret};
 use crate::entity::assignment;
 
+pub mod agenda;
 pub mod cancel;
 pub mod list;
 pub mod respond;

@@ -186,6 +186,17 @@ fn instant(s: &str) -> Result<DateTime<Utc>, String> {
         })
 }
 
+/// The user an audit filter names by email (as typed, in any case), to filter by actor.
+pub async fn actor_by_email<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+) -> Result<Option<user::Model>, Error> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.to_lowercase()))
+        .one(db)
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

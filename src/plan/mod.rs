@@ -4,6 +4,7 @@
 //! board's view of a day ([`day`]).
 pub mod day;
 pub mod edit;
+pub mod lookup;
 pub mod plans;
 pub mod publish;
 pub mod results;

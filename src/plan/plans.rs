@@ -12,7 +12,7 @@ use super::snapshot::Window;
 use crate::audit;
 use crate::auth::Caller;
 use crate::domain::local_time::{Instant, DEFAULT_ZONE};
-use crate::entity::{plan, plan_assignment};
+use crate::entity::{assignment, audit_event, plan, plan_assignment};
 use crate::error::Error;
 use crate::error::Validator;
 use crate::storage::page::{Page, PageParams};
@@ -277,6 +277,36 @@ pub async fn drafts<C: ConnectionTrait>(
         .order_by_asc(plan_assignment::Column::Id)
         .all(db)
         .await?)
+}
+
+/// One draft of a plan, with the live assignment it keeps (if any and if it still exists).
+pub async fn draft<C: ConnectionTrait>(
+    db: &C,
+    plan_id: i64,
+    draft_id: i64,
+) -> Result<(plan_assignment::Model, Option<assignment::Model>), Error> {
+    let draft = plan_assignment::Entity::find_by_id(draft_id)
+        .filter(plan_assignment::Column::PlanId.eq(plan_id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("draft"))?;
+    let live = match draft.assignment_id {
+        Some(id) => assignment::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    Ok((draft, live))
+}
+
+/// What the publication of a plan did, as its (latest) audit event recorded it.
+pub async fn publication<C: ConnectionTrait>(db: &C, plan_id: i64) -> Result<Option<Value>, Error> {
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::Entity.eq("plan"))
+        .filter(audit_event::Column::EntityId.eq(plan_id.to_string()))
+        .filter(audit_event::Column::Action.eq("published"))
+        .order_by_desc(audit_event::Column::Id)
+        .one(db)
+        .await?
+        .map(|e| e.detail))
 }
 
 /// The newest plan whose horizon includes the local `date`, without its instance text: the

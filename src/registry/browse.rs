@@ -4,7 +4,10 @@
 //! cursor listings stay as they are for programs.
 use std::collections::HashMap;
 
-use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use super::input;
 use super::mediators::{strings, Mediator};
@@ -110,6 +113,71 @@ pub async fn all_sites(
 ) -> Result<Vec<site::Model>, Error> {
     caller.require_staff()?;
     Ok(site::Entity::find().all(db).await?)
+}
+
+/// Every site by name, for choosing among them in a form.
+pub async fn sites_by_name(db: &DatabaseConnection) -> Result<Vec<site::Model>, Error> {
+    Ok(site::Entity::find()
+        .order_by_asc(site::Column::Name)
+        .all(db)
+        .await?)
+}
+
+/// (id, name) of every organisation, by name: what an account is linked to.
+pub async fn organisation_names(db: &DatabaseConnection) -> Result<Vec<(i64, String)>, Error> {
+    Ok(organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Id)
+        .column(organisation::Column::Name)
+        .order_by_asc(organisation::Column::Name)
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?)
+}
+
+/// (id, name) of every mediator profile, by name: what an account is linked to.
+pub async fn mediator_names(db: &DatabaseConnection) -> Result<Vec<(i64, String)>, Error> {
+    Ok(mediator::Entity::find()
+        .select_only()
+        .column(mediator::Column::Id)
+        .column(mediator::Column::Name)
+        .order_by_asc(mediator::Column::Name)
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?)
+}
+
+/// (id, name) of the active mediators, by name: whom a request may ask for.
+pub async fn active_mediator_names(db: &DatabaseConnection) -> Result<Vec<(i64, String)>, Error> {
+    Ok(mediator::Entity::find()
+        .select_only()
+        .column(mediator::Column::Id)
+        .column(mediator::Column::Name)
+        .filter(mediator::Column::Active.eq(true))
+        .order_by_asc(mediator::Column::Name)
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?)
+}
+
+/// The names of the mediators `ids`, by id.
+pub async fn mediator_names_of<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<i64>,
+) -> Result<HashMap<i64, String>, Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(mediator::Entity::find()
+        .select_only()
+        .column(mediator::Column::Id)
+        .column(mediator::Column::Name)
+        .filter(mediator::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// Mediators by name whose name, email, phone, tags or languages (by tag or by name in

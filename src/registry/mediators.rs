@@ -1,6 +1,7 @@
 //! Mediator profiles: who speaks what, with which qualities, how they work, where they
 //! start from and how much they may work in a week.
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
@@ -16,7 +17,7 @@ use crate::audit;
 use crate::auth::Caller;
 use crate::domain::language::{parse_tag, serves, LanguageTag};
 use crate::domain::local_time::Instant;
-use crate::entity::mediator;
+use crate::entity::{mediator, user};
 use crate::error::Error;
 use crate::error::Validator;
 use crate::storage::page::{self, Page, PageParams, PageRequest};
@@ -424,4 +425,45 @@ fn set_home(row: &mut mediator::ActiveModel, home: Option<Home>) {
     row.home_address = Set(home.as_ref().map(|h| h.address.clone()));
     row.home_lat = Set(home.as_ref().map(|h| h.lat));
     row.home_lon = Set(home.map(|h| h.lon));
+}
+
+/// A mediator's own profile row (their pages read it to know their zone and locale).
+pub async fn profile<C: ConnectionTrait>(db: &C, id: i64) -> Result<mediator::Model, Error> {
+    mediator::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("mediator"))
+}
+
+/// A mediator's preferences: the language of their emails (on the profile) and of their
+/// pages (on the caller's account), in one transaction with the audit event.
+pub async fn set_preferences(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    mediator_id: i64,
+    email_locale: &str,
+    page_locale: &str,
+) -> Result<(), Error> {
+    let write = Write::begin(db).await?;
+    mediator::Entity::update_many()
+        .col_expr(mediator::Column::Locale, Expr::value(email_locale))
+        .col_expr(mediator::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(mediator::Column::Id.eq(mediator_id))
+        .exec(&write.txn)
+        .await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::Locale, Expr::value(page_locale))
+        .filter(user::Column::Id.eq(caller.user_id))
+        .exec(&write.txn)
+        .await?;
+    audit::record(
+        &write.txn,
+        Some(caller.user_id),
+        "preferences_changed",
+        "mediator",
+        mediator_id,
+        json!({ "email_locale": email_locale, "page_locale": page_locale }),
+    )
+    .await?;
+    Ok(write.commit().await?)
 }

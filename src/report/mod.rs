@@ -7,6 +7,7 @@
 //! - [`occurrences`]: every request occurrence of the range with its live assignment, its
 //!   cancellation and the travel of the plan that placed it, read in a handful of queries.
 //! - [`figures`]: the tables, grouped per language, organisation or mediator.
+//! - [`overview`]: the week on the coordinators' home page.
 //! - [`csv`]: the tables as CSV for spreadsheets (UTF-8 with BOM; separators by locale).
 //! - [`chart`]: horizontal bar charts as inline SVG.
 //! - [`town`]: the town of a site (from its address, else the nearest known town).
@@ -16,6 +17,7 @@ pub mod chart;
 pub mod csv;
 pub mod figures;
 pub mod occurrences;
+pub mod overview;
 pub mod range;
 pub mod shortage;
 pub mod town;

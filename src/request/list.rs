@@ -198,3 +198,34 @@ fn bound(s: &str) -> Result<DateTime<Utc>, local_time::TimeError> {
         Err(_) => local_time::parse_instant(s, DEFAULT_ZONE),
     }
 }
+/// One page of the desk's list, newest first (what a desk looks for; the API lists in
+/// submission order): a requester's organisation's requests, or every request for staff,
+/// with an id below `before`, in `status` when it names one. The flag says whether more
+/// follow.
+pub async fn newest_first<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    before: Option<i64>,
+    status: &str,
+    page_size: u64,
+) -> Result<(Vec<request::Model>, bool), Error> {
+    let mut query = request::Entity::find();
+    if caller.role == Role::Requester {
+        query =
+            query.filter(request::Column::OrganisationId.eq(caller.organisation_id.unwrap_or(-1)));
+    }
+    if let Some(before) = before {
+        query = query.filter(request::Column::Id.lt(before));
+    }
+    if Status::parse(status).is_some() {
+        query = query.filter(request::Column::Status.eq(status));
+    }
+    let mut rows = query
+        .order_by_desc(request::Column::Id)
+        .limit(page_size + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > page_size;
+    rows.truncate(page_size as usize);
+    Ok((rows, more))
+}

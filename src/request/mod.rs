@@ -4,6 +4,7 @@
 //! The HTTP handlers in `http::requests` only parse and map; everything that decides lives
 //! here, one job per module.
 pub mod cancel;
+pub mod choices;
 pub mod idempotency;
 pub mod intake;
 pub mod list;

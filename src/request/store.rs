@@ -17,7 +17,7 @@ use super::view::{self, RequestView};
 use crate::audit;
 use crate::auth::{Caller, Role};
 use crate::domain::local_time::{self, DEFAULT_ZONE};
-use crate::entity::{idempotency_key, organisation, request};
+use crate::entity::{idempotency_key, organisation, request, site};
 use crate::error::Error;
 
 pub use crate::storage::Write;
@@ -178,6 +178,21 @@ pub async fn view_of<C: ConnectionTrait>(
 ) -> Result<RequestView, Error> {
     let zones = zones(db, [model.organisation_id]).await?;
     Ok(view::view(model, zone_in(&zones, model.organisation_id)))
+}
+
+/// Where a request takes place: its site (if any) and its organisation, as they are now.
+pub async fn place_of<C: ConnectionTrait>(
+    db: &C,
+    model: &request::Model,
+) -> Result<(Option<site::Model>, Option<organisation::Model>), Error> {
+    let site = match model.site_id {
+        Some(site_id) => site::Entity::find_by_id(site_id).one(db).await?,
+        None => None,
+    };
+    let org = organisation::Entity::find_by_id(model.organisation_id)
+        .one(db)
+        .await?;
+    Ok((site, org))
 }
 
 /// The time zones of organisations, by id.

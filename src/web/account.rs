@@ -2,21 +2,18 @@
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use chrono::Utc;
 use maud::html;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::error::WebError;
 use super::i18n::Locale;
 use super::layout::{self, csrf_field, described_by};
 use super::session::{self, Ctx};
-use crate::audit;
-use crate::entity::user;
+use crate::account::{
+    self,
+    session::{self as sessions, SESSION_HOURS},
+};
 use crate::startup::AppState;
-use crate::storage::Write;
 
 const YEAR_SECS: i64 = 365 * 24 * 3600;
 
@@ -108,7 +105,7 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     ctx.check_csrf(&form.csrf)?;
-    let Some(user) = session::authenticate(&state.db, &form.email, &form.password).await? else {
+    let Some(user) = sessions::authenticate(&state.db, &form.email, &form.password).await? else {
         return Ok(login_form(
             ctx,
             &form.email,
@@ -116,7 +113,7 @@ pub async fn login(
             Some("login.failed"),
         ));
     };
-    let secret = session::open(&state.db, user.id).await?;
+    let secret = sessions::open(&state.db, user.id).await?;
     let role = crate::auth::Role::parse(&user.role).ok_or(WebError::Forbidden)?;
     let target = if safe_path(&form.next) {
         form.next.clone()
@@ -129,7 +126,7 @@ pub async fn login(
         session::set_cookie(
             session::SESSION_COOKIE,
             &secret,
-            session::SESSION_HOURS * 3600,
+            SESSION_HOURS * 3600,
             ctx.secure,
         ),
     );
@@ -153,7 +150,7 @@ pub async fn logout(
 ) -> Result<Response, WebError> {
     ctx.check_csrf(&form.csrf)?;
     if let Some(hash) = &ctx.session_hash {
-        session::close(&state.db, hash).await?;
+        sessions::close(&state.db, hash).await?;
     }
     let mut response = Redirect::to("/login").into_response();
     session::add_cookie(
@@ -182,22 +179,7 @@ pub async fn switch_language(
     ctx.check_csrf(&form.csrf)?;
     let locale = Locale::parse(&form.to).unwrap_or(Locale::It);
     if let Some(caller) = &ctx.caller {
-        let write = Write::begin(&state.db).await?;
-        user::Entity::update_many()
-            .col_expr(user::Column::Locale, Expr::value(locale.code()))
-            .filter(user::Column::Id.eq(caller.user_id))
-            .exec(&write.txn)
-            .await?;
-        audit::record(
-            &write.txn,
-            Some(caller.user_id),
-            "locale_changed",
-            "user",
-            caller.user_id,
-            json!({ "locale": locale.code(), "at": Utc::now() }),
-        )
-        .await?;
-        write.commit().await?;
+        account::set_locale(&state.db, caller.user_id, locale.code()).await?;
     }
     // `back` is a page that answers GET (see `session::page_path`), on this site.
     let back = if safe_path(&form.back) {

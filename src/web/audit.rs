@@ -9,7 +9,6 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use maud::{html, Markup};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -20,7 +19,6 @@ use super::registry::form::encode;
 use super::session::Ctx;
 use crate::audit::list::{self, AuditItem, AuditParams};
 use crate::domain::local_time::{self, DEFAULT_ZONE};
-use crate::entity::user;
 use crate::error::Error;
 use crate::startup::AppState;
 use crate::web::session::STAFF;
@@ -263,10 +261,7 @@ async fn to_params(
     let actor = match q.actor.trim() {
         "" => None,
         typed => {
-            let found = user::Entity::find()
-                .filter(user::Column::Email.eq(typed.to_lowercase()))
-                .one(&state.db)
-                .await?;
+            let found = list::actor_by_email(&state.db, typed).await?;
             if found.is_none() {
                 errors.insert("actor", ctx.t("aud.unknown_actor"));
             }

@@ -1,18 +1,15 @@
 //! The coordinators' dispatch board: a day on a time axis, one row per mediator and an
 //! "unfilled" list with reasons; plan runs with progress and KPIs; lock, move, unassign;
 //! publish. The handlers read rows and hand every decision to `crate::plan`.
-use std::collections::HashMap;
-
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::error::WebError;
 use super::session::Ctx;
 use crate::auth::Caller;
 use crate::domain::local_time::DEFAULT_ZONE;
-use crate::entity::{mediator, organisation, request, site};
+use crate::plan::lookup::Lookup;
 use crate::startup::AppState;
 use crate::web::session::STAFF;
 
@@ -72,79 +69,6 @@ fn lock_icon() -> maud::Markup {
 
 fn board_link(date: NaiveDate) -> String {
     format!("/coord/board?date={date}")
-}
-
-/// What a block or a list item says about its request: the rows behind the ids.
-#[derive(Default)]
-struct Lookup {
-    requests: HashMap<i64, request::Model>,
-    organisations: HashMap<i64, String>,
-    sites: HashMap<i64, String>,
-    mediators: HashMap<i64, mediator::Model>,
-}
-
-impl Lookup {
-    async fn load(
-        db: &DatabaseConnection,
-        request_ids: impl IntoIterator<Item = i64>,
-    ) -> Result<Lookup, WebError> {
-        let mut ids: Vec<i64> = request_ids.into_iter().collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut requests = HashMap::new();
-        for chunk in ids.chunks(500) {
-            for r in request::Entity::find()
-                .filter(request::Column::Id.is_in(chunk.to_vec()))
-                .all(db)
-                .await?
-            {
-                requests.insert(r.id, r);
-            }
-        }
-        let organisations = organisation::Entity::find()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-        let sites = site::Entity::find()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s.name))
-            .collect();
-        let mediators = mediator::Entity::find()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect();
-        Ok(Lookup {
-            requests,
-            organisations,
-            sites,
-            mediators,
-        })
-    }
-
-    fn mediator_name(&self, id: i64) -> String {
-        self.mediators
-            .get(&id)
-            .map_or_else(|| format!("#{id}"), |m| m.name.clone())
-    }
-
-    /// "IC Convenevole, Prato · Plesso Mazzoni".
-    fn place(&self, r: &request::Model) -> String {
-        let org = self
-            .organisations
-            .get(&r.organisation_id)
-            .cloned()
-            .unwrap_or_default();
-        match r.site_id.and_then(|s| self.sites.get(&s)) {
-            Some(site) => format!("{org} · {site}"),
-            None => org,
-        }
-    }
 }
 
 /// The localised name of a solver rule, by the number the referee gives it.

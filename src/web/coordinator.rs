@@ -6,14 +6,13 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveTime, TimeDelta, Utc};
 use maud::html;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::error::WebError;
 use super::layout::{self, badge};
 use super::session::Ctx;
-use crate::assignment::LIVE_STATES;
 use crate::domain::local_time::{self, DEFAULT_ZONE};
-use crate::entity::{assignment, request};
+use crate::entity::request;
+use crate::report::overview;
 use crate::startup::AppState;
 use crate::web::session::STAFF;
 
@@ -24,20 +23,10 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, W
     let monday = today - TimeDelta::days(i64::from(today.weekday().num_days_from_monday()));
     let from = local_time::local_date_time_or_next(monday, NaiveTime::MIN, zone);
     let to = local_time::local_date_time_or_next(monday + TimeDelta::days(7), NaiveTime::MIN, zone);
-    let week = request::Entity::find()
-        .filter(request::Column::EarliestStart.gte(from))
-        .filter(request::Column::EarliestStart.lt(to))
-        .order_by_asc(request::Column::EarliestStart)
-        .all(&state.db)
-        .await?;
-    let filled: Vec<i64> = assignment::Entity::find()
-        .select_only()
-        .column(assignment::Column::RequestId)
-        .filter(assignment::Column::RequestId.is_in(week.iter().map(|r| r.id)))
-        .filter(assignment::Column::State.is_in(LIVE_STATES))
-        .into_tuple()
-        .all(&state.db)
-        .await?;
+    let overview::Week {
+        requests: week,
+        filled,
+    } = overview::week(&state.db, from, to).await?;
     let mut by_status: HashMap<&str, usize> = HashMap::new();
     for r in &week {
         *by_status.entry(r.status.as_str()).or_default() += 1;

@@ -26,12 +26,6 @@ pub enum WebError {
     Internal(String),
 }
 
-impl From<sea_orm::DbErr> for WebError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        WebError::Internal(e.to_string())
-    }
-}
-
 /// A service's refusal that the page did not turn into messages beside its inputs.
 impl From<Error> for WebError {
     fn from(e: Error) -> Self {

@@ -2,7 +2,7 @@
 //! accept / decline answers of `assignment::respond` (the same as the API's and the email
 //! links'), their calendar feed link, their availability as a form over
 //! `registry::availability`, and the language of their emails.
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,30 +11,25 @@ use axum::Form;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
 use maud::{html, Markup};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::error::WebError;
 use super::i18n::Locale;
 use super::layout::{self, badge, csrf_field};
 use super::session::Ctx;
+use crate::assignment::agenda::{self, Agenda};
 use crate::assignment::respond::{self, RespondError, Responder};
-use crate::audit;
 use crate::auth::Role;
 use crate::domain::availability::{ExceptionKind, WeeklyRule};
 use crate::domain::local_time::{self, DEFAULT_ZONE};
-use crate::entity::{assignment, mediator, organisation, request, site, user};
+use crate::entity::{assignment, mediator, request};
 use crate::error::Error;
 use crate::feed::tokens::{self, FeedStatus, NewFeed, Owner};
 use crate::registry::availability::{self, Availability, DatedException};
+use crate::registry::mediators;
 use crate::startup::AppState;
-use crate::storage::Write;
 use crate::web::session::path_id;
 
-/// What a mediator sees of their assignments: offered ones (to answer) and the confirmed.
-const SHOWN_STATES: [&str; 3] = ["offered", "published", "accepted"];
 const WEEKDAYS: [Weekday; 7] = [
     Weekday::Mon,
     Weekday::Tue,
@@ -52,10 +47,7 @@ const UPCOMING_SHOWN: usize = 5;
 async fn own_mediator(state: &AppState, ctx: &Ctx) -> Result<mediator::Model, WebError> {
     let caller = ctx.require(&[Role::Mediator])?;
     let id = caller.mediator_id.ok_or(WebError::Forbidden)?;
-    mediator::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(WebError::NotFound)
+    Ok(mediators::profile(&state.db, id).await?)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,70 +56,6 @@ pub struct WeekQuery {
     pub start: String,
     /// The outcome of an answer or a feed change, shown once on top.
     pub done: String,
-}
-
-/// A mediator's assignments in a window, with what each of them needs to show.
-struct Agenda {
-    rows: Vec<assignment::Model>,
-    requests: HashMap<i64, request::Model>,
-    orgs: HashMap<i64, String>,
-    sites: HashMap<i64, site::Model>,
-}
-
-impl Agenda {
-    async fn load(
-        state: &AppState,
-        mediator_id: i64,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Agenda, WebError> {
-        let rows = assignment::Entity::find()
-            .filter(assignment::Column::MediatorId.eq(mediator_id))
-            .filter(assignment::Column::State.is_in(SHOWN_STATES))
-            .filter(assignment::Column::Start.gte(from))
-            .filter(assignment::Column::Start.lt(to))
-            .order_by_asc(assignment::Column::Start)
-            .all(&state.db)
-            .await?;
-        let requests: HashMap<i64, request::Model> = request::Entity::find()
-            .filter(request::Column::Id.is_in(rows.iter().map(|a| a.request_id)))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r))
-            .collect();
-        let orgs: HashMap<i64, String> = organisation::Entity::find()
-            .filter(organisation::Column::Id.is_in(requests.values().map(|r| r.organisation_id)))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-        let sites: HashMap<i64, site::Model> = site::Entity::find()
-            .filter(site::Column::Id.is_in(requests.values().filter_map(|r| r.site_id)))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        Ok(Agenda {
-            rows,
-            requests,
-            orgs,
-            sites,
-        })
-    }
-
-    fn by_day(&self, zone: Tz) -> BTreeMap<NaiveDate, Vec<&assignment::Model>> {
-        let mut by_day: BTreeMap<NaiveDate, Vec<&assignment::Model>> = BTreeMap::new();
-        for a in &self.rows {
-            by_day
-                .entry(a.start.with_timezone(&zone).date_naive())
-                .or_default()
-                .push(a);
-        }
-        by_day
-    }
 }
 
 /// The mediator's zone and today's date there.
@@ -160,8 +88,8 @@ pub async fn week(
     let (zone, today) = zone_and_today(&me);
     let day = NaiveDate::parse_from_str(q.start.trim(), "%Y-%m-%d").unwrap_or(today);
     let monday = day - TimeDelta::days(i64::from(day.weekday().num_days_from_monday()));
-    let agenda = Agenda::load(
-        &state,
+    let agenda = agenda::of_mediator_between(
+        &state.db,
         me.id,
         midnight(monday, zone),
         midnight(monday + TimeDelta::days(7), zone),
@@ -220,8 +148,8 @@ pub async fn today(
     let me = own_mediator(&state, &ctx).await?;
     let (zone, today) = zone_and_today(&me);
     let tomorrow = today + TimeDelta::days(1);
-    let agenda = Agenda::load(
-        &state,
+    let agenda = agenda::of_mediator_between(
+        &state.db,
         me.id,
         midnight(today, zone),
         midnight(today + TimeDelta::days(UPCOMING_DAYS), zone),
@@ -458,7 +386,7 @@ fn answer_error(e: RespondError) -> Result<&'static str, WebError> {
         RespondError::Answered(_) => Ok("answered"),
         RespondError::ReasonTooLong => Ok("reason_long"),
         RespondError::NotFound => Err(WebError::NotFound),
-        RespondError::Db(e) => Err(e.into()),
+        RespondError::Db(e) => Err(Error::from(e).into()),
     }
 }
 
@@ -973,28 +901,7 @@ pub async fn save_preferences(
         .unwrap_or(Locale::It)
         .code();
     let page = Locale::parse(&form.page_locale).unwrap_or(ctx.locale);
-    let write = Write::begin(&state.db).await?;
-    mediator::Entity::update_many()
-        .col_expr(mediator::Column::Locale, Expr::value(email))
-        .col_expr(mediator::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(mediator::Column::Id.eq(me.id))
-        .exec(&write.txn)
-        .await?;
-    user::Entity::update_many()
-        .col_expr(user::Column::Locale, Expr::value(page.code()))
-        .filter(user::Column::Id.eq(caller.user_id))
-        .exec(&write.txn)
-        .await?;
-    audit::record(
-        &write.txn,
-        Some(caller.user_id),
-        "preferences_changed",
-        "mediator",
-        me.id,
-        json!({ "email_locale": email, "page_locale": page.code() }),
-    )
-    .await?;
-    write.commit().await?;
+    mediators::set_preferences(&state.db, caller, me.id, email, page.code()).await?;
     let ctx = Ctx {
         locale: page,
         ..ctx.clone()

@@ -68,7 +68,9 @@ async fn page(
             (range_form(&ctx, "/coord/reports", &q, &errors))
         },
         Ok(range) => {
-            let data = occurrences::load(&state.db, range).await?;
+            let data = occurrences::load(&state.db, range)
+                .await
+                .map_err(crate::error::Error::from)?;
             let reports: Vec<Report> = Group::ALL
                 .into_iter()
                 .map(|g| figures::report(&data, range, g))
@@ -99,7 +101,9 @@ async fn download(
         .and_then(Group::parse)
         .ok_or(WebError::NotFound)?;
     let range = q.range().map_err(|_| WebError::NotFound)?;
-    let data = occurrences::load(&state.db, range).await?;
+    let data = occurrences::load(&state.db, range)
+        .await
+        .map_err(crate::error::Error::from)?;
     let report = figures::report(&data, range, group);
     let decimal = decimal(ctx.locale);
     let body = csv::render(&report, decimal, &headings(&ctx), |row| {

@@ -11,7 +11,6 @@ use axum::Form;
 use chrono::{NaiveDate, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use maud::{html, Markup};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
 use super::error::WebError;
@@ -19,13 +18,16 @@ use super::i18n::Locale;
 use super::layout::{self, badge, csrf_field, described_by, field, input};
 use super::mediator::{feed_box, feed_page};
 use super::session::Ctx;
-use crate::assignment::LIVE_STATES;
-use crate::auth::{Caller, Role};
+use crate::assignment::list as assignments;
+use crate::auth::Role;
 use crate::domain::language;
-use crate::domain::local_time::{self, DEFAULT_ZONE};
-use crate::entity::{assignment, mediator, organisation, request, site};
+use crate::domain::local_time;
+use crate::entity::{assignment, site};
 use crate::error::Error;
 use crate::feed::tokens::{self, Owner};
+use crate::registry::browse;
+use crate::request::choices::{self, Choices};
+use crate::request::list;
 use crate::request::occurrence::{self, OccurrenceCancelBody};
 use crate::request::store::{self, Submitted};
 use crate::request::{cancel as cancelling, CancelBody, Modality, RequestBody, Urgency};
@@ -68,7 +70,7 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
         recurrence: "none".into(),
         ..RequestForm::default()
     };
-    let choices = Choices::load(&state, caller, None).await?;
+    let choices = choices::for_form(&state.db, caller, None).await?;
     Ok(render_form(&ctx, &choices, &form, &BTreeMap::new()).into_response())
 }
 
@@ -85,7 +87,7 @@ pub async fn submit(
         .is_staff()
         .then(|| form.organisation_id.trim().parse::<i64>().ok())
         .flatten();
-    let choices = Choices::load(&state, caller, organisation_id).await?;
+    let choices = choices::for_form(&state.db, caller, organisation_id).await?;
     let (mut body, mut errors) = to_body(&form, choices.zone, ctx.locale);
     body.organisation_id = organisation_id;
     match validate::validate(&state.db, caller, &body, Utc::now()).await {
@@ -252,72 +254,6 @@ fn language_tag(typed: &str) -> String {
         })
         .map(|t| t.to_string())
         .unwrap_or_else(|| typed.to_string())
-}
-
-/// What the form offers: the organisation's sites, the mediators, its zone; for staff, every
-/// organisation and every site (grouped by organisation), and the zone of the one chosen.
-struct Choices {
-    sites: Vec<site::Model>,
-    mediators: Vec<(i64, String)>,
-    zone: Tz,
-    /// Staff only: (id, name) of every organisation.
-    organisations: Vec<(i64, String)>,
-}
-
-impl Choices {
-    async fn load(
-        state: &AppState,
-        caller: &Caller,
-        chosen: Option<i64>,
-    ) -> Result<Choices, WebError> {
-        let staff = caller.role.is_staff();
-        let org = if staff {
-            chosen.unwrap_or(-1)
-        } else {
-            caller.organisation_id.unwrap_or(-1)
-        };
-        let mut sites = site::Entity::find();
-        if !staff {
-            sites = sites.filter(site::Column::OrganisationId.eq(org));
-        }
-        let sites = sites
-            .order_by_asc(site::Column::OrganisationId)
-            .order_by_asc(site::Column::Name)
-            .all(&state.db)
-            .await?;
-        let organisations = if staff {
-            organisation::Entity::find()
-                .select_only()
-                .column(organisation::Column::Id)
-                .column(organisation::Column::Name)
-                .order_by_asc(organisation::Column::Name)
-                .into_tuple()
-                .all(&state.db)
-                .await?
-        } else {
-            Vec::new()
-        };
-        let mediators = mediator::Entity::find()
-            .select_only()
-            .column(mediator::Column::Id)
-            .column(mediator::Column::Name)
-            .filter(mediator::Column::Active.eq(true))
-            .order_by_asc(mediator::Column::Name)
-            .into_tuple()
-            .all(&state.db)
-            .await?;
-        let zone = organisation::Entity::find_by_id(org)
-            .one(&state.db)
-            .await?
-            .and_then(|o| local_time::parse_zone(&o.timezone).ok())
-            .unwrap_or(DEFAULT_ZONE);
-        Ok(Choices {
-            sites,
-            mediators,
-            zone,
-            organisations,
-        })
-    }
 }
 
 /// The site picker: a plain list for a requester, grouped by organisation for staff (the
@@ -507,33 +443,15 @@ pub async fn list(
 ) -> Result<Response, WebError> {
     let caller = ctx.require(REQUESTERS)?;
     // Newest first, which is what a desk looks for; the API lists in submission order.
-    let mut query = request::Entity::find();
-    if caller.role == Role::Requester {
-        query =
-            query.filter(request::Column::OrganisationId.eq(caller.organisation_id.unwrap_or(-1)));
-    }
-    if let Some(before) = q.before {
-        query = query.filter(request::Column::Id.lt(before));
-    }
-    if crate::request::Status::parse(&q.status).is_some() {
-        query = query.filter(request::Column::Status.eq(q.status.clone()));
-    }
-    let mut rows = query
-        .order_by_desc(request::Column::Id)
-        .limit(PAGE_SIZE + 1)
-        .all(&state.db)
-        .await?;
-    let more = rows.len() as u64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    let zones = store::zones(&state.db, rows.iter().map(|r| r.organisation_id)).await?;
-    let assigned = assigned_mediators(&state, rows.iter().map(|r| r.id).collect()).await?;
+    let (rows, more) =
+        list::newest_first(&state.db, caller, q.before, &q.status, PAGE_SIZE).await?;
+    let zones = store::zones(&state.db, rows.iter().map(|r| r.organisation_id))
+        .await
+        .map_err(Error::from)?;
+    let assigned =
+        assignments::assignee_names(&state.db, rows.iter().map(|r| r.id).collect()).await?;
     let org_names: HashMap<i64, String> = if caller.role.is_staff() {
-        organisation::Entity::find()
-            .select_only()
-            .column(organisation::Column::Id)
-            .column(organisation::Column::Name)
-            .into_tuple()
-            .all(&state.db)
+        browse::organisation_names(&state.db)
             .await?
             .into_iter()
             .collect()
@@ -617,55 +535,6 @@ pub async fn list(
     Ok(layout::page(&ctx, t("req.list_title"), "/requests", content).into_response())
 }
 
-/// Names of the mediators with a live assignment (offered, published, accepted) per request.
-async fn assigned_mediators(
-    state: &AppState,
-    request_ids: Vec<i64>,
-) -> Result<HashMap<i64, Vec<String>>, WebError> {
-    if request_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let live = LIVE_STATES.to_vec();
-    let rows: Vec<(i64, i64)> = assignment::Entity::find()
-        .select_only()
-        .column(assignment::Column::RequestId)
-        .column(assignment::Column::MediatorId)
-        .filter(assignment::Column::RequestId.is_in(request_ids))
-        .filter(assignment::Column::State.is_in(live))
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-    let names = mediator_names(state, rows.iter().map(|(_, m)| *m).collect()).await?;
-    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
-    for (request_id, mediator_id) in rows {
-        let name = names.get(&mediator_id).cloned().unwrap_or_default();
-        let entry = out.entry(request_id).or_default();
-        if !entry.contains(&name) {
-            entry.push(name);
-        }
-    }
-    Ok(out)
-}
-
-pub async fn mediator_names(
-    state: &AppState,
-    ids: Vec<i64>,
-) -> Result<HashMap<i64, String>, WebError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(mediator::Entity::find()
-        .select_only()
-        .column(mediator::Column::Id)
-        .column(mediator::Column::Name)
-        .filter(mediator::Column::Id.is_in(ids))
-        .into_tuple()
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .collect())
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct DetailQuery {
@@ -712,25 +581,20 @@ async fn render_detail(
 ) -> Result<Markup, WebError> {
     let caller = ctx.require(REQUESTERS)?;
     let model = store::visible(&state.db, caller, id).await?;
-    let zones = store::zones(&state.db, [model.organisation_id]).await?;
+    let zones = store::zones(&state.db, [model.organisation_id])
+        .await
+        .map_err(Error::from)?;
     let zone = store::zone_in(&zones, model.organisation_id);
-    let site = match model.site_id {
-        Some(site_id) => site::Entity::find_by_id(site_id).one(&state.db).await?,
-        None => None,
-    };
-    let org = organisation::Entity::find_by_id(model.organisation_id)
-        .one(&state.db)
-        .await?;
-    let live = LIVE_STATES.to_vec();
-    let assignments = assignment::Entity::find()
-        .filter(assignment::Column::RequestId.eq(id))
-        .filter(assignment::Column::State.is_in(live))
-        .order_by_asc(assignment::Column::Occurrence)
-        .all(&state.db)
-        .await?;
-    let names = mediator_names(state, assignments.iter().map(|a| a.mediator_id).collect()).await?;
+    let (site, org) = store::place_of(&state.db, &model).await?;
+    let assignments = assignments::live_of_request(&state.db, id).await?;
+    let names = browse::mediator_names_of(
+        &state.db,
+        assignments.iter().map(|a| a.mediator_id).collect(),
+    )
+    .await?;
     let cancelled: HashSet<i32> = occurrence::cancelled_of(&state.db, id)
-        .await?
+        .await
+        .map_err(Error::from)?
         .into_iter()
         .collect();
     let now = Utc::now();

@@ -5,21 +5,15 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::Response;
-use chrono::{TimeDelta, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::error::WebError;
 use super::i18n::Locale;
 use crate::auth::{self, Caller, Role};
-use crate::entity::{session, user};
 use crate::startup::AppState;
-use crate::storage::Write;
 
 pub const SESSION_COOKIE: &str = "ponte_session";
 pub const LANG_COOKIE: &str = "ponte_lang";
 pub const PRE_CSRF_COOKIE: &str = "ponte_csrf";
-/// A working day and then some: a desk clerk logs in once in the morning.
-pub const SESSION_HOURS: i64 = 12;
 
 /// Coordinators and admins: the roles of the coordinators' pages.
 pub const STAFF: &[Role] = &[Role::Coordinator, Role::Admin];
@@ -163,21 +157,9 @@ impl FromRequestParts<AppState> for Ctx {
             return Ok(anonymous);
         };
         let hash = auth::digest(secret);
-        let Some(session) = session::Entity::find_by_id(hash.clone())
-            .one(&state.db)
-            .await?
-        else {
+        let Some((session, user)) = crate::account::session::live(&state.db, &hash).await? else {
             return Ok(anonymous);
         };
-        let Some(user) = user::Entity::find_by_id(session.user_id)
-            .one(&state.db)
-            .await?
-        else {
-            return Ok(anonymous);
-        };
-        if session.expires_at <= Utc::now() || !user.active {
-            return Ok(anonymous);
-        }
         let Some(caller) = Caller::from_user(&user) else {
             return Ok(anonymous);
         };
@@ -191,67 +173,6 @@ impl FromRequestParts<AppState> for Ctx {
             path: anonymous.path,
         })
     }
-}
-
-/// The user with this email and password, if active.
-pub async fn authenticate(
-    db: &sea_orm::DatabaseConnection,
-    email: &str,
-    password: &str,
-) -> Result<Option<user::Model>, sea_orm::DbErr> {
-    let email = email.trim().to_lowercase();
-    let found = user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(db)
-        .await?;
-    // Unknown emails are checked against a real hash too, so that the answer takes as long
-    // either way and does not tell which emails have accounts.
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let stored = found
-        .as_ref()
-        .and_then(|u| u.password_hash.clone())
-        .unwrap_or_else(|| {
-            DUMMY
-                .get_or_init(|| auth::hash_password("not-a-password-of-anyone").unwrap_or_default())
-                .clone()
-        });
-    let ok = auth::verify_password(password, &stored);
-    Ok(found.filter(|u| ok && u.active && u.password_hash.is_some()))
-}
-
-/// A new session for `user_id`; returns the cookie's secret. Expired sessions of anyone are
-/// purged on the way, so the table does not grow without bound.
-pub async fn open(
-    db: &sea_orm::DatabaseConnection,
-    user_id: i64,
-) -> Result<String, sea_orm::DbErr> {
-    let secret = auth::new_secret("ps");
-    let now = Utc::now();
-    let write = Write::begin(db).await?;
-    session::Entity::delete_many()
-        .filter(session::Column::ExpiresAt.lt(now))
-        .exec(&write.txn)
-        .await?;
-    session::Entity::insert(session::ActiveModel {
-        id_hash: Set(auth::digest(&secret)),
-        user_id: Set(user_id),
-        csrf_token: Set(auth::new_secret("pc")),
-        created_at: Set(now),
-        expires_at: Set(now + TimeDelta::hours(SESSION_HOURS)),
-    })
-    .exec_without_returning(&write.txn)
-    .await?;
-    write.commit().await?;
-    Ok(secret)
-}
-
-pub async fn close(db: &sea_orm::DatabaseConnection, hash: &str) -> Result<(), sea_orm::DbErr> {
-    let write = Write::begin(db).await?;
-    session::Entity::delete_many()
-        .filter(session::Column::IdHash.eq(hash))
-        .exec(&write.txn)
-        .await?;
-    write.commit().await
 }
 
 /// Where a user lands after login.

@@ -1,5 +1,6 @@
 //! The registry: organisations, sites, mediators, availability and shifts, tags and users.
 //! Happy paths, every validation rule with the field it names, and the authorization matrix.
+use ponte::account::session;
 use ponte::auth::Caller;
 use ponte::entity::{audit_event, mediator, organisation, user};
 use ponte::error::Error as ApiError;
@@ -9,7 +10,6 @@ use ponte::registry::mediators::{self, MediatorPatch, NewMediator};
 use ponte::registry::organisations::{self, NewOrganisation, OrganisationPatch};
 use ponte::registry::sites::{self, SitePatch};
 use ponte::registry::users::{self, NewUserBody, UserPatch};
-use ponte::web::session;
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};

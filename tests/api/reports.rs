@@ -134,7 +134,9 @@ async fn plan_with_draft(app: &TestApp, request_id: i64, start: &str, travel: i3
 
 /// A browser session of `user_id`: (cookie header, CSRF token).
 async fn session_of(app: &TestApp, user_id: i64) -> (String, String) {
-    let secret = ponte::web::session::open(&app.db, user_id).await.unwrap();
+    let secret = ponte::account::session::open(&app.db, user_id)
+        .await
+        .unwrap();
     let row = session::Entity::find_by_id(ponte::auth::digest(&secret))
         .one(&app.db)
         .await

@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::NaiveDate;
 use maud::{html, Markup};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use super::day::state_word;
@@ -65,15 +64,7 @@ struct Loaded {
 async fn load(state: &AppState, plan_id: i64, draft_id: i64) -> Result<Loaded, WebError> {
     let mut plan = plans::find(&state.db, plan_id).await?;
     plan.instance = None;
-    let draft = plan_assignment::Entity::find_by_id(draft_id)
-        .filter(plan_assignment::Column::PlanId.eq(plan_id))
-        .one(&state.db)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    let live = match draft.assignment_id {
-        Some(id) => assignment::Entity::find_by_id(id).one(&state.db).await?,
-        None => None,
-    };
+    let (draft, live) = plans::draft(&state.db, plan_id, draft_id).await?;
     let lookup = Lookup::load(&state.db, [draft.request_id]).await?;
     Ok(Loaded {
         plan,

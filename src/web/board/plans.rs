@@ -10,13 +10,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use chrono::NaiveDate;
 use maud::{html, Markup, PreEscaped};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::day::{self, long_date, PlanForm};
 use super::{board_link, kpis, staff, today};
-use crate::entity::{audit_event, plan};
+use crate::entity::plan;
 use crate::error::Error;
 use crate::plan::edit::{self, RerunBody};
 use crate::plan::plans::{self, NewPlan};
@@ -129,14 +128,7 @@ async fn plan_row(state: &AppState, id: i64) -> Result<plan::Model, WebError> {
 
 /// What publication did, as its audit event recorded it.
 async fn publication(state: &AppState, id: i64) -> Result<Option<Value>, WebError> {
-    Ok(audit_event::Entity::find()
-        .filter(audit_event::Column::Entity.eq("plan"))
-        .filter(audit_event::Column::EntityId.eq(id.to_string()))
-        .filter(audit_event::Column::Action.eq("published"))
-        .order_by_desc(audit_event::Column::Id)
-        .one(&state.db)
-        .await?
-        .map(|e| e.detail))
+    Ok(plans::publication(&state.db, id).await?)
 }
 
 fn running(plan: &plan::Model) -> bool {

@@ -21,7 +21,6 @@ use crate::web::i18n::Locale;
 use crate::web::layout::{self, csrf_field};
 use crate::web::session::Ctx;
 use crate::web::session::{path_id, STAFF};
-use sea_orm::{EntityTrait, QueryOrder};
 
 const MODALITIES: [&str; 3] = ["in_person", "phone", "video"];
 
@@ -248,10 +247,7 @@ impl Choices {
     async fn load(state: &AppState) -> Result<Choices, WebError> {
         Ok(Choices {
             tags: tags::list(&state.db).await?,
-            sites: site::Entity::find()
-                .order_by_asc(site::Column::Name)
-                .all(&state.db)
-                .await?,
+            sites: browse::sites_by_name(&state.db).await?,
         })
     }
 }

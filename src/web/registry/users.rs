@@ -6,13 +6,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
-use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
 use super::form::{self, Errors, Fields, Input};
 use super::organisations::invalid;
 use crate::auth::{Caller, Role};
-use crate::entity::{mediator, organisation};
 use crate::error::Error;
 use crate::registry::browse;
 use crate::registry::input::Change;
@@ -60,22 +58,8 @@ struct Names {
 
 impl Names {
     async fn load(state: &AppState) -> Result<Names, WebError> {
-        let organisations = organisation::Entity::find()
-            .select_only()
-            .column(organisation::Column::Id)
-            .column(organisation::Column::Name)
-            .order_by_asc(organisation::Column::Name)
-            .into_tuple::<(i64, String)>()
-            .all(&state.db)
-            .await?;
-        let mediators = mediator::Entity::find()
-            .select_only()
-            .column(mediator::Column::Id)
-            .column(mediator::Column::Name)
-            .order_by_asc(mediator::Column::Name)
-            .into_tuple::<(i64, String)>()
-            .all(&state.db)
-            .await?;
+        let organisations = browse::organisation_names(&state.db).await?;
+        let mediators = browse::mediator_names(&state.db).await?;
         Ok(Names {
             organisations: organisations.into_iter().collect(),
             mediators: mediators.into_iter().collect(),

@@ -75,7 +75,9 @@ async fn render(
             (range_form(ctx, "/coord/shortage", q, &errors))
         },
         Ok(range) => {
-            let data = occurrences::load(&state.db, range).await?;
+            let data = occurrences::load(&state.db, range)
+                .await
+                .map_err(crate::error::Error::from)?;
             let result = if what_if {
                 Some(
                     shortage::what_if(&state.db, range, &data, WhatIfOptions::default())

@@ -1,9 +1,18 @@
 //! Accounts: creating users with a role, issuing and revoking API tokens.
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+use serde_json::json;
 
+use crate::audit;
 use crate::auth::{self, Role};
 use crate::entity::{api_token, mediator, organisation, user};
+use crate::storage::Write;
+
+pub mod session;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -157,6 +166,31 @@ pub async fn issue_token_for<C: ConnectionTrait>(
     .insert(db)
     .await?;
     Ok(token)
+}
+
+/// The language of a user's pages and emails (a locale code: `it`, `en`), with its audit
+/// event.
+pub async fn set_locale(
+    db: &DatabaseConnection,
+    user_id: i64,
+    locale: &str,
+) -> Result<(), crate::error::Error> {
+    let write = Write::begin(db).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::Locale, Expr::value(locale))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&write.txn)
+        .await?;
+    audit::record(
+        &write.txn,
+        Some(user_id),
+        "locale_changed",
+        "user",
+        user_id,
+        json!({ "locale": locale, "at": Utc::now() }),
+    )
+    .await?;
+    Ok(write.commit().await?)
 }
 
 #[cfg(test)]

@@ -1,0 +1,93 @@
+//! Browser sessions' rows: the `sessions` table keeps the SHA-256 of each cookie's secret
+//! (a stolen database reveals no live cookie) and its CSRF token. The cookies themselves are
+//! the pages' business (`web::session`).
+use chrono::{TimeDelta, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+
+use crate::auth;
+use crate::entity::{session, user};
+use crate::error::Error;
+use crate::storage::Write;
+
+/// A working day and then some: a desk clerk logs in once in the morning.
+pub const SESSION_HOURS: i64 = 12;
+
+/// The session whose secret digests to `hash`, with its user, while it has not expired and
+/// the user is active.
+pub async fn live(
+    db: &DatabaseConnection,
+    hash: &str,
+) -> Result<Option<(session::Model, user::Model)>, Error> {
+    let Some(session) = session::Entity::find_by_id(hash.to_string())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = user::Entity::find_by_id(session.user_id).one(db).await? else {
+        return Ok(None);
+    };
+    if session.expires_at <= Utc::now() || !user.active {
+        return Ok(None);
+    }
+    Ok(Some((session, user)))
+}
+
+/// The user with this email and password, if active.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+) -> Result<Option<user::Model>, Error> {
+    let email = email.trim().to_lowercase();
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await?;
+    // Unknown emails are checked against a real hash too, so that the answer takes as long
+    // either way and does not tell which emails have accounts.
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let stored = found
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| {
+            DUMMY
+                .get_or_init(|| auth::hash_password("not-a-password-of-anyone").unwrap_or_default())
+                .clone()
+        });
+    let ok = auth::verify_password(password, &stored);
+    Ok(found.filter(|u| ok && u.active && u.password_hash.is_some()))
+}
+
+/// A new session for `user_id`; returns the cookie's secret. Expired sessions of anyone are
+/// purged on the way, so the table does not grow without bound.
+pub async fn open(db: &DatabaseConnection, user_id: i64) -> Result<String, Error> {
+    let secret = auth::new_secret("ps");
+    let now = Utc::now();
+    let write = Write::begin(db).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lt(now))
+        .exec(&write.txn)
+        .await?;
+    session::Entity::insert(session::ActiveModel {
+        id_hash: Set(auth::digest(&secret)),
+        user_id: Set(user_id),
+        csrf_token: Set(auth::new_secret("pc")),
+        created_at: Set(now),
+        expires_at: Set(now + TimeDelta::hours(SESSION_HOURS)),
+    })
+    .exec_without_returning(&write.txn)
+    .await?;
+    write.commit().await?;
+    Ok(secret)
+}
+
+/// Ends the session whose secret digests to `hash` (logging out).
+pub async fn close(db: &DatabaseConnection, hash: &str) -> Result<(), Error> {
+    let write = Write::begin(db).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::IdHash.eq(hash))
+        .exec(&write.txn)
+        .await?;
+    Ok(write.commit().await?)
+}

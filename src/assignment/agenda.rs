@@ -1,0 +1,81 @@
+//! A mediator's own assignments over a window, as their week and day pages show them, with
+//! the requests, organisations and sites they need to say where and what.
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::entity::{assignment, organisation, request, site};
+use crate::error::Error;
+
+/// What a mediator sees of their assignments: offered ones (to answer) and the confirmed.
+pub const SHOWN_STATES: [&str; 3] = ["offered", "published", "accepted"];
+
+/// A mediator's assignments in a window, with what each of them needs to show.
+pub struct Agenda {
+    /// Earliest first.
+    pub rows: Vec<assignment::Model>,
+    pub requests: HashMap<i64, request::Model>,
+    /// Organisation names by id.
+    pub orgs: HashMap<i64, String>,
+    pub sites: HashMap<i64, site::Model>,
+}
+
+/// The assignments of `mediator_id` in a shown state starting in `[from, to)`.
+pub async fn of_mediator_between<C: ConnectionTrait>(
+    db: &C,
+    mediator_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Agenda, Error> {
+    let rows = assignment::Entity::find()
+        .filter(assignment::Column::MediatorId.eq(mediator_id))
+        .filter(assignment::Column::State.is_in(SHOWN_STATES))
+        .filter(assignment::Column::Start.gte(from))
+        .filter(assignment::Column::Start.lt(to))
+        .order_by_asc(assignment::Column::Start)
+        .all(db)
+        .await?;
+    let requests: HashMap<i64, request::Model> = request::Entity::find()
+        .filter(request::Column::Id.is_in(rows.iter().map(|a| a.request_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let orgs: HashMap<i64, String> = organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in(requests.values().map(|r| r.organisation_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let sites: HashMap<i64, site::Model> = site::Entity::find()
+        .filter(site::Column::Id.is_in(requests.values().filter_map(|r| r.site_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    Ok(Agenda {
+        rows,
+        requests,
+        orgs,
+        sites,
+    })
+}
+
+impl Agenda {
+    /// The assignments by their local date in `zone`.
+    pub fn by_day(&self, zone: Tz) -> BTreeMap<NaiveDate, Vec<&assignment::Model>> {
+        let mut by_day: BTreeMap<NaiveDate, Vec<&assignment::Model>> = BTreeMap::new();
+        for a in &self.rows {
+            by_day
+                .entry(a.start.with_timezone(&zone).date_naive())
+                .or_default()
+                .push(a);
+        }
+        by_day
+    }
+}
