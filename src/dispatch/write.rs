@@ -18,6 +18,7 @@ use serde_json::json;
 use super::choose::Choice;
 use crate::assignment::{NewAssignment, State};
 use crate::audit;
+use crate::domain::request::Status;
 use crate::entity::{assignment, request};
 use crate::notice::{self, Event, Links};
 use crate::plan::snapshot::OccurrenceRef;
@@ -157,7 +158,7 @@ pub async fn open<C: ConnectionTrait>(db: &C, occ: OccurrenceRef) -> Result<bool
     let submitted = request::Entity::find_by_id(occ.request_id)
         .one(db)
         .await?
-        .is_some_and(|r| r.status == "submitted");
+        .is_some_and(|r| r.status == Status::Submitted);
     if !submitted {
         return Ok(false);
     }

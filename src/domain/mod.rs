@@ -5,6 +5,7 @@ pub mod local_time;
 pub mod locale;
 pub mod policy;
 pub mod recurrence;
+pub mod request;
 
 /// Quotes user input for an error message, shortened so that a huge or hostile value cannot
 /// bloat the response that echoes it back.

@@ -290,6 +290,7 @@ async fn shifts<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::request::{Modality, Status, Urgency};
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
@@ -305,18 +306,18 @@ mod tests {
             created_by: None,
             language: "ur".into(),
             required_tags: serde_json::json!([]),
-            modality: "phone".into(),
+            modality: Modality::Phone,
             earliest_start: first,
             latest_start: first,
             duration_minutes: 60,
-            urgency: "routine".into(),
+            urgency: Urgency::Routine,
             preferred_mediators: serde_json::json!([]),
             excluded_mediators: serde_json::json!([]),
             case_reference: None,
             notes: None,
             rrule: Some("FREQ=WEEKLY;COUNT=5".into()),
             occurrences: 5,
-            status: "submitted".into(),
+            status: Status::Submitted,
             cancel_reason: None,
             created_at: first,
             updated_at: first,
@@ -377,18 +378,18 @@ mod tests {
             created_by: None,
             language: "ur".into(),
             required_tags: serde_json::json!([]),
-            modality: "phone".into(),
+            modality: Modality::Phone,
             earliest_start: first,
             latest_start: first,
             duration_minutes: 60,
-            urgency: "routine".into(),
+            urgency: Urgency::Routine,
             preferred_mediators: serde_json::json!([]),
             excluded_mediators: serde_json::json!([]),
             case_reference: None,
             notes: None,
             rrule: None,
             occurrences: 1,
-            status: "submitted".into(),
+            status: Status::Submitted,
             cancel_reason: None,
             created_at: first,
             updated_at: first,

@@ -10,13 +10,14 @@ use serde_json::{json, Value};
 
 use super::access::{self, Scope};
 use super::input::{self, required, Change, MAX_NAME_CHARS};
-use super::mediator_checks::{self as checks, Home, Modality, NewHome};
+use super::mediator_checks::{self as checks, Home, NewHome};
 use super::page::{self, Page, PageParams, PageRequest};
 use super::tags;
 use crate::audit;
 use crate::auth::Caller;
 use crate::domain::language::{parse_tag, serves, LanguageTag};
 use crate::domain::local_time::Instant;
+use crate::domain::request::Modality;
 use crate::entity::mediator;
 use crate::error::Error;
 use crate::error::Validator;

@@ -22,6 +22,7 @@ use super::range::Range;
 use crate::assignment::LIVE_STATES;
 use crate::domain::local_time::{parse_zone, DEFAULT_ZONE};
 use crate::domain::recurrence;
+use crate::domain::request::{Modality, Status, Urgency};
 use crate::entity::{
     assignment, audit_event, mediator, occurrence_cancellation, organisation, plan_assignment,
     request, site,
@@ -50,8 +51,8 @@ pub struct Occurrence {
     pub organisation_id: i64,
     /// The request's site, else its organisation's first (as planning does).
     pub site_id: Option<i64>,
-    pub urgency: String,
-    pub modality: String,
+    pub urgency: Urgency,
+    pub modality: Modality,
     pub required_tags: Vec<String>,
     pub start: DateTime<Utc>,
     pub duration_minutes: i64,
@@ -135,8 +136,8 @@ pub async fn load<C: ConnectionTrait>(db: &C, range: Range) -> Result<Data, DbEr
                 site_id: r
                     .site_id
                     .or_else(|| first_site.get(&r.organisation_id).copied()),
-                urgency: r.urgency.clone(),
-                modality: r.modality.clone(),
+                urgency: r.urgency,
+                modality: r.modality,
                 required_tags: strings(&r.required_tags),
                 start,
                 duration_minutes: r.duration_minutes.into(),
@@ -214,7 +215,7 @@ async fn cancel_times<C: ConnectionTrait>(
 ) -> Result<HashMap<i64, DateTime<Utc>>, DbErr> {
     let cancelled: HashMap<i64, DateTime<Utc>> = requests
         .iter()
-        .filter(|r| r.status == "cancelled" && ids.binary_search(&r.id).is_ok())
+        .filter(|r| r.status == Status::Cancelled && ids.binary_search(&r.id).is_ok())
         .map(|r| (r.id, r.updated_at))
         .collect();
     let mut out = cancelled.clone();

@@ -13,6 +13,7 @@ use super::layout::{self, badge};
 use super::session::Ctx;
 use crate::assignment::LIVE_STATES;
 use crate::domain::local_time::{self, DEFAULT_ZONE};
+use crate::domain::request::Status;
 use crate::entity::{assignment, request};
 use crate::startup::AppState;
 use crate::web::session::STAFF;
@@ -44,7 +45,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, W
     }
     let unfilled: Vec<&request::Model> = week
         .iter()
-        .filter(|r| r.status == "submitted" && !filled.contains(&r.id))
+        .filter(|r| r.status == Status::Submitted && !filled.contains(&r.id))
         .collect();
     let t = |k| ctx.t(k);
     let content = html! {
@@ -69,7 +70,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, W
                             span.lang { (ctx.locale.language_name(&r.language)) }
                             span.when { (ctx.locale.date_time(r.earliest_start, zone)) }
                         }
-                        div.meta { (badge(&ctx, &r.urgency)) span.modality { (ctx.locale.word(&r.modality)) } }
+                        div.meta { (badge(&ctx, r.urgency.as_str())) span.modality { (ctx.locale.word(r.modality.as_str())) } }
                     }
                 }
             }

@@ -25,6 +25,7 @@ use crate::audit;
 use crate::auth::Role;
 use crate::domain::availability::{ExceptionKind, WeeklyRule};
 use crate::domain::local_time::{self, DEFAULT_ZONE};
+use crate::domain::request::Modality;
 use crate::entity::{assignment, mediator, organisation, request, site, user};
 use crate::error::Error;
 use crate::feed::tokens::{self, FeedStatus, NewFeed, Owner};
@@ -332,7 +333,7 @@ fn slot(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back: &str)
                 @if let Some(r) = r {
                     p.head {
                         strong.lang { (language) }
-                        span.modality class=(format!("m-{}", r.modality)) { (ctx.locale.word(&r.modality)) }
+                        span.modality class=(format!("m-{}", r.modality)) { (ctx.locale.word(r.modality.as_str())) }
                     }
                     dl.slot-facts {
                         dt { (t("med2.place")) }
@@ -369,12 +370,9 @@ fn slot(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back: &str)
 }
 
 fn place(ctx: &Ctx, agenda: &Agenda, r: &request::Model) -> String {
-    match (
-        r.modality.as_str(),
-        r.site_id.and_then(|id| agenda.sites.get(&id)),
-    ) {
-        ("phone", _) => ctx.t("med2.by_phone").to_string(),
-        ("video", _) => ctx.t("med2.by_video").to_string(),
+    match (r.modality, r.site_id.and_then(|id| agenda.sites.get(&id))) {
+        (Modality::Phone, _) => ctx.t("med2.by_phone").to_string(),
+        (Modality::Video, _) => ctx.t("med2.by_video").to_string(),
         // Addresses often begin with the building's name already.
         (_, Some(s)) if s.address.starts_with(&s.name) => s.address.clone(),
         (_, Some(s)) => format!("{}, {}", s.name, s.address),

@@ -82,18 +82,20 @@ async fn seed(app: &TestApp) {
             created_by: Set(None),
             language: Set(language.into()),
             required_tags: Set(json!([])),
-            modality: Set("in_person".into()),
+            modality: Set("in_person".parse().unwrap()),
             earliest_start: Set(start),
             latest_start: Set(start + TimeDelta::hours(1)),
             duration_minutes: Set(90),
-            urgency: Set(urgency.into()),
+            urgency: Set(urgency.parse().unwrap()),
             preferred_mediators: Set(json!([])),
             excluded_mediators: Set(json!([])),
             case_reference: Set(None),
             notes: Set(None),
             rrule: Set(None),
             occurrences: Set(1),
-            status: Set(if cancelled { "cancelled" } else { "submitted" }.into()),
+            status: Set(if cancelled { "cancelled" } else { "submitted" }
+                .parse()
+                .unwrap()),
             cancel_reason: Set(None),
             created_at: Set(created),
             updated_at: Set(if cancelled {

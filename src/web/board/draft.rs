@@ -167,9 +167,9 @@ fn render(ctx: &Ctx, l: &Loaded, back: NaiveDate, refused: Option<&Refused>) -> 
                         dt { (t("req.organisation")) }
                         dd { (l.lookup.place(r)) }
                         dt { (t("req.modality")) }
-                        dd { (ctx.locale.word(&r.modality)) }
+                        dd { (ctx.locale.word(r.modality.as_str())) }
                         dt { (t("req.urgency")) }
-                        dd { (badge(ctx, &r.urgency)) }
+                        dd { (badge(ctx, r.urgency.as_str())) }
                     }
                     dt { (t("board.draft.travel")) }
                     dd { (d.travel_minutes) " " (t("board.min")) }
