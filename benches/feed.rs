@@ -215,7 +215,9 @@ async fn seed(db: &DatabaseConnection) -> String {
             mediator_id: Set(mediator_id),
             start: Set(r.earliest_start),
             end: Set(r.earliest_start + TimeDelta::minutes(60)),
-            state: Set(["accepted", "published", "accepted", "cancelled"][i % 4].into()),
+            state: Set(["accepted", "published", "accepted", "cancelled"][i % 4]
+                .parse()
+                .unwrap()),
             plan_id: Set(None),
             uid: Set(new_uid("ponte.bench")),
             sequence: Set((i % 3) as i32),

@@ -242,7 +242,7 @@ async fn decliners(state: &AppState, occ: OccurrenceRef) -> anyhow::Result<Vec<i
     Ok(assignment::Entity::find()
         .filter(assignment::Column::RequestId.eq(occ.request_id))
         .filter(assignment::Column::Occurrence.eq(occ.occurrence))
-        .filter(assignment::Column::State.eq("declined"))
+        .filter(assignment::Column::State.eq(State::Declined))
         .all(&state.db)
         .await?
         .into_iter()

@@ -26,7 +26,7 @@ use crate::request::idempotency::is_duplicate;
 use crate::storage::Write;
 
 /// States that hold a mediator's time: live, or offered and possibly accepted any moment.
-const BUSY: [&str; 3] = ["offered", "published", "accepted"];
+const BUSY: [State; 3] = [State::Offered, State::Published, State::Accepted];
 
 #[derive(Debug)]
 pub enum Written {
@@ -185,7 +185,7 @@ pub async fn offered_during<C: ConnectionTrait>(
     end: chrono::DateTime<Utc>,
 ) -> Result<Vec<i64>, DbErr> {
     Ok(assignment::Entity::find()
-        .filter(assignment::Column::State.eq("offered"))
+        .filter(assignment::Column::State.eq(State::Offered))
         .filter(assignment::Column::Start.lt(end))
         .filter(assignment::Column::End.gt(start))
         .all(db)

@@ -1,4 +1,5 @@
 //! Domain types and rules of the service, free of HTTP and storage.
+pub mod assignment;
 pub mod availability;
 pub mod language;
 pub mod local_time;

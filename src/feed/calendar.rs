@@ -161,7 +161,7 @@ pub async fn load<C: ConnectionTrait>(
             .is_some_and(|ks| ks.contains(&a.occurrence))
         {
             shown = assignment::Model {
-                state: State::Cancelled.as_str().into(),
+                state: State::Cancelled,
                 ..a.clone()
             };
             &shown
@@ -204,9 +204,9 @@ fn event(
     let zone: Tz = o
         .and_then(|o| o.timezone.parse().ok())
         .unwrap_or(DEFAULT_ZONE);
-    let status = match State::parse(&a.state) {
-        Some(State::Accepted) => EventStatus::Confirmed,
-        Some(State::Published) => EventStatus::Tentative,
+    let status = match a.state {
+        State::Accepted => EventStatus::Confirmed,
+        State::Published => EventStatus::Tentative,
         _ => EventStatus::Cancelled,
     };
     let in_person = r.modality == Modality::InPerson;

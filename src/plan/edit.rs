@@ -416,7 +416,7 @@ pub async fn publish(
         let current = d
             .assignment_id
             .and_then(|id| live.get(&id))
-            .filter(|a| State::parse(&a.state).is_some_and(State::is_live));
+            .filter(|a| a.state.is_live());
         match current {
             Some(a) if a.mediator_id == d.mediator_id => {
                 if a.start == d.start && a.end == d.end {
@@ -465,7 +465,7 @@ pub async fn publish(
         .collect();
     for id in taken_out {
         if let Some(a) = assignment::Entity::find_by_id(id).one(&w.txn).await? {
-            if State::parse(&a.state).is_some_and(State::is_live) {
+            if a.state.is_live() {
                 cancel(&w.txn, links, actor, plan_id, &a, now).await?;
                 done.cancelled += 1;
             }
@@ -533,7 +533,7 @@ async fn cancel<C: ConnectionTrait>(
     now: chrono::DateTime<Utc>,
 ) -> Result<(), Error> {
     let mut row: assignment::ActiveModel = a.clone().into();
-    row.state = Set(State::Cancelled.as_str().to_string());
+    row.state = Set(State::Cancelled);
     row.sequence = Set(a.sequence + 1);
     row.updated_at = Set(now);
     row.update(txn).await?;

@@ -180,7 +180,7 @@ pub async fn load<C: ConnectionTrait>(db: &C, range: Range) -> Result<Data, DbEr
             .map_or(&[][..], Vec::as_slice);
         for a in mine {
             o.last_mediator = Some(a.mediator_id);
-            if LIVE_STATES.contains(&a.state.as_str()) && !o.cancelled() {
+            if LIVE_STATES.contains(&a.state) && !o.cancelled() {
                 o.live = Some(Live {
                     mediator_id: a.mediator_id,
                     minutes: (a.end - a.start).num_minutes().max(0),
@@ -281,7 +281,7 @@ async fn travel_of<C: ConnectionTrait>(
 ) -> Result<HashMap<i64, i64>, DbErr> {
     let live: Vec<&assignment::Model> = assignments
         .iter()
-        .filter(|a| LIVE_STATES.contains(&a.state.as_str()) && a.plan_id.is_some())
+        .filter(|a| LIVE_STATES.contains(&a.state) && a.plan_id.is_some())
         .collect();
     let mut plans: Vec<i64> = live.iter().filter_map(|a| a.plan_id).collect();
     plans.sort_unstable();

@@ -23,6 +23,7 @@ use super::session::Ctx;
 use crate::assignment::respond::{self, RespondError, Responder};
 use crate::audit;
 use crate::auth::Role;
+use crate::domain::assignment::State as AssignmentState;
 use crate::domain::availability::{ExceptionKind, WeeklyRule};
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::domain::request::Modality;
@@ -35,7 +36,11 @@ use crate::storage::Write;
 use crate::web::session::path_id;
 
 /// What a mediator sees of their assignments: offered ones (to answer) and the confirmed.
-const SHOWN_STATES: [&str; 3] = ["offered", "published", "accepted"];
+const SHOWN_STATES: [AssignmentState; 3] = [
+    AssignmentState::Offered,
+    AssignmentState::Published,
+    AssignmentState::Accepted,
+];
 const WEEKDAYS: [Weekday; 7] = [
     Weekday::Mon,
     Weekday::Tue,
@@ -312,7 +317,10 @@ fn slot_dated(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back:
 fn slot(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back: &str) -> Markup {
     let t = |k| ctx.t(k);
     let r = agenda.requests.get(&a.request_id);
-    let answerable = matches!(a.state.as_str(), "offered" | "published");
+    let answerable = matches!(
+        a.state,
+        AssignmentState::Offered | AssignmentState::Published
+    );
     let when = format!(
         "{}–{}",
         ctx.locale.time(a.start, zone),
@@ -343,7 +351,7 @@ fn slot(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back: &str)
                     }
                 }
             }
-            div.state { (state_badge(ctx, &a.state)) }
+            div.state { (state_badge(ctx, a.state.as_str())) }
             @if answerable {
                 div.answer {
                     form method="post" action=(format!("/week/assignments/{}/accept", a.id)) {

@@ -818,7 +818,7 @@ async fn render_detail(
                             @match &row.assignment {
                                 Some(a) => {
                                     span.mediator { (names.get(&a.mediator_id).map(String::as_str).unwrap_or("")) }
-                                    (badge(ctx, &a.state))
+                                    (badge(ctx, a.state.as_str()))
                                 }
                                 None => { span.muted { (t("req.not_assigned")) } }
                             }

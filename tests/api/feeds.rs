@@ -75,7 +75,7 @@ async fn insert_assignment(
         mediator_id: Set(mediator_id),
         start: Set(request.earliest_start),
         end: Set(request.earliest_start + TimeDelta::minutes(90)),
-        state: Set(state.into()),
+        state: Set(state.parse().unwrap()),
         plan_id: Set(None),
         uid: Set(new_uid("ponte.test")),
         sequence: Set(sequence),

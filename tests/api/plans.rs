@@ -110,7 +110,7 @@ async fn an_assignment(
         mediator_id: Set(mediator_id),
         start: Set(start),
         end: Set(start + chrono::TimeDelta::minutes(60)),
-        state: Set(state.into()),
+        state: Set(state.parse().unwrap()),
         plan_id: Set(None),
         uid: Set(ponte::assignment::new_uid("test.example")),
         sequence: Set(0),

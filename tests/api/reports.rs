@@ -76,7 +76,7 @@ async fn insert_assignment(
         mediator_id: Set(app.mediator_id),
         start: Set(start),
         end: Set(start + TimeDelta::minutes(60)),
-        state: Set(state.into()),
+        state: Set(state.parse().unwrap()),
         plan_id: Set(plan_id),
         uid: Set(ponte::assignment::new_uid("test.example")),
         sequence: Set(0),

@@ -261,7 +261,7 @@ async fn flows(c: &Client, app: &TestApp) {
         mediator_id: Set(app.mediator_id),
         start: Set(next.earliest_start),
         end: Set(next.earliest_start + TimeDelta::minutes(60)),
-        state: Set("published".into()),
+        state: Set("published".parse().unwrap()),
         plan_id: Set(None),
         uid: Set(format!("test-{other_id}@ponte")),
         sequence: Set(0),

@@ -116,7 +116,7 @@ async fn seed(app: &TestApp) {
                 mediator_id: Set(m),
                 start: Set(start),
                 end: Set(start + TimeDelta::minutes(90)),
-                state: Set("accepted".into()),
+                state: Set("accepted".parse().unwrap()),
                 plan_id: Set(None),
                 uid: Set(ponte::assignment::new_uid("test.example")),
                 sequence: Set(0),
