@@ -72,7 +72,7 @@ async fn cancel_all<C: ConnectionTrait>(
         audit::record(
             txn,
             actor_user_id,
-            "cancelled",
+            audit::Action::Cancelled,
             "assignment",
             a.id,
             json!({

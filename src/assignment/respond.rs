@@ -300,10 +300,8 @@ async fn audit_change<C: ConnectionTrait>(
     reason: Option<&str>,
 ) -> Result<(), DbErr> {
     let action = match to {
-        State::Accepted => "accepted",
-        State::Declined => "declined",
-        State::Withdrawn => "withdrawn",
-        _ => "changed",
+        State::Accepted | State::Declined | State::Withdrawn => audit::Action::from(to),
+        _ => audit::Action::Changed,
     };
     audit::record(
         txn,

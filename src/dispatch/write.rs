@@ -129,7 +129,7 @@ async fn assign_in<C: ConnectionTrait>(
         audit::record(
             txn,
             None,
-            state.as_str(),
+            audit::Action::from(state),
             "assignment",
             row.id,
             json!({
@@ -217,7 +217,7 @@ pub async fn unfilled(
         audit::record(
             &write.txn,
             None,
-            "unfilled",
+            audit::Action::Unfilled,
             "request",
             occ.request_id,
             json!({

@@ -141,7 +141,7 @@ pub async fn change(
         audit::record(
             &w.txn,
             Some(caller.user_id),
-            "draft_unassigned",
+            audit::Action::DraftUnassigned,
             "plan",
             plan_id,
             json!({"draft_id": draft.id, "request_id": draft.request_id, "occurrence": draft.occurrence, "before": before}),
@@ -170,7 +170,7 @@ pub async fn change(
         audit::record(
             &w.txn,
             Some(caller.user_id),
-            if moves { "draft_moved" } else { "draft_changed" },
+            if moves { audit::Action::DraftMoved } else { audit::Action::DraftChanged },
             "plan",
             plan_id,
             json!({
@@ -344,7 +344,7 @@ pub async fn rerun(
     audit::record(
         &w.txn,
         Some(caller.user_id),
-        "rerun",
+        audit::Action::Rerun,
         "plan",
         plan_id,
         json!({"time_limit_seconds": body.time_limit_seconds, "seed": body.seed}),
@@ -434,7 +434,7 @@ pub async fn publish(
                 audit::record(
                     &w.txn,
                     actor,
-                    "changed",
+                    audit::Action::Changed,
                     "assignment",
                     a.id,
                     json!({"plan_id": plan_id, "before": {"start": a.start, "end": a.end}, "after": {"start": d.start, "end": d.end}}),
@@ -474,7 +474,7 @@ pub async fn publish(
     audit::record(
         &w.txn,
         actor,
-        "published",
+        audit::Action::Published,
         "plan",
         plan_id,
         json!({
@@ -541,7 +541,7 @@ async fn cancel<C: ConnectionTrait>(
     audit::record(
         txn,
         actor,
-        "cancelled",
+        audit::Action::Cancelled,
         "assignment",
         a.id,
         json!({"plan_id": plan_id, "before": {"state": a.state}, "after": {"state": "cancelled"}}),
@@ -583,7 +583,7 @@ async fn create<C: ConnectionTrait>(
     audit::record(
         txn,
         actor,
-        "published",
+        audit::Action::Published,
         "assignment",
         id,
         json!({"plan_id": plan_id, "request_id": d.request_id, "occurrence": d.occurrence, "mediator_id": d.mediator_id, "start": d.start}),

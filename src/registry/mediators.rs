@@ -209,7 +209,7 @@ pub async fn create(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "created",
+        audit::Action::Created,
         "mediator",
         created.id,
         json!(created),
@@ -411,7 +411,7 @@ pub async fn update(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "updated",
+        audit::Action::Updated,
         "mediator",
         id,
         json!({"before": before, "after": after}),

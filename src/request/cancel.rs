@@ -60,7 +60,7 @@ pub async fn cancel(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "cancelled",
+        audit::Action::Cancelled,
         "request",
         id,
         detail,

@@ -268,7 +268,7 @@ async fn write_all<C: ConnectionTrait>(
     audit::record(
         txn,
         Some(caller.user_id),
-        "occurrences_cancelled",
+        audit::Action::OccurrencesCancelled,
         "request",
         model.id,
         json!({

@@ -120,7 +120,7 @@ async fn write_all(
     audit::record(
         txn,
         Some(caller.user_id),
-        "created",
+        audit::Action::Created,
         "request",
         model.id,
         detail,

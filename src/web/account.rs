@@ -191,7 +191,7 @@ pub async fn switch_language(
         audit::record(
             &write.txn,
             Some(caller.user_id),
-            "locale_changed",
+            audit::Action::LocaleChanged,
             "user",
             caller.user_id,
             json!({ "locale": locale.code(), "at": Utc::now() }),

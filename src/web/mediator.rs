@@ -994,7 +994,7 @@ pub async fn save_preferences(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "preferences_changed",
+        audit::Action::PreferencesChanged,
         "mediator",
         me.id,
         json!({ "email_locale": email, "page_locale": page.code() }),

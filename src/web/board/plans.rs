@@ -131,7 +131,7 @@ async fn publication(state: &AppState, id: i64) -> Result<Option<Value>, WebErro
     Ok(audit_event::Entity::find()
         .filter(audit_event::Column::Entity.eq("plan"))
         .filter(audit_event::Column::EntityId.eq(id.to_string()))
-        .filter(audit_event::Column::Action.eq("published"))
+        .filter(audit_event::Column::Action.eq(crate::audit::Action::Published.as_str()))
         .order_by_desc(audit_event::Column::Id)
         .one(&state.db)
         .await?
