@@ -6,12 +6,14 @@ use serde_json::Value;
 
 use crate::entity::audit_event;
 
-/// Records one event. `entity` is the kind (`request`, `mediator`…), `action` a verb
-/// (`created`, `cancelled`, `availability_replaced`…), `detail` what a reviewer needs.
+pub use action::Action;
+
+/// Records one event. `entity` is the kind (`request`, `mediator`…), `action` what
+/// happened, `detail` what a reviewer needs.
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     actor_user_id: Option<i64>,
-    action: &str,
+    action: Action,
     entity: &str,
     entity_id: impl ToString,
     detail: Value,
@@ -20,7 +22,7 @@ pub async fn record<C: ConnectionTrait>(
     let event = audit_event::ActiveModel {
         at: Set(Utc::now()),
         actor_user_id: Set(actor_user_id),
-        action: Set(action.to_string()),
+        action: Set(action.as_str().to_string()),
         entity: Set(entity.to_string()),
         entity_id: Set(entity_id.to_string()),
         detail: Set(detail),
@@ -32,4 +34,5 @@ pub async fn record<C: ConnectionTrait>(
         .map(|_| ())
 }
 
+pub mod action;
 pub mod list;

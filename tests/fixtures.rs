@@ -124,7 +124,12 @@ fn every_key_resolves_and_in_person_requests_have_a_site_of_their_organisation()
                 r.key
             );
         }
-        assert_eq!(r.modality == "in_person", r.site.is_some(), "{}", r.key);
+        assert_eq!(
+            r.modality.as_str() == "in_person",
+            r.site.is_some(),
+            "{}",
+            r.key
+        );
         for m in r.preferred_mediators.iter().chain(&r.excluded_mediators) {
             assert!(mediators.contains(m.as_str()), "{}: mediator {m}", r.key);
         }
@@ -162,8 +167,13 @@ fn the_data_passes_the_services_own_validation() {
 fn requests_look_like_real_ones() {
     let d = fixtures::generate(&params(3000, 100, 5));
     let n = d.requests.len() as f64;
-    let share =
-        |urgency: &str| d.requests.iter().filter(|r| r.urgency == urgency).count() as f64 / n;
+    let share = |urgency: &str| {
+        d.requests
+            .iter()
+            .filter(|r| r.urgency.as_str() == urgency)
+            .count() as f64
+            / n
+    };
     assert!(
         (0.03..0.07).contains(&share("emergency")),
         "{}",
@@ -177,7 +187,7 @@ fn requests_look_like_real_ones() {
     let in_person = d
         .requests
         .iter()
-        .filter(|r| r.modality == "in_person")
+        .filter(|r| r.modality.as_str() == "in_person")
         .count() as f64
         / n;
     assert!((0.62..0.80).contains(&in_person), "{in_person}");

@@ -184,7 +184,7 @@ pub async fn set_locale(
     audit::record(
         &write.txn,
         Some(user_id),
-        "locale_changed",
+        audit::Action::LocaleChanged,
         "user",
         user_id,
         json!({ "locale": locale, "at": Utc::now() }),

@@ -6,11 +6,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::assignment::State;
 use crate::entity::{assignment, organisation, request, site};
 use crate::error::Error;
 
 /// What a mediator sees of their assignments: offered ones (to answer) and the confirmed.
-pub const SHOWN_STATES: [&str; 3] = ["offered", "published", "accepted"];
+pub const SHOWN_STATES: [State; 3] = [State::Offered, State::Published, State::Accepted];
 
 /// A mediator's assignments in a window, with what each of them needs to show.
 pub struct Agenda {

@@ -6,12 +6,13 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Select};
 use serde_json::json;
 
+use super::State;
 use crate::audit;
 use crate::entity::assignment;
 use crate::notice::{self, Event, Links};
 
 /// The states a cancellation ends: live assignments and open offers.
-const OPEN: [&str; 3] = ["offered", "published", "accepted"];
+const OPEN: [State; 3] = [State::Offered, State::Published, State::Accepted];
 
 /// Cancels every open assignment of `request_id`, each with its audit event and its
 /// `Cancelled` notice; returns how many.
@@ -71,7 +72,7 @@ async fn cancel_all<C: ConnectionTrait>(
         audit::record(
             txn,
             actor_user_id,
-            "cancelled",
+            audit::Action::Cancelled,
             "assignment",
             a.id,
             json!({

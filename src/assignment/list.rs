@@ -90,7 +90,7 @@ pub async fn list<C: ConnectionTrait>(
         query = query.filter(assignment::Column::Start.lt(to));
     }
     if let Some(state) = state {
-        query = query.filter(assignment::Column::State.eq(state.as_str()));
+        query = query.filter(assignment::Column::State.eq(state));
     }
     if let Some(id) = request_id {
         query = query.filter(assignment::Column::RequestId.eq(id));

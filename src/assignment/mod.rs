@@ -13,53 +13,7 @@ pub mod list;
 pub mod respond;
 pub mod view;
 
-/// The states of `assignments.state`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    /// Offered to one of several candidates (emergencies); not yet anyone's.
-    Offered,
-    /// In the published plan, awaiting the mediator's answer.
-    Published,
-    Accepted,
-    Declined,
-    /// An offer another mediator accepted first.
-    Withdrawn,
-    Cancelled,
-}
-
-impl State {
-    pub const ALL: [State; 6] = [
-        State::Offered,
-        State::Published,
-        State::Accepted,
-        State::Declined,
-        State::Withdrawn,
-        State::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Offered => "offered",
-            State::Published => "published",
-            State::Accepted => "accepted",
-            State::Declined => "declined",
-            State::Withdrawn => "withdrawn",
-            State::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<State> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    /// Holds the mediator's time and the request: pinned in plans, shown in feeds.
-    pub fn is_live(self) -> bool {
-        matches!(self, State::Published | State::Accepted)
-    }
-}
-
-/// The states that hold a request occurrence, as stored.
-pub const LIVE_STATES: [&str; 2] = ["published", "accepted"];
+pub use crate::domain::assignment::{State, LIVE_STATES};
 
 /// A fresh iCalendar UID: random, so that it reveals nothing, and stable for the
 /// assignment's life (changes raise SEQUENCE, never the UID).
@@ -99,7 +53,7 @@ impl NewAssignment {
             mediator_id: Set(self.mediator_id),
             start: Set(self.start),
             end: Set(self.end),
-            state: Set(self.state.as_str().to_string()),
+            state: Set(self.state),
             plan_id: Set(self.plan_id),
             uid: Set(new_uid(host)),
             sequence: Set(0),

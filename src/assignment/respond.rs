@@ -130,7 +130,7 @@ async fn accept_in<C: ConnectionTrait>(
         }
     }
     Ok(assignment::Model {
-        state: State::Accepted.as_str().into(),
+        state: State::Accepted,
         sequence: mine.sequence + 1,
         responded_at: Some(now),
         updated_at: now,
@@ -169,7 +169,7 @@ pub async fn decline(
             write.commit().await?;
             let now = Utc::now().trunc_subsecs(6);
             Ok(assignment::Model {
-                state: State::Declined.as_str().into(),
+                state: State::Declined,
                 decline_reason: reason.map(str::to_string),
                 sequence: mine.sequence + 1,
                 responded_at: Some(now),
@@ -251,8 +251,7 @@ async fn lock_occurrence<C: ConnectionTrait>(
 }
 
 fn state_of(a: &assignment::Model) -> State {
-    // Rows are only written by this service, with the states it knows.
-    State::parse(&a.state).unwrap_or(State::Cancelled)
+    a.state
 }
 
 async fn set_state<C: ConnectionTrait>(
@@ -264,7 +263,7 @@ async fn set_state<C: ConnectionTrait>(
 ) -> Result<(), RespondError> {
     let now = Utc::now().trunc_subsecs(6);
     let mut update = assignment::Entity::update_many()
-        .col_expr(assignment::Column::State, Expr::value(to.as_str()))
+        .col_expr(assignment::Column::State, Expr::value(to))
         .col_expr(
             assignment::Column::Sequence,
             ExprTrait::add(Expr::col(assignment::Column::Sequence), 1),
@@ -281,7 +280,7 @@ async fn set_state<C: ConnectionTrait>(
     }
     let done = update
         .filter(assignment::Column::Id.eq(a.id))
-        .filter(assignment::Column::State.eq(from.as_str()))
+        .filter(assignment::Column::State.eq(from))
         .exec(txn)
         .await?;
     if done.rows_affected == 0 {
@@ -301,10 +300,8 @@ async fn audit_change<C: ConnectionTrait>(
     reason: Option<&str>,
 ) -> Result<(), DbErr> {
     let action = match to {
-        State::Accepted => "accepted",
-        State::Declined => "declined",
-        State::Withdrawn => "withdrawn",
-        _ => "changed",
+        State::Accepted | State::Declined | State::Withdrawn => audit::Action::from(to),
+        _ => audit::Action::Changed,
     };
     audit::record(
         txn,

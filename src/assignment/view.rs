@@ -32,7 +32,8 @@ pub struct AssignmentView {
     #[schema(value_type = InstantDoc)]
     pub end: Instant,
     /// `offered`, `published`, `accepted`, `declined`, `withdrawn` or `cancelled`.
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: State,
     pub plan_id: Option<i64>,
     /// iCalendar SEQUENCE: raised on every change.
     pub sequence: i32,
@@ -120,7 +121,7 @@ impl Context {
         let zone = zone_in(&self.zones, organisation_id);
         let at = |t: DateTime<Utc>| Instant::new(t, zone);
         let full = caller.role.is_staff() || caller.mediator_id == Some(a.mediator_id);
-        let holds = State::parse(&a.state).is_some_and(State::is_live);
+        let holds = a.state.is_live();
         let mediator = self
             .mediators
             .get(&a.mediator_id)
@@ -139,7 +140,7 @@ impl Context {
             mediator,
             start: at(a.start),
             end: at(a.end),
-            state: a.state.clone(),
+            state: a.state,
             plan_id: a.plan_id,
             sequence: a.sequence,
             decline_reason: a.decline_reason.clone().filter(|_| full),

@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 
 use super::bench_kit::{http_once, percentile, round2, Scratch};
 use crate::account::{self, NewUser};
-use crate::assignment::new_uid;
+use crate::assignment::{new_uid, State};
 use crate::auth::Role;
 use crate::config::Config;
 use crate::domain::local_time::DEFAULT_ZONE;
@@ -162,7 +162,7 @@ async fn run_bench(args: &BenchDispatchArgs, url: &str) -> anyhow::Result<()> {
         }
     }
     let offers = assignment::Entity::find()
-        .filter(assignment::Column::State.eq("offered"))
+        .filter(assignment::Column::State.eq(State::Offered))
         .count(&db)
         .await?;
     db.close().await.ok();
@@ -227,7 +227,7 @@ async fn publish_plan(
             mediator_id: Set(mediator_id),
             start: Set(start),
             end: Set(start + TimeDelta::seconds(req.duration)),
-            state: Set("published".into()),
+            state: Set(State::Published),
             uid: Set(new_uid("bench.ponte")),
             sequence: Set(0),
             created_at: Set(now),

@@ -16,6 +16,7 @@ use sea_orm::EntityTrait;
 
 use crate::assignment::State;
 use crate::domain::local_time::{self, DEFAULT_ZONE};
+use crate::domain::request::Urgency;
 use crate::entity::{assignment, organisation, request};
 use crate::plan::snapshot::{self, OccurrenceRef, Window};
 use crate::startup::AppState;
@@ -60,10 +61,10 @@ pub async fn after_submit(state: &AppState, request_id: i64) -> anyhow::Result<V
     };
     let zone = zone_of(state, &r).await?;
     let now = Utc::now();
-    let (kind, until) = match r.urgency.as_str() {
-        "emergency" => (State::Offered, now + TimeDelta::days(EMERGENCY_AHEAD_DAYS)),
-        "urgent" => (State::Published, end_of_local_day(now, zone)),
-        _ => return Ok(Vec::new()),
+    let (kind, until) = match r.urgency {
+        Urgency::Emergency => (State::Offered, now + TimeDelta::days(EMERGENCY_AHEAD_DAYS)),
+        Urgency::Urgent => (State::Published, end_of_local_day(now, zone)),
+        Urgency::Routine => return Ok(Vec::new()),
     };
     let mut outcomes = Vec::new();
     for (occ, start) in occurrences(&r, zone) {
@@ -115,7 +116,7 @@ pub async fn redispatch(
     else {
         return Ok(Outcome::Held);
     };
-    let kind = if r.urgency == "emergency" {
+    let kind = if r.urgency == Urgency::Emergency {
         State::Offered
     } else {
         State::Published
@@ -241,7 +242,7 @@ async fn decliners(state: &AppState, occ: OccurrenceRef) -> anyhow::Result<Vec<i
     Ok(assignment::Entity::find()
         .filter(assignment::Column::RequestId.eq(occ.request_id))
         .filter(assignment::Column::Occurrence.eq(occ.occurrence))
-        .filter(assignment::Column::State.eq("declined"))
+        .filter(assignment::Column::State.eq(State::Declined))
         .all(&state.db)
         .await?
         .into_iter()

@@ -18,6 +18,7 @@ use serde_json::json;
 use super::choose::Choice;
 use crate::assignment::{NewAssignment, State};
 use crate::audit;
+use crate::domain::request::Status;
 use crate::entity::{assignment, request};
 use crate::notice::{self, Event, Links};
 use crate::plan::snapshot::OccurrenceRef;
@@ -25,7 +26,7 @@ use crate::storage::is_unique_violation;
 use crate::storage::Write;
 
 /// States that hold a mediator's time: live, or offered and possibly accepted any moment.
-const BUSY: [&str; 3] = ["offered", "published", "accepted"];
+const BUSY: [State; 3] = [State::Offered, State::Published, State::Accepted];
 
 #[derive(Debug)]
 pub enum Written {
@@ -128,7 +129,7 @@ async fn assign_in<C: ConnectionTrait>(
         audit::record(
             txn,
             None,
-            state.as_str(),
+            audit::Action::from(state),
             "assignment",
             row.id,
             json!({
@@ -157,7 +158,7 @@ pub async fn open<C: ConnectionTrait>(db: &C, occ: OccurrenceRef) -> Result<bool
     let submitted = request::Entity::find_by_id(occ.request_id)
         .one(db)
         .await?
-        .is_some_and(|r| r.status == "submitted");
+        .is_some_and(|r| r.status == Status::Submitted);
     if !submitted {
         return Ok(false);
     }
@@ -184,7 +185,7 @@ pub async fn offered_during<C: ConnectionTrait>(
     end: chrono::DateTime<Utc>,
 ) -> Result<Vec<i64>, DbErr> {
     Ok(assignment::Entity::find()
-        .filter(assignment::Column::State.eq("offered"))
+        .filter(assignment::Column::State.eq(State::Offered))
         .filter(assignment::Column::Start.lt(end))
         .filter(assignment::Column::End.gt(start))
         .all(db)
@@ -216,7 +217,7 @@ pub async fn unfilled(
         audit::record(
             &write.txn,
             None,
-            "unfilled",
+            audit::Action::Unfilled,
             "request",
             occ.request_id,
             json!({

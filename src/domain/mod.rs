@@ -1,10 +1,12 @@
 //! Domain types and rules of the service, free of HTTP and storage.
+pub mod assignment;
 pub mod availability;
 pub mod language;
 pub mod local_time;
 pub mod locale;
 pub mod policy;
 pub mod recurrence;
+pub mod request;
 pub mod towns;
 
 /// Quotes user input for an error message, shortened so that a huge or hostile value cannot

@@ -1,6 +1,8 @@
 //! Table `assignments`: live assignments, the ones people see (feeds, emails).
 use sea_orm::entity::prelude::*;
 
+use crate::domain::assignment::State;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "assignments")]
 pub struct Model {
@@ -11,8 +13,7 @@ pub struct Model {
     pub mediator_id: i64,
     pub start: ChronoDateTimeUtc,
     pub end: ChronoDateTimeUtc,
-    /// `offered`, `published`, `accepted`, `declined`, `withdrawn`, `cancelled`.
-    pub state: String,
+    pub state: State,
     pub plan_id: Option<i64>,
     /// iCalendar UID, stable for the assignment's life.
     pub uid: String,

@@ -1,6 +1,8 @@
 //! Table `requests`.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::request::{Modality, Status, Urgency};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "requests")]
 pub struct Model {
@@ -11,11 +13,11 @@ pub struct Model {
     pub created_by: Option<i64>,
     pub language: String,
     pub required_tags: Json,
-    pub modality: String,
+    pub modality: Modality,
     pub earliest_start: ChronoDateTimeUtc,
     pub latest_start: ChronoDateTimeUtc,
     pub duration_minutes: i32,
-    pub urgency: String,
+    pub urgency: Urgency,
     /// Mediator ids, a JSON array.
     pub preferred_mediators: Json,
     pub excluded_mediators: Json,
@@ -24,7 +26,7 @@ pub struct Model {
     pub notes: Option<String>,
     pub rrule: Option<String>,
     pub occurrences: i32,
-    pub status: String,
+    pub status: Status,
     pub cancel_reason: Option<String>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,

@@ -26,6 +26,7 @@ use super::{etag, render, Calendar, Event, EventStatus};
 use crate::assignment::State;
 use crate::domain::language::{names, parse_tag};
 use crate::domain::local_time::DEFAULT_ZONE;
+use crate::domain::request::Modality;
 use crate::entity::{assignment, mediator, organisation, request, site};
 
 /// How far back a feed reaches: last month's meetings stay visible for reference.
@@ -160,7 +161,7 @@ pub async fn load<C: ConnectionTrait>(
             .is_some_and(|ks| ks.contains(&a.occurrence))
         {
             shown = assignment::Model {
-                state: State::Cancelled.as_str().into(),
+                state: State::Cancelled,
                 ..a.clone()
             };
             &shown
@@ -203,22 +204,21 @@ fn event(
     let zone: Tz = o
         .and_then(|o| o.timezone.parse().ok())
         .unwrap_or(DEFAULT_ZONE);
-    let status = match State::parse(&a.state) {
-        Some(State::Accepted) => EventStatus::Confirmed,
-        Some(State::Published) => EventStatus::Tentative,
+    let status = match a.state {
+        State::Accepted => EventStatus::Confirmed,
+        State::Published => EventStatus::Tentative,
         _ => EventStatus::Cancelled,
     };
-    let in_person = r.modality == "in_person";
-    let location = match r.modality.as_str() {
-        "in_person" => site.map(|s| s.address.clone()),
-        "phone" => Some(words.phone_place.to_string()),
-        "video" => Some(words.video_place.to_string()),
-        _ => None,
+    let in_person = r.modality == Modality::InPerson;
+    let location = match r.modality {
+        Modality::InPerson => site.map(|s| s.address.clone()),
+        Modality::Phone => Some(words.phone_place.to_string()),
+        Modality::Video => Some(words.video_place.to_string()),
     };
     let summary = [
         words.language(&r.language),
         who.to_string(),
-        words.modality(&r.modality).to_string(),
+        words.modality(r.modality).to_string(),
     ]
     .into_iter()
     .filter(|part| !part.is_empty())
@@ -310,15 +310,14 @@ impl Words {
         }
     }
 
-    fn modality(&self, modality: &str) -> &'static str {
+    fn modality(&self, modality: Modality) -> &'static str {
         match (modality, self.english) {
-            ("in_person", false) => "in presenza",
-            ("in_person", true) => "in person",
-            ("phone", false) => "al telefono",
-            ("phone", true) => "by phone",
-            ("video", false) => "in video",
-            ("video", true) => "by video",
-            _ => "",
+            (Modality::InPerson, false) => "in presenza",
+            (Modality::InPerson, true) => "in person",
+            (Modality::Phone, false) => "al telefono",
+            (Modality::Phone, true) => "by phone",
+            (Modality::Video, false) => "in video",
+            (Modality::Video, true) => "by video",
         }
     }
 

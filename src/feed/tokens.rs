@@ -119,7 +119,7 @@ pub async fn rotate(
     audit::record(
         &w.txn,
         Some(caller.user_id),
-        "feed_rotated",
+        audit::Action::FeedRotated,
         owner.kind(),
         owner.id(),
         json!({ "feed_token_id": created.last_insert_id, "revoked": revoked }),
@@ -145,7 +145,7 @@ pub async fn revoke(db: &DatabaseConnection, caller: &Caller, owner: Owner) -> R
         audit::record(
             &w.txn,
             Some(caller.user_id),
-            "feed_revoked",
+            audit::Action::FeedRevoked,
             owner.kind(),
             owner.id(),
             json!({ "revoked": revoked }),

@@ -156,7 +156,7 @@ async fn retry(
     crate::audit::record(
         &w.txn,
         Some(caller.user_id),
-        "notice.retry",
+        crate::audit::Action::NoticeRetried,
         "notice",
         id,
         serde_json::json!({"before": {"state": "failed"}, "after": {"state": "pending"}}),

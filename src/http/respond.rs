@@ -97,12 +97,12 @@ async fn confirm(
         Ok(when) => when,
         Err(e) => return failure(lang, &e.to_string()),
     };
-    let current = AssignmentState::parse(&a.state);
+    let current = Some(a.state);
     if !matches!(
         current,
         Some(AssignmentState::Offered | AssignmentState::Published)
     ) {
-        return answered(lang, &a.state, &when);
+        return answered(lang, a.state.as_str(), &when);
     }
     let action = Action::parse(ask.action.as_deref()).unwrap_or(Action::Accept);
     let (title, button, reason_field) = match action {

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::Event;
 use crate::domain::locale::Locale;
+use crate::domain::request::Modality;
 
 macro_rules! templates {
     ($($name:literal),* $(,)?) => {
@@ -180,16 +181,15 @@ impl Event {
 }
 
 /// "in presenza", "by phone"…
-pub fn modality(lang: &str, modality: &str) -> String {
+pub fn modality(lang: &str, modality: Modality) -> String {
     let it = language(lang) == "it";
     match (modality, it) {
-        ("in_person", true) => "in presenza",
-        ("in_person", false) => "in person",
-        ("phone", true) => "al telefono",
-        ("phone", false) => "by phone",
-        ("video", true) => "in videochiamata",
-        ("video", false) => "by video call",
-        (other, _) => other,
+        (Modality::InPerson, true) => "in presenza",
+        (Modality::InPerson, false) => "in person",
+        (Modality::Phone, true) => "al telefono",
+        (Modality::Phone, false) => "by phone",
+        (Modality::Video, true) => "in videochiamata",
+        (Modality::Video, false) => "by video call",
     }
     .to_string()
 }

@@ -155,7 +155,7 @@ pub(crate) async fn queue_for_assignment<C: ConnectionTrait>(
             site: s.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
             address: s.as_ref().map(|s| s.address.clone()).unwrap_or_default(),
             language: compose::language_name(lang, &r.language),
-            modality: compose::modality(lang, &r.modality),
+            modality: compose::modality(lang, r.modality),
             when: compose::when(lang, zone, a.start, a.end),
             zone: zone.name().to_string(),
             case_reference: r
@@ -232,7 +232,7 @@ fn ics_for(
         },
         compose::language_name(lang, &r.language),
         organisation,
-        compose::modality(lang, &r.modality)
+        compose::modality(lang, r.modality)
     );
     let event = crate::feed::Event {
         uid: a.uid.clone(),

@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter}
 use serde_json::Value;
 
 use super::plans;
-use crate::assignment::LIVE_STATES;
+use crate::assignment::{State, LIVE_STATES};
 use crate::domain::local_time::{parse_zone, Window, DEFAULT_ZONE};
 use crate::domain::recurrence;
 use crate::entity::{assignment, mediator, plan, plan_assignment, request};
@@ -110,8 +110,8 @@ fn taken_out(plan: Option<&plan::Model>) -> HashSet<i64> {
         .collect()
 }
 
-fn live_state(state: &str) -> &'static str {
-    if state == "accepted" {
+fn live_state(state: State) -> &'static str {
+    if state == State::Accepted {
         "accepted"
     } else {
         "published"
@@ -138,7 +138,7 @@ fn blocks(
             .and_then(|id| live_by_id.get(&id))
             .filter(|a| a.mediator_id == d.mediator_id && a.start == d.start && a.end == d.end);
         let state = match kept {
-            Some(a) => live_state(&a.state),
+            Some(a) => live_state(a.state),
             None if d.locked => "locked",
             None => "draft",
         };
@@ -170,7 +170,7 @@ fn blocks(
             state: if taken_out.contains(&a.id) {
                 "cancelling"
             } else {
-                live_state(&a.state)
+                live_state(a.state)
             },
             locked: false,
             travel_minutes: None,

@@ -129,7 +129,7 @@ pub async fn change(
         audit::record(
             &w.txn,
             Some(caller.user_id),
-            "draft_unassigned",
+            audit::Action::DraftUnassigned,
             "plan",
             plan_id,
             json!({"draft_id": draft.id, "request_id": draft.request_id, "occurrence": draft.occurrence, "before": before}),
@@ -158,7 +158,7 @@ pub async fn change(
         audit::record(
             &w.txn,
             Some(caller.user_id),
-            if moves { "draft_moved" } else { "draft_changed" },
+            if moves { audit::Action::DraftMoved } else { audit::Action::DraftChanged },
             "plan",
             plan_id,
             json!({
@@ -332,7 +332,7 @@ pub async fn rerun(
     audit::record(
         &w.txn,
         Some(caller.user_id),
-        "rerun",
+        audit::Action::Rerun,
         "plan",
         plan_id,
         json!({"time_limit_seconds": body.time_limit_seconds, "seed": body.seed}),

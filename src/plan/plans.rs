@@ -104,7 +104,7 @@ pub async fn create(
     audit::record(
         &w.txn,
         Some(caller.user_id),
-        "created",
+        audit::Action::Created,
         "plan",
         row.id,
         json!({"from": from, "to": to, "time_limit_ms": row.time_limit_ms, "seed": row.seed}),

@@ -87,7 +87,7 @@ pub async fn publish(
         let current = d
             .assignment_id
             .and_then(|id| live.get(&id))
-            .filter(|a| State::parse(&a.state).is_some_and(State::is_live));
+            .filter(|a| a.state.is_live());
         match current {
             Some(a) if a.mediator_id == d.mediator_id => {
                 if a.start == d.start && a.end == d.end {
@@ -105,7 +105,7 @@ pub async fn publish(
                 audit::record(
                     &w.txn,
                     actor,
-                    "changed",
+                    audit::Action::Changed,
                     "assignment",
                     a.id,
                     json!({"plan_id": plan_id, "before": {"start": a.start, "end": a.end}, "after": {"start": d.start, "end": d.end}}),
@@ -136,7 +136,7 @@ pub async fn publish(
         .collect();
     for id in taken_out {
         if let Some(a) = assignment::Entity::find_by_id(id).one(&w.txn).await? {
-            if State::parse(&a.state).is_some_and(State::is_live) {
+            if a.state.is_live() {
                 cancel(&w.txn, links, actor, plan_id, &a, now).await?;
                 done.cancelled += 1;
             }
@@ -145,7 +145,7 @@ pub async fn publish(
     audit::record(
         &w.txn,
         actor,
-        "published",
+        audit::Action::Published,
         "plan",
         plan_id,
         json!({
@@ -204,7 +204,7 @@ async fn cancel<C: ConnectionTrait>(
     now: chrono::DateTime<Utc>,
 ) -> Result<(), Error> {
     let mut row: assignment::ActiveModel = a.clone().into();
-    row.state = Set(State::Cancelled.as_str().to_string());
+    row.state = Set(State::Cancelled);
     row.sequence = Set(a.sequence + 1);
     row.updated_at = Set(now);
     row.update(txn).await?;
@@ -212,7 +212,7 @@ async fn cancel<C: ConnectionTrait>(
     audit::record(
         txn,
         actor,
-        "cancelled",
+        audit::Action::Cancelled,
         "assignment",
         a.id,
         json!({"plan_id": plan_id, "before": {"state": a.state}, "after": {"state": "cancelled"}}),
@@ -257,7 +257,7 @@ async fn create<C: ConnectionTrait>(
     audit::record(
         txn,
         actor,
-        "published",
+        audit::Action::Published,
         "assignment",
         id,
         json!({"plan_id": plan_id, "request_id": d.request_id, "occurrence": d.occurrence, "mediator_id": d.mediator_id, "start": d.start}),

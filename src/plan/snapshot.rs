@@ -24,13 +24,14 @@ use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use chrono_tz::Tz;
 use ponte_solver::check::check_assignments;
 use ponte_solver::error::InputError;
-use ponte_solver::model::{self, Instance, Location, Modality, Pin, Urgency};
+use ponte_solver::model::{self, Instance, Location, Modality, Pin};
 use ponte_solver::problem::{Problem, Time};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use crate::assignment::LIVE_STATES;
+use crate::assignment::{State, LIVE_STATES};
 use crate::domain::local_time::{parse_zone, DEFAULT_ZONE};
+use crate::domain::request::{Modality as RequestModality, Status};
 use crate::domain::{policy, recurrence};
 use crate::entity::{assignment, mediator, organisation, request, site};
 use crate::registry::mediators::strings;
@@ -190,7 +191,7 @@ impl Rows {
         let pinned_requests: HashSet<i64> = live.iter().map(|a| a.request_id).collect();
         let reach = window.start - TimeDelta::days(recurrence::SERIES_REACH_DAYS);
         let mut requests = request::Entity::find()
-            .filter(request::Column::Status.eq("submitted"))
+            .filter(request::Column::Status.eq(Status::Submitted))
             .filter(request::Column::EarliestStart.lt(window.end))
             .filter(request::Column::EarliestStart.gte(reach))
             .order_by_asc(request::Column::Id)
@@ -213,7 +214,7 @@ impl Rows {
         let mut refused: HashMap<OccurrenceRef, Vec<i64>> = HashMap::new();
         for chunk in ids.chunks(500) {
             for a in assignment::Entity::find()
-                .filter(assignment::Column::State.is_in(["declined", "withdrawn"]))
+                .filter(assignment::Column::State.is_in([State::Declined, State::Withdrawn]))
                 .filter(assignment::Column::RequestId.is_in(chunk.to_vec()))
                 .all(db)
                 .await?
@@ -302,7 +303,7 @@ impl Builder {
         };
         let mut modalities: Vec<Modality> = strings(&m.modalities)
             .iter()
-            .filter_map(|x| modality(x))
+            .filter_map(|x| RequestModality::parse(x).map(Modality::from))
             .collect();
         if position.is_none() && modalities.contains(&Modality::InPerson) {
             modalities.retain(|x| *x != Modality::InPerson);
@@ -367,7 +368,11 @@ impl Builder {
         let mut occurrences = HashMap::new();
         let mut request_ids = HashMap::new();
         let mut skipped = Vec::new();
-        for r in rows.requests.iter().filter(|r| r.status == "submitted") {
+        for r in rows
+            .requests
+            .iter()
+            .filter(|r| r.status == Status::Submitted)
+        {
             for (occ, start) in self.occurrences_of(r, rows, &live_by_occurrence) {
                 match self.request(r, occ, start, rows) {
                     Ok(req) => {
@@ -478,7 +483,7 @@ impl Builder {
         rows: &Rows,
     ) -> Result<model::Request, String> {
         let org = rows.organisations.get(&r.organisation_id);
-        let modality = modality(&r.modality).unwrap_or(Modality::Phone);
+        let modality = Modality::from(r.modality);
         // An in-person request needs a place: its own site, else its organisation's first.
         let location = if modality == Modality::InPerson {
             let site = r
@@ -526,11 +531,7 @@ impl Builder {
             earliest_start: local(start, self.zone),
             latest_start: local(start + window, self.zone),
             duration_minutes: r.duration_minutes.into(),
-            urgency: match r.urgency.as_str() {
-                "emergency" => Urgency::Emergency,
-                "urgent" => Urgency::Urgent,
-                _ => Urgency::Routine,
-            },
+            urgency: r.urgency.into(),
             preferred_mediators: keys(known(&r.preferred_mediators)),
             excluded_mediators: keys(excluded),
             pinned: None,
@@ -605,15 +606,6 @@ fn referee_pins(
         }
     }
     (out, conflicts)
-}
-
-fn modality(name: &str) -> Option<Modality> {
-    match name {
-        "in_person" => Some(Modality::InPerson),
-        "phone" => Some(Modality::Phone),
-        "video" => Some(Modality::Video),
-        _ => None,
-    }
 }
 
 fn kind(name: &str) -> model::Kind {

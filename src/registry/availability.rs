@@ -142,7 +142,7 @@ pub async fn replace(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "availability_replaced",
+        audit::Action::AvailabilityReplaced,
         "mediator",
         mediator_id,
         json!(new),

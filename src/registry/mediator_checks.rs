@@ -9,30 +9,12 @@ use serde::{Deserialize, Serialize};
 use super::input::{self, required, MAX_TEXT_CHARS};
 use super::tags;
 use crate::domain::language::parse_tag;
+use crate::domain::request::Modality;
 use crate::entity::site;
 use crate::error::Validator;
 
 /// A working week of seven 8-hour days: more is certainly a typo.
 pub const MAX_WEEKLY_MINUTES: i64 = 3360;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Modality {
-    InPerson,
-    Phone,
-    Video,
-}
-
-impl Modality {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "in_person" => Some(Modality::InPerson),
-            "phone" => Some(Modality::Phone),
-            "video" => Some(Modality::Video),
-            _ => None,
-        }
-    }
-}
 
 /// A home that is not one of the sites: where the mediator starts travelling from.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]

@@ -11,12 +11,13 @@ use serde_json::{json, Value};
 
 use super::access::{self, Scope};
 use super::input::{self, required, Change, MAX_NAME_CHARS};
-use super::mediator_checks::{self as checks, Home, Modality, NewHome};
+use super::mediator_checks::{self as checks, Home, NewHome};
 use super::tags;
 use crate::audit;
 use crate::auth::Caller;
 use crate::domain::language::{parse_tag, serves, LanguageTag};
 use crate::domain::local_time::Instant;
+use crate::domain::request::Modality;
 use crate::entity::{mediator, user};
 use crate::error::Error;
 use crate::error::Validator;
@@ -209,7 +210,7 @@ pub async fn create(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "created",
+        audit::Action::Created,
         "mediator",
         created.id,
         json!(created),
@@ -411,7 +412,7 @@ pub async fn update(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "updated",
+        audit::Action::Updated,
         "mediator",
         id,
         json!({"before": before, "after": after}),
@@ -459,7 +460,7 @@ pub async fn set_preferences(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "preferences_changed",
+        audit::Action::PreferencesChanged,
         "mediator",
         mediator_id,
         json!({ "email_locale": email_locale, "page_locale": page_locale }),

@@ -149,7 +149,7 @@ pub async fn create(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "created",
+        audit::Action::Created,
         "organisation",
         created.id,
         json!(created),
@@ -205,7 +205,7 @@ pub async fn update(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "updated",
+        audit::Action::Updated,
         "organisation",
         id,
         json!({"before": before, "after": after}),

@@ -113,7 +113,7 @@ pub async fn create(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "created",
+        audit::Action::Created,
         "site",
         created.id,
         json!(created),
@@ -194,7 +194,7 @@ pub async fn update(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "updated",
+        audit::Action::Updated,
         "site",
         id,
         json!({"before": before, "after": after}),

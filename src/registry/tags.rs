@@ -84,7 +84,7 @@ pub async fn create(db: &DatabaseConnection, caller: &Caller, new: NewTag) -> Re
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "created",
+        audit::Action::Created,
         "tag",
         &created.name,
         json!(created),

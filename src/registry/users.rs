@@ -142,7 +142,7 @@ pub async fn create(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "created",
+        audit::Action::Created,
         "user",
         created.id,
         json!(created),
@@ -292,7 +292,7 @@ pub async fn update(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "updated",
+        audit::Action::Updated,
         "user",
         id,
         json!({"before": before, "after": after}),
@@ -383,7 +383,7 @@ pub async fn reset_password(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "password_reset",
+        audit::Action::PasswordReset,
         "user",
         id,
         json!({ "email": user.email }),

@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 use super::median;
 use super::occurrences::{Data, Occurrence};
 use super::range::Range;
+use crate::domain::request::Urgency;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -115,10 +116,10 @@ impl Acc {
             self.travel_known += 1;
         }
         let waited = (live.assigned_at - o.created_at).num_minutes().max(0);
-        match o.urgency.as_str() {
-            "urgent" => self.urgent.push(waited),
-            "emergency" => self.emergency.push(waited),
-            _ => {}
+        match o.urgency {
+            Urgency::Urgent => self.urgent.push(waited),
+            Urgency::Emergency => self.emergency.push(waited),
+            Urgency::Routine => {}
         }
     }
 
@@ -206,6 +207,7 @@ mod tests {
     use chrono::{DateTime, TimeDelta, Utc};
 
     use super::*;
+    use crate::domain::request::Modality;
     use crate::report::occurrences::Live;
 
     fn at(minutes: i64) -> DateTime<Utc> {
@@ -220,8 +222,8 @@ mod tests {
             language: language.into(),
             organisation_id: 1,
             site_id: None,
-            urgency: urgency.into(),
-            modality: "in_person".into(),
+            urgency: Urgency::parse(urgency).expect("an urgency"),
+            modality: Modality::InPerson,
             required_tags: vec![],
             start: at(24 * 60),
             duration_minutes: 60,

@@ -22,6 +22,7 @@ use super::range::Range;
 use crate::assignment::LIVE_STATES;
 use crate::domain::local_time::{parse_zone, DEFAULT_ZONE};
 use crate::domain::recurrence;
+use crate::domain::request::{Modality, Status, Urgency};
 use crate::entity::{
     assignment, audit_event, mediator, occurrence_cancellation, organisation, plan_assignment,
     request, site,
@@ -50,8 +51,8 @@ pub struct Occurrence {
     pub organisation_id: i64,
     /// The request's site, else its organisation's first (as planning does).
     pub site_id: Option<i64>,
-    pub urgency: String,
-    pub modality: String,
+    pub urgency: Urgency,
+    pub modality: Modality,
     pub required_tags: Vec<String>,
     pub start: DateTime<Utc>,
     pub duration_minutes: i64,
@@ -135,8 +136,8 @@ pub async fn load<C: ConnectionTrait>(db: &C, range: Range) -> Result<Data, DbEr
                 site_id: r
                     .site_id
                     .or_else(|| first_site.get(&r.organisation_id).copied()),
-                urgency: r.urgency.clone(),
-                modality: r.modality.clone(),
+                urgency: r.urgency,
+                modality: r.modality,
                 required_tags: strings(&r.required_tags),
                 start,
                 duration_minutes: r.duration_minutes.into(),
@@ -179,7 +180,7 @@ pub async fn load<C: ConnectionTrait>(db: &C, range: Range) -> Result<Data, DbEr
             .map_or(&[][..], Vec::as_slice);
         for a in mine {
             o.last_mediator = Some(a.mediator_id);
-            if LIVE_STATES.contains(&a.state.as_str()) && !o.cancelled() {
+            if LIVE_STATES.contains(&a.state) && !o.cancelled() {
                 o.live = Some(Live {
                     mediator_id: a.mediator_id,
                     minutes: (a.end - a.start).num_minutes().max(0),
@@ -214,7 +215,7 @@ async fn cancel_times<C: ConnectionTrait>(
 ) -> Result<HashMap<i64, DateTime<Utc>>, DbErr> {
     let cancelled: HashMap<i64, DateTime<Utc>> = requests
         .iter()
-        .filter(|r| r.status == "cancelled" && ids.binary_search(&r.id).is_ok())
+        .filter(|r| r.status == Status::Cancelled && ids.binary_search(&r.id).is_ok())
         .map(|r| (r.id, r.updated_at))
         .collect();
     let mut out = cancelled.clone();
@@ -280,7 +281,7 @@ async fn travel_of<C: ConnectionTrait>(
 ) -> Result<HashMap<i64, i64>, DbErr> {
     let live: Vec<&assignment::Model> = assignments
         .iter()
-        .filter(|a| LIVE_STATES.contains(&a.state.as_str()) && a.plan_id.is_some())
+        .filter(|a| LIVE_STATES.contains(&a.state) && a.plan_id.is_some())
         .collect();
     let mut plans: Vec<i64> = live.iter().filter_map(|a| a.plan_id).collect();
     plans.sort_unstable();

@@ -38,7 +38,7 @@ pub async fn cancel(
         ));
     }
     let now = Utc::now().trunc_subsecs(6);
-    let cancelled = Status::Cancelled.as_str();
+    let cancelled = Status::Cancelled;
     let write = Write::begin(db).await?;
     // Conditional on the status, so that of two concurrent cancellations one wins and the
     // other is told (409) instead of recording a second cancellation.
@@ -60,7 +60,7 @@ pub async fn cancel(
     audit::record(
         &write.txn,
         Some(caller.user_id),
-        "cancelled",
+        audit::Action::Cancelled,
         "request",
         id,
         detail,
@@ -69,7 +69,7 @@ pub async fn cancel(
     crate::assignment::cancel::for_request(&write.txn, links, Some(caller.user_id), id).await?;
     write.commit().await?;
 
-    model.status = cancelled.to_string();
+    model.status = cancelled;
     model.cancel_reason = reason;
     model.updated_at = now;
     store::view_of(db, &model).await

@@ -74,13 +74,13 @@ pub async fn list<C: ConnectionTrait>(
         query = query.filter(request::Column::OrganisationId.eq(id));
     }
     if let Some(status) = filter.status {
-        query = query.filter(request::Column::Status.eq(status.as_str()));
+        query = query.filter(request::Column::Status.eq(status));
     }
     if let Some(language) = filter.language {
         query = query.filter(request::Column::Language.eq(language));
     }
     if let Some(urgency) = filter.urgency {
-        query = query.filter(request::Column::Urgency.eq(urgency.as_str()));
+        query = query.filter(request::Column::Urgency.eq(urgency));
     }
     if let Some(from) = filter.from {
         query = query.filter(request::Column::EarliestStart.gte(from));

@@ -1,78 +1,8 @@
-//! The words of a request (modality, urgency, status) and the bodies clients send.
-use serde::{Deserialize, Serialize};
+//! The bodies clients send about requests; their words live in `domain::request`.
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-/// How the mediator takes part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Modality {
-    InPerson,
-    Phone,
-    Video,
-}
-
-impl Modality {
-    pub const ALL: [Modality; 3] = [Modality::InPerson, Modality::Phone, Modality::Video];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Modality::InPerson => "in_person",
-            Modality::Phone => "phone",
-            Modality::Video => "video",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Urgency {
-    Emergency,
-    Urgent,
-    Routine,
-}
-
-impl Urgency {
-    pub const ALL: [Urgency; 3] = [Urgency::Emergency, Urgency::Urgent, Urgency::Routine];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Urgency::Emergency => "emergency",
-            Urgency::Urgent => "urgent",
-            Urgency::Routine => "routine",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|u| u.as_str() == s)
-    }
-}
-
-/// Where a request is in its life. Planning will add `assigned` and `completed`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Submitted,
-    Cancelled,
-}
-
-impl Status {
-    pub const ALL: [Status; 2] = [Status::Submitted, Status::Cancelled];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Submitted => "submitted",
-            Status::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-}
+pub use crate::domain::request::{Modality, Status, Urgency};
 
 /// `POST /requests`. Words and times are strings here, not typed values, so that one bad
 /// field does not hide the others: validation reports every problem at once.

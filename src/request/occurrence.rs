@@ -49,8 +49,7 @@ pub struct OccurrencesCancelled {
     /// Live assignments and open offers of those occurrences that were cancelled.
     pub assignments_cancelled: usize,
     /// `cancelled` once no occurrence is left.
-    #[schema(value_type = super::Status)]
-    pub request_status: String,
+    pub request_status: Status,
 }
 
 /// The starts of every occurrence of `r`, in order (index k-1 is occurrence k), in its
@@ -122,7 +121,7 @@ pub async fn cancel(
 ) -> Result<OccurrencesCancelled, Error> {
     let model = store::visible(db, caller, id).await?;
     let reason = reason_of(body)?;
-    if model.status == Status::Cancelled.as_str() {
+    if model.status == Status::Cancelled {
         return Err(Error::Conflict(format!(
             "request {id} is already cancelled"
         )));
@@ -250,16 +249,13 @@ async fn write_all<C: ConnectionTrait>(
     let finished = all.len() >= count;
     let status = if finished {
         request::Entity::update_many()
-            .col_expr(
-                request::Column::Status,
-                Expr::value(Status::Cancelled.as_str()),
-            )
+            .col_expr(request::Column::Status, Expr::value(Status::Cancelled))
             .col_expr(request::Column::CancelReason, Expr::value(reason.clone()))
             .col_expr(request::Column::UpdatedAt, Expr::value(now))
             .filter(request::Column::Id.eq(model.id))
             .exec(txn)
             .await?;
-        Status::Cancelled.as_str().to_string()
+        Status::Cancelled
     } else {
         // Feeds and caches take a request's change time as their validator.
         request::Entity::update_many()
@@ -267,12 +263,12 @@ async fn write_all<C: ConnectionTrait>(
             .filter(request::Column::Id.eq(model.id))
             .exec(txn)
             .await?;
-        model.status.clone()
+        model.status
     };
     audit::record(
         txn,
         Some(caller.user_id),
-        "occurrences_cancelled",
+        audit::Action::OccurrencesCancelled,
         "request",
         model.id,
         json!({

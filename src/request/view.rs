@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::local_time::Instant;
+use crate::domain::request::{Modality, Status, Urgency};
 use crate::entity::request;
 
 /// Starts of a series listed in a response; the rest are in `count`.
@@ -20,23 +21,20 @@ pub struct RequestView {
     pub created_by: Option<i64>,
     pub language: String,
     pub required_tags: Vec<String>,
-    #[schema(value_type = super::Modality)]
-    pub modality: String,
+    pub modality: Modality,
     #[schema(value_type = InstantDoc)]
     pub earliest_start: Instant,
     #[schema(value_type = InstantDoc)]
     pub latest_start: Instant,
     pub duration_minutes: i32,
-    #[schema(value_type = super::Urgency)]
-    pub urgency: String,
+    pub urgency: Urgency,
     pub preferred_mediators: Vec<i64>,
     pub excluded_mediators: Vec<i64>,
     pub case_reference: Option<String>,
     pub notes: Option<String>,
     pub rrule: Option<String>,
     pub occurrences: Occurrences,
-    #[schema(value_type = super::Status)]
-    pub status: String,
+    pub status: Status,
     pub cancel_reason: Option<String>,
     #[schema(value_type = InstantDoc)]
     pub created_at: Instant,
@@ -79,18 +77,18 @@ pub fn view(model: &request::Model, zone: Tz) -> RequestView {
         created_by: model.created_by,
         language: model.language.clone(),
         required_tags: list(&model.required_tags),
-        modality: model.modality.clone(),
+        modality: model.modality,
         earliest_start: Instant::new(model.earliest_start, zone),
         latest_start: Instant::new(model.latest_start, zone),
         duration_minutes: model.duration_minutes,
-        urgency: model.urgency.clone(),
+        urgency: model.urgency,
         preferred_mediators: list(&model.preferred_mediators),
         excluded_mediators: list(&model.excluded_mediators),
         case_reference: model.case_reference.clone(),
         notes: model.notes.clone(),
         rrule: model.rrule.clone(),
         occurrences: occurrences(model, zone),
-        status: model.status.clone(),
+        status: model.status,
         cancel_reason: model.cancel_reason.clone(),
         created_at: Instant::new(model.created_at, zone),
         updated_at: Instant::new(model.updated_at, zone),

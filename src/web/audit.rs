@@ -18,6 +18,7 @@ use super::layout;
 use super::registry::form::encode;
 use super::session::Ctx;
 use crate::audit::list::{self, AuditItem, AuditParams};
+use crate::audit::Action;
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::error::Error;
 use crate::startup::AppState;
@@ -38,26 +39,6 @@ const ENTITIES: [&str; 9] = [
     "plan",
     "tag",
     "notice",
-];
-
-/// Verbs the trail uses, offered as suggestions; any text is accepted.
-const ACTIONS: [&str; 16] = [
-    "created",
-    "updated",
-    "cancelled",
-    "published",
-    "accepted",
-    "declined",
-    "offered",
-    "changed",
-    "unfilled",
-    "password_reset",
-    "availability_replaced",
-    "preferences_changed",
-    "locale_changed",
-    "rerun",
-    "feed_rotated",
-    "feed_revoked",
 ];
 
 /// This area's words: (key, Italian, English).
@@ -158,6 +139,20 @@ pub const WORDS: &[(&str, &str, &str)] = &[
         "Link calendario revocato",
         "Feed link revoked",
     ),
+    ("aud.a.withdrawn", "Proposta ritirata", "Withdrawn"),
+    (
+        "aud.a.occurrences_cancelled",
+        "Incontri annullati",
+        "Meetings cancelled",
+    ),
+    (
+        "aud.a.draft_unassigned",
+        "Bozza senza mediatore",
+        "Draft unassigned",
+    ),
+    ("aud.a.draft_moved", "Bozza spostata", "Draft moved"),
+    ("aud.a.draft_changed", "Bozza cambiata", "Draft changed"),
+    ("aud.a.notice.retry", "Avviso ritentato", "Notice retried"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -369,7 +364,8 @@ fn filter_form(ctx: &Ctx, q: &AuditQuery, errors: &Errors) -> Markup {
                 }))
                 (field("action", t("aud.action"), html! {
                     input #action type="text" name="action" list="audit-actions" value=(q.action) autocomplete="off";
-                    datalist #audit-actions { @for a in ACTIONS { option value=(a) { (action_name(ctx, a)) } } }
+                    // Every verb the services record, offered as suggestions; any text is accepted.
+                    datalist #audit-actions { @for a in Action::ALL { option value=(a.as_str()) { (action_name(ctx, a.as_str())) } } }
                 }))
                 (field("actor", t("aud.actor"), html! {
                     input #actor type="email" name="actor" value=(q.actor) placeholder=(t("aud.actor_hint"))
@@ -536,6 +532,33 @@ fn compact(value: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The filter once listed its verbs by hand and missed `occurrences_cancelled` and
+    /// `draft_unassigned`: now it offers every action the services record, each named.
+    #[test]
+    fn the_filter_offers_every_action() {
+        let ctx = Ctx {
+            caller: None,
+            user_name: String::new(),
+            locale: Locale::En,
+            csrf: String::new(),
+            session_hash: None,
+            secure: false,
+            path: String::new(),
+        };
+        let page = filter_form(&ctx, &AuditQuery::default(), &Errors::new()).into_string();
+        for a in Action::ALL {
+            let option = format!(r#"<option value="{}">"#, a.as_str());
+            assert!(page.contains(&option), "{} is not offered", a.as_str());
+            let key = format!("aud.a.{}", a.as_str());
+            assert!(
+                WORDS.iter().any(|(k, _, _)| *k == key),
+                "{key} has no words"
+            );
+        }
+        assert!(page.contains(r#"<option value="occurrences_cancelled">"#));
+        assert!(page.contains(r#"<option value="draft_unassigned">"#));
+    }
 
     #[test]
     fn changes_show_only_what_differs() {

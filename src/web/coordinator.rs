@@ -11,6 +11,7 @@ use super::error::WebError;
 use super::layout::{self, badge};
 use super::session::Ctx;
 use crate::domain::local_time::{self, DEFAULT_ZONE};
+use crate::domain::request::Status;
 use crate::entity::request;
 use crate::report::overview;
 use crate::startup::AppState;
@@ -33,7 +34,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, W
     }
     let unfilled: Vec<&request::Model> = week
         .iter()
-        .filter(|r| r.status == "submitted" && !filled.contains(&r.id))
+        .filter(|r| r.status == Status::Submitted && !filled.contains(&r.id))
         .collect();
     let t = |k| ctx.t(k);
     let content = html! {
@@ -58,7 +59,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, W
                             span.lang { (ctx.locale.language_name(&r.language)) }
                             span.when { (ctx.locale.date_time(r.earliest_start, zone)) }
                         }
-                        div.meta { (badge(&ctx, &r.urgency)) span.modality { (ctx.locale.word(&r.modality)) } }
+                        div.meta { (badge(&ctx, r.urgency.as_str())) span.modality { (ctx.locale.word(r.modality.as_str())) } }
                     }
                 }
             }

@@ -20,8 +20,10 @@ use super::session::Ctx;
 use crate::assignment::agenda::{self, Agenda};
 use crate::assignment::respond::{self, RespondError, Responder};
 use crate::auth::Role;
+use crate::domain::assignment::State as AssignmentState;
 use crate::domain::availability::{ExceptionKind, WeeklyRule};
 use crate::domain::local_time::{self, DEFAULT_ZONE};
+use crate::domain::request::Modality;
 use crate::entity::{assignment, mediator, request};
 use crate::error::Error;
 use crate::feed::tokens::{self, FeedStatus, NewFeed, Owner};
@@ -239,7 +241,10 @@ fn slot_dated(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back:
 fn slot(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back: &str) -> Markup {
     let t = |k| ctx.t(k);
     let r = agenda.requests.get(&a.request_id);
-    let answerable = matches!(a.state.as_str(), "offered" | "published");
+    let answerable = matches!(
+        a.state,
+        AssignmentState::Offered | AssignmentState::Published
+    );
     let when = format!(
         "{}–{}",
         ctx.locale.time(a.start, zone),
@@ -260,7 +265,7 @@ fn slot(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back: &str)
                 @if let Some(r) = r {
                     p.head {
                         strong.lang { (language) }
-                        span.modality class=(format!("m-{}", r.modality)) { (ctx.locale.word(&r.modality)) }
+                        span.modality class=(format!("m-{}", r.modality)) { (ctx.locale.word(r.modality.as_str())) }
                     }
                     dl.slot-facts {
                         dt { (t("med2.place")) }
@@ -270,7 +275,7 @@ fn slot(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back: &str)
                     }
                 }
             }
-            div.state { (state_badge(ctx, &a.state)) }
+            div.state { (state_badge(ctx, a.state.as_str())) }
             @if answerable {
                 div.answer {
                     form method="post" action=(format!("/week/assignments/{}/accept", a.id)) {
@@ -297,12 +302,9 @@ fn slot(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back: &str)
 }
 
 fn place(ctx: &Ctx, agenda: &Agenda, r: &request::Model) -> String {
-    match (
-        r.modality.as_str(),
-        r.site_id.and_then(|id| agenda.sites.get(&id)),
-    ) {
-        ("phone", _) => ctx.t("med2.by_phone").to_string(),
-        ("video", _) => ctx.t("med2.by_video").to_string(),
+    match (r.modality, r.site_id.and_then(|id| agenda.sites.get(&id))) {
+        (Modality::Phone, _) => ctx.t("med2.by_phone").to_string(),
+        (Modality::Video, _) => ctx.t("med2.by_video").to_string(),
         // Addresses often begin with the building's name already.
         (_, Some(s)) if s.address.starts_with(&s.name) => s.address.clone(),
         (_, Some(s)) => format!("{}, {}", s.name, s.address),

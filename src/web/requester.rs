@@ -30,7 +30,7 @@ use crate::request::choices::{self, Choices};
 use crate::request::list;
 use crate::request::occurrence::{self, OccurrenceCancelBody};
 use crate::request::store::{self, Submitted};
-use crate::request::{cancel as cancelling, CancelBody, Modality, RequestBody, Urgency};
+use crate::request::{cancel as cancelling, CancelBody, Modality, RequestBody, Status, Urgency};
 use crate::request::{intake, validate};
 use crate::startup::AppState;
 use crate::web::session::path_id;
@@ -498,10 +498,10 @@ pub async fn list(
                             span.when { (ctx.locale.date_time(r.earliest_start, zone)) }
                         }
                         div.meta {
-                            @let held = r.occurrences == 1 && r.status != "cancelled" && assigned.contains_key(&r.id);
-                            (badge(&ctx, if held { "assigned" } else { &r.status }))
-                            (badge(&ctx, &r.urgency))
-                            span.modality { (ctx.locale.word(&r.modality)) }
+                            @let held = r.occurrences == 1 && r.status != Status::Cancelled && assigned.contains_key(&r.id);
+                            (badge(&ctx, if held { "assigned" } else { r.status.as_str() }))
+                            (badge(&ctx, r.urgency.as_str()))
+                            span.modality { (ctx.locale.word(r.modality.as_str())) }
                             @if r.occurrences > 1 { span.series { "× " (r.occurrences) } }
                             @if let Some(name) = org_names.get(&r.organisation_id) { span.org { (name) } }
                         }
@@ -616,7 +616,7 @@ async fn render_detail(
         .iter()
         .filter(|r| !r.cancelled && r.start > now)
         .collect();
-    let active = model.status != "cancelled";
+    let active = model.status != Status::Cancelled;
     // The stored status knows submitted and cancelled; the school wants to read "assigned"
     // once every meeting still on has a mediator.
     let all_held = rows
@@ -654,8 +654,8 @@ async fn render_detail(
                     }
                 }
                 dt { (t("req.duration")) } dd { (duration_label(i64::from(model.duration_minutes), ctx.locale)) }
-                dt { (t("req.urgency")) } dd { (badge(ctx, &model.urgency)) }
-                dt { (t("req.modality")) } dd { (ctx.locale.word(&model.modality)) }
+                dt { (t("req.urgency")) } dd { (badge(ctx, model.urgency.as_str())) }
+                dt { (t("req.modality")) } dd { (ctx.locale.word(model.modality.as_str())) }
                 @if let Some(org) = &org { dt { (t("req.organisation")) } dd { (org.name) } }
                 @if let Some(site) = &site { dt { (t("req.site")) } dd { (site.name) " — " (site.address) } }
                 @if let Some(case) = &model.case_reference { dt { (t("req.case")) } dd { (case) } }
@@ -682,7 +682,7 @@ async fn render_detail(
                             @match &row.assignment {
                                 Some(a) => {
                                     span.mediator { (names.get(&a.mediator_id).map(String::as_str).unwrap_or("")) }
-                                    (badge(ctx, &a.state))
+                                    (badge(ctx, a.state.as_str()))
                                 }
                                 None => { span.muted { (t("req.not_assigned")) } }
                             }
@@ -773,7 +773,7 @@ pub async fn cancel_occurrence(
     let errors: BTreeMap<String, String> =
         match occurrence::cancel(&state.db, &state.links(), caller, id, k, &body).await {
             Ok(done) => {
-                let target = if done.request_status == "cancelled" {
+                let target = if done.request_status == Status::Cancelled {
                     format!("/requests/{id}?cancelled=1")
                 } else {
                     format!("/requests/{id}?occ_cancelled={}", done.cancelled.len())

@@ -124,7 +124,7 @@ pub async fn insert_assignment(
         mediator_id: Set(mediator_id),
         start: Set(start),
         end: Set(start + TimeDelta::hours(1)),
-        state: Set(state.into()),
+        state: Set(state.parse().unwrap()),
         plan_id: Set(None),
         uid: Set(ponte::assignment::new_uid("ponte.test")),
         sequence: Set(0),
@@ -149,6 +149,7 @@ pub async fn state_of(db: &DatabaseConnection, id: i64) -> String {
         .unwrap()
         .unwrap()
         .state
+        .to_string()
 }
 
 pub async fn audits(db: &DatabaseConnection, action: &str, id: i64) -> u64 {
@@ -439,14 +440,19 @@ async fn race(app: &TestApp, addresses: &[String]) {
             .all(&app.db)
             .await
             .unwrap();
-        let live: Vec<_> = rows.iter().filter(|a| a.state == "accepted").collect();
+        let live: Vec<_> = rows
+            .iter()
+            .filter(|a| a.state.as_str() == "accepted")
+            .collect();
         assert_eq!(live.len(), 1, "round {round}: {rows:?}");
         assert_eq!(
-            rows.iter().filter(|a| a.state == "withdrawn").count(),
+            rows.iter()
+                .filter(|a| a.state.as_str() == "withdrawn")
+                .count(),
             3,
             "round {round}"
         );
-        for a in rows.iter().filter(|a| a.state == "withdrawn") {
+        for a in rows.iter().filter(|a| a.state.as_str() == "withdrawn") {
             assert_eq!(notices_of(&app.db, "offer_taken", a.id).await, 1);
             assert_eq!(audits(&app.db, "withdrawn", a.id).await, 1);
         }
@@ -541,7 +547,7 @@ async fn signed_links_confirm_before_acting(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.state, "declined");
+    assert_eq!(row.state.as_str(), "declined");
     assert_eq!(row.decline_reason.as_deref(), Some("In ferie <3"));
     assert_eq!(audits(&app.db, "declined", published).await, 1);
     assert_eq!(notices_of(&app.db, "declined", published).await, 1);

@@ -95,7 +95,7 @@ async fn unfilled_notices(app: &TestApp, request_id: i64) -> Vec<notice::Model> 
 fn mediators(rows: &[assignment::Model], state: &str) -> Vec<i64> {
     let mut ids: Vec<i64> = rows
         .iter()
-        .filter(|a| a.state == state)
+        .filter(|a| a.state.as_str() == state)
         .map(|a| a.mediator_id)
         .collect();
     ids.sort_unstable();
@@ -182,7 +182,7 @@ async fn an_urgent_request_for_today_is_published(backend: Backend) {
     .await;
     let rows = rows_of(&app, request).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!(rows[0].state, "published");
+    assert_eq!(rows[0].state.as_str(), "published");
     assert_eq!(notices_of(&app.db, "published", rows[0].id).await, 1);
     assert_eq!(audits(&app.db, "published", rows[0].id).await, 1);
 
@@ -257,7 +257,10 @@ async fn a_decline_goes_to_someone_else(backend: Backend) {
     assert_eq!(live.len(), 1, "{rows:?}");
     assert_ne!(live[0], app.mediator_id);
     assert!(speakers.contains(&live[0]));
-    let new = rows.iter().find(|a| a.state == "published").unwrap();
+    let new = rows
+        .iter()
+        .find(|a| a.state.as_str() == "published")
+        .unwrap();
     assert_eq!(notices_of(&app.db, "published", new.id).await, 1);
 
     // An emergency offered to three: while one offer is open nothing happens; when all
@@ -289,7 +292,7 @@ async fn a_decline_goes_to_someone_else(backend: Backend) {
     }
     // The last one declines too: no one is left, and the coordinators are told.
     let now = rows_of(&app, request).await;
-    let last = now.iter().find(|a| a.state == "offered").unwrap();
+    let last = now.iter().find(|a| a.state.as_str() == "offered").unwrap();
     let r = app
         .post(
             &format!("{ASSIGNMENTS}/{}/decline", last.id),
@@ -324,7 +327,7 @@ async fn cancelling_the_request_cancels_the_offers(backend: Backend) {
         .await;
     assert_eq!(r.status().as_u16(), 200);
     for a in rows_of(&app, request).await {
-        assert_eq!(a.state, "cancelled");
+        assert_eq!(a.state.as_str(), "cancelled");
         assert_eq!(notices_of(&app.db, "cancelled", a.id).await, 1);
         assert_eq!(audits(&app.db, "cancelled", a.id).await, 1);
     }

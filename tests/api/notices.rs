@@ -54,18 +54,18 @@ async fn seed_assignment(
         created_by: Set(None),
         language: Set("zh".into()),
         required_tags: Set(json!([])),
-        modality: Set("in_person".into()),
+        modality: Set("in_person".parse().unwrap()),
         earliest_start: Set(start),
         latest_start: Set(start),
         duration_minutes: Set(60),
-        urgency: Set("routine".into()),
+        urgency: Set("routine".parse().unwrap()),
         preferred_mediators: Set(json!([])),
         excluded_mediators: Set(json!([])),
         case_reference: Set(Some(CASE_REFERENCE.into())),
         notes: Set(Some(FAMILY_NOTE.into())),
         rrule: Set(None),
         occurrences: Set(1),
-        status: Set("open".into()),
+        status: Set("submitted".parse().unwrap()),
         cancel_reason: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -80,7 +80,7 @@ async fn seed_assignment(
         mediator_id: Set(mediator_id),
         start: Set(start),
         end: Set(start + Span::hours(1)),
-        state: Set("published".into()),
+        state: Set("published".parse().unwrap()),
         plan_id: Set(None),
         uid: Set(ponte::assignment::new_uid("ponte.test")),
         sequence: Set(2),
@@ -347,7 +347,7 @@ async fn refused_notices_fail_and_can_be_retried(backend: Backend) {
     .await;
     queue(&app.db, Event::Changed, a.id, None).await;
     let rows = wait_outbox(&app.db, Duration::from_secs(20), "failed", |rows| {
-        rows.len() == 1 && rows[0].state == "failed"
+        rows.len() == 1 && rows[0].state.as_str() == "failed"
     })
     .await;
     // A 5xx is final at once: no retries.
@@ -381,7 +381,7 @@ async fn refused_notices_fail_and_can_be_retried(backend: Backend) {
     let messages = sink.wait_for(1, Duration::from_secs(20)).await;
     assert_eq!(messages[0].message_id(), Some(rows[0].message_id.clone()));
     wait_outbox(&app.db, Duration::from_secs(10), "sent", |rows| {
-        rows[0].state == "sent"
+        rows[0].state.as_str() == "sent"
     })
     .await;
     // Only failed notices are retried; the retry was audited.
@@ -676,7 +676,7 @@ async fn the_folder_transport_writes_one_file_per_notice() {
     .await;
     queue(&app.db, Event::Published, a.id, None).await;
     let rows = wait_outbox(&app.db, Duration::from_secs(20), "written", |rows| {
-        rows.len() == 1 && rows[0].state == "sent"
+        rows.len() == 1 && rows[0].state.as_str() == "sent"
     })
     .await;
     let files: Vec<_> = std::fs::read_dir(&path)

@@ -1187,6 +1187,7 @@ async fn state_of(app: &TestApp, id: i64) -> String {
         .unwrap()
         .unwrap()
         .state
+        .to_string()
 }
 
 async fn cancelled_notices(app: &TestApp, assignment_id: i64) -> u64 {

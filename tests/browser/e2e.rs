@@ -104,7 +104,7 @@ async fn flow(c: &Client, app: &TestApp) {
         .await
         .unwrap()
         .expect("the request has a live assignment after publication");
-    assert_eq!(live.state, "published");
+    assert_eq!(live.state.as_str(), "published");
     assert_eq!(live.mediator_id, app.mediator_id);
     logout(c).await;
 
@@ -125,7 +125,7 @@ async fn flow(c: &Client, app: &TestApp) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(accepted.state, "accepted");
+    assert_eq!(accepted.state.as_str(), "accepted");
     assert!(
         !exists(c, &accept).await,
         "an accepted assignment offers no second accept"

@@ -141,7 +141,7 @@ async fn flows(c: &Client, app: &TestApp) {
         .unwrap();
     assert_eq!(stored.organisation_id, app.org_a);
     assert_eq!(stored.language, "ur");
-    assert_eq!(stored.urgency, "urgent");
+    assert_eq!(stored.urgency.as_str(), "urgent");
     assert_eq!(
         stored.occurrences, 5,
         "weekly for five weeks, rule {:?}",
@@ -214,7 +214,7 @@ async fn flows(c: &Client, app: &TestApp) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.status, "cancelled");
+    assert_eq!(stored.status.as_str(), "cancelled");
     assert_eq!(stored.cancel_reason.as_deref(), Some("Famiglia trasferita"));
 
     // Switch to English: the page, and the account's stored language, change.
@@ -261,7 +261,7 @@ async fn flows(c: &Client, app: &TestApp) {
         mediator_id: Set(app.mediator_id),
         start: Set(next.earliest_start),
         end: Set(next.earliest_start + TimeDelta::minutes(60)),
-        state: Set("published".into()),
+        state: Set("published".parse().unwrap()),
         plan_id: Set(None),
         uid: Set(format!("test-{other_id}@ponte")),
         sequence: Set(0),

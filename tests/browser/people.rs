@@ -69,6 +69,7 @@ async fn state_of(app: &TestApp, id: i64) -> String {
         .unwrap()
         .unwrap()
         .state
+        .to_string()
 }
 
 async fn flows(c: &Client, app: &TestApp) {

@@ -403,7 +403,7 @@ fn block(
         .map(|r| ctx.locale.language_name(&r.language))
         .unwrap_or_default();
     let place = r.map(|r| lookup.place(r)).unwrap_or_default();
-    let modality = r.map_or("", |r| ctx.locale.word(&r.modality));
+    let modality = r.map_or("", |r| ctx.locale.word(r.modality.as_str()));
     let state = state_word(ctx, b.state);
     let travel = b
         .travel_minutes
@@ -448,9 +448,9 @@ fn unfilled_list(ctx: &Ctx, board: &Board, lookup: &Lookup) -> Markup {
                                 a href=(format!("/requests/{}", u.request_id)) {
                                     strong { (r.map(|r| ctx.locale.language_name(&r.language)).unwrap_or_default()) }
                                 }
-                                span.muted { " · " (r.map_or("", |r| ctx.locale.word(&r.modality))) " · " (r.map(|r| lookup.place(r)).unwrap_or_default()) }
+                                span.muted { " · " (r.map_or("", |r| ctx.locale.word(r.modality.as_str()))) " · " (r.map(|r| lookup.place(r)).unwrap_or_default()) }
                             }
-                            @if let Some(r) = r { (badge(ctx, &r.urgency)) }
+                            @if let Some(r) = r { (badge(ctx, r.urgency.as_str())) }
                             span.reason {
                                 (t(reason_key(&u.reason)))
                                 @if let Some(d) = &u.detail { " " span.muted lang="en" { "(" (d) ")" } }

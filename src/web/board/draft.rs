@@ -96,13 +96,10 @@ fn render(ctx: &Ctx, l: &Loaded, back: NaiveDate, refused: Option<&Refused>) -> 
     let t = |k| ctx.t(k);
     let d = &l.draft;
     let r = l.lookup.requests.get(&d.request_id);
-    let kept = l
-        .live
-        .as_ref()
-        .filter(|a| a.state == "published" || a.state == "accepted");
+    let kept = l.live.as_ref().filter(|a| a.state.is_live());
     let state = match kept {
         Some(a) if a.mediator_id == d.mediator_id && a.start == d.start && a.end == d.end => {
-            if a.state == "accepted" {
+            if a.state == crate::assignment::State::Accepted {
                 "accepted"
             } else {
                 "published"
@@ -158,9 +155,9 @@ fn render(ctx: &Ctx, l: &Loaded, back: NaiveDate, refused: Option<&Refused>) -> 
                         dt { (t("req.organisation")) }
                         dd { (l.lookup.place(r)) }
                         dt { (t("req.modality")) }
-                        dd { (ctx.locale.word(&r.modality)) }
+                        dd { (ctx.locale.word(r.modality.as_str())) }
                         dt { (t("req.urgency")) }
-                        dd { (badge(ctx, &r.urgency)) }
+                        dd { (badge(ctx, r.urgency.as_str())) }
                     }
                     dt { (t("board.draft.travel")) }
                     dd { (d.travel_minutes) " " (t("board.min")) }
@@ -170,7 +167,7 @@ fn render(ctx: &Ctx, l: &Loaded, back: NaiveDate, refused: Option<&Refused>) -> 
                     dd { a href=(format!("/requests/{}", d.request_id)) { "#" (d.request_id) } }
                 }
                 @if let Some(a) = kept {
-                    p.warn-note { (t("board.draft.keeps_live")) " (" (state_word(ctx, &a.state)) ")" }
+                    p.warn-note { (t("board.draft.keeps_live")) " (" (state_word(ctx, a.state.as_str())) ")" }
                 }
             }
             @if !editable {

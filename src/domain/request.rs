@@ -1,0 +1,222 @@
+//! The words of a request: how the mediator takes part, how soon, and where the request is
+//! in its life. One type per word for the API, the pages and the `requests` columns; the
+//! solver's exchange format keeps its own copies, reached by `From`.
+//!
+//! `DeriveActiveEnum` only maps each word to the text stored in its column (the same text
+//! as the JSON), so the columns stay plain strings: no schema change.
+use std::fmt;
+
+use sea_orm::sea_query::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// How the mediator takes part.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    EnumIter,
+    DeriveActiveEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Modality {
+    #[sea_orm(string_value = "in_person")]
+    InPerson,
+    #[sea_orm(string_value = "phone")]
+    Phone,
+    #[sea_orm(string_value = "video")]
+    Video,
+}
+
+impl fmt::Display for Modality {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Modality {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s).ok_or_else(|| format!("“{s}” is not a modality"))
+    }
+}
+
+impl Modality {
+    pub const ALL: [Modality; 3] = [Modality::InPerson, Modality::Phone, Modality::Video];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Modality::InPerson => "in_person",
+            Modality::Phone => "phone",
+            Modality::Video => "video",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+impl From<Modality> for ponte_solver::model::Modality {
+    fn from(m: Modality) -> Self {
+        match m {
+            Modality::InPerson => Self::InPerson,
+            Modality::Phone => Self::Phone,
+            Modality::Video => Self::Video,
+        }
+    }
+}
+
+/// How soon the request must be served; emergencies and urgent ones are dispatched at once.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    EnumIter,
+    DeriveActiveEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Urgency {
+    #[sea_orm(string_value = "emergency")]
+    Emergency,
+    #[sea_orm(string_value = "urgent")]
+    Urgent,
+    #[sea_orm(string_value = "routine")]
+    Routine,
+}
+
+impl fmt::Display for Urgency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Urgency {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s).ok_or_else(|| format!("“{s}” is not a urgency"))
+    }
+}
+
+impl Urgency {
+    pub const ALL: [Urgency; 3] = [Urgency::Emergency, Urgency::Urgent, Urgency::Routine];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Emergency => "emergency",
+            Urgency::Urgent => "urgent",
+            Urgency::Routine => "routine",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|u| u.as_str() == s)
+    }
+}
+
+impl From<Urgency> for ponte_solver::model::Urgency {
+    fn from(u: Urgency) -> Self {
+        match u {
+            Urgency::Emergency => Self::Emergency,
+            Urgency::Urgent => Self::Urgent,
+            Urgency::Routine => Self::Routine,
+        }
+    }
+}
+
+/// Where a request is in its life. Planning will add `assigned` and `completed`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    EnumIter,
+    DeriveActiveEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Status {
+    #[sea_orm(string_value = "submitted")]
+    Submitted,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s).ok_or_else(|| format!("“{s}” is not a request status"))
+    }
+}
+
+impl Status {
+    pub const ALL: [Status; 2] = [Status::Submitted, Status::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Submitted => "submitted",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ActiveEnum, Iterable};
+
+    use super::*;
+
+    /// The stored text, the JSON and `as_str` are one word: a mismatch would split them.
+    #[test]
+    fn stored_text_is_the_json_word() {
+        for m in Modality::iter() {
+            assert_eq!(m.to_value(), m.as_str());
+            assert_eq!(serde_json::to_value(m).unwrap(), m.as_str());
+            assert_eq!(Modality::parse(m.as_str()), Some(m));
+        }
+        for u in Urgency::iter() {
+            assert_eq!(u.to_value(), u.as_str());
+            assert_eq!(serde_json::to_value(u).unwrap(), u.as_str());
+        }
+        for s in Status::iter() {
+            assert_eq!(s.to_value(), s.as_str());
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        assert_eq!(Modality::iter().count(), Modality::ALL.len());
+        assert_eq!(Urgency::iter().count(), Urgency::ALL.len());
+        assert_eq!(Status::iter().count(), Status::ALL.len());
+    }
+}
