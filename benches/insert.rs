@@ -12,7 +12,7 @@ use ponte_solver::Problem;
 fn bench(c: &mut Criterion) {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/bench/instances/tuscany-M.json"
+        "/fixtures/instances/tuscany-M.json"
     );
     let p = Problem::from_json(&std::fs::read_to_string(path).expect("tuscany-M")).expect("valid");
     let opts = Options {

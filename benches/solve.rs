@@ -11,7 +11,7 @@ use ponte_solver::Problem;
 fn problem() -> Problem {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/bench/instances/tuscany-M.json"
+        "/fixtures/instances/tuscany-M.json"
     );
     Problem::from_json(&std::fs::read_to_string(path).expect("tuscany-M")).expect("valid")
 }

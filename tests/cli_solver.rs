@@ -11,7 +11,7 @@ fn ponte(args: &[&str]) -> Output {
 }
 
 fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../shared/bench/instances/{name}.json"))
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/instances/{name}.json"))
 }
 
 fn temp(name: &str, text: &str) -> PathBuf {

@@ -1,4 +1,4 @@
-//! The exchange format `mediation-dispatch/1`, exactly as `shared/spec/dispatch-problem.md`
+//! The exchange format `mediation-dispatch/1`, exactly as `docs/dispatch-problem.md`
 //! writes it: these types mirror the JSON one to one. Meaning (indices, times, eligibility)
 //! is given to them by [`crate::problem::Problem`], which validates references and rules.
 use chrono::{DateTime, FixedOffset};

@@ -1,8 +1,8 @@
 //! The exact method on tuscany-S: every part is small enough to enumerate, so the plan is
 //! proven optimal. Its optimum is 24788, the objective the best peer (OR-Tools) reached;
-//! the 25005 that `shared/bench/peers.md` calls reachable is not, under the spec's rules
-//! (an independent brute force over every subset and order of each shift agrees: see the
-//! solver's notes in the report of this change).
+//! the 25005 that the peers' figures (`fixtures/instances/README.md`) call reachable is not,
+//! under the spec's rules (an independent brute force over every subset and order of each
+//! shift agrees: see the solver's notes in the report of this change).
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -13,7 +13,7 @@ use ponte_solver::Problem;
 
 fn load(name: &str) -> Problem {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/bench/instances")
+        .join("../fixtures/instances")
         .join(format!("{name}.json"));
     let text = std::fs::read_to_string(path).expect("sample instance readable");
     Problem::from_json(&text).unwrap_or_else(|e| panic!("{name}: {e:?}"))

@@ -1,7 +1,7 @@
-//! The sample instances of `shared/bench/instances`: they parse, their coverable weight and
+//! The sample instances of `fixtures/instances`: they parse, their coverable weight and
 //! the greedy baseline's objective agree with what the peers' independent referee published
-//! in `shared/bench/peers.md` (a check of eligibility, travel and rules against an outside
-//! implementation), and Ponte solves each to a feasible plan better than greedy.
+//! (`fixtures/instances/README.md`: a check of eligibility, travel and rules against an
+//! outside implementation), and Ponte solves each to a feasible plan better than greedy.
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -11,7 +11,7 @@ use ponte_solver::Problem;
 
 pub fn instance_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/bench/instances")
+        .join("../fixtures/instances")
         .join(format!("{name}.json"))
 }
 
