@@ -1,7 +1,5 @@
 //! The states of a live assignment, as `assignments.state` stores them (the same text
 //! as `as_str`, mapped by `DeriveActiveEnum`: the column stays a plain string).
-use std::fmt;
-
 use sea_orm::sea_query::StringLen;
 use sea_orm::{DeriveActiveEnum, EnumIter};
 use serde::{Deserialize, Serialize};
@@ -30,31 +28,16 @@ pub enum State {
     Cancelled,
 }
 
+words!(State, "an assignment state", {
+    Offered => "offered",
+    Published => "published",
+    Accepted => "accepted",
+    Declined => "declined",
+    Withdrawn => "withdrawn",
+    Cancelled => "cancelled",
+});
+
 impl State {
-    pub const ALL: [State; 6] = [
-        State::Offered,
-        State::Published,
-        State::Accepted,
-        State::Declined,
-        State::Withdrawn,
-        State::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Offered => "offered",
-            State::Published => "published",
-            State::Accepted => "accepted",
-            State::Declined => "declined",
-            State::Withdrawn => "withdrawn",
-            State::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<State> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
     /// Holds the mediator's time and the request: pinned in plans, shown in feeds.
     pub fn is_live(self) -> bool {
         matches!(self, State::Published | State::Accepted)
@@ -63,20 +46,6 @@ impl State {
 
 /// The states that hold a request occurrence.
 pub const LIVE_STATES: [State; 2] = [State::Published, State::Accepted];
-
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for State {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s).ok_or_else(|| format!("“{s}” is not an assignment state"))
-    }
-}
 
 #[cfg(test)]
 mod tests {

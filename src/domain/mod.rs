@@ -1,4 +1,39 @@
 //! Domain types and rules of the service, free of HTTP and storage.
+
+/// The text of a domain word: `ALL`, `as_str`, `parse`, `Display` and `FromStr` from one
+/// list of variant ↔ text, so the words of the API, the pages and the columns cannot drift
+/// apart (the `DeriveActiveEnum` string values repeat the same text; a test per type checks).
+macro_rules! words {
+    ($ty:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $ty {
+            pub const ALL: [$ty; [$($text),+].len()] = [$($ty::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $text),+
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.into_iter().find(|w| w.as_str() == s)
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s).ok_or_else(|| format!("“{s}” is not {}", $what))
+            }
+        }
+    };
+}
 pub mod assignment;
 pub mod availability;
 pub mod language;

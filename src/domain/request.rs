@@ -4,8 +4,6 @@
 //!
 //! `DeriveActiveEnum` only maps each word to the text stored in its column (the same text
 //! as the JSON), so the columns stay plain strings: no schema change.
-use std::fmt;
-
 use sea_orm::sea_query::StringLen;
 use sea_orm::{DeriveActiveEnum, EnumIter};
 use serde::{Deserialize, Serialize};
@@ -36,35 +34,11 @@ pub enum Modality {
     Video,
 }
 
-impl fmt::Display for Modality {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Modality {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s).ok_or_else(|| format!("“{s}” is not a modality"))
-    }
-}
-
-impl Modality {
-    pub const ALL: [Modality; 3] = [Modality::InPerson, Modality::Phone, Modality::Video];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Modality::InPerson => "in_person",
-            Modality::Phone => "phone",
-            Modality::Video => "video",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-}
+words!(Modality, "a modality", {
+    InPerson => "in_person",
+    Phone => "phone",
+    Video => "video",
+});
 
 impl From<Modality> for ponte_solver::model::Modality {
     fn from(m: Modality) -> Self {
@@ -101,35 +75,11 @@ pub enum Urgency {
     Routine,
 }
 
-impl fmt::Display for Urgency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Urgency {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s).ok_or_else(|| format!("“{s}” is not a urgency"))
-    }
-}
-
-impl Urgency {
-    pub const ALL: [Urgency; 3] = [Urgency::Emergency, Urgency::Urgent, Urgency::Routine];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Urgency::Emergency => "emergency",
-            Urgency::Urgent => "urgent",
-            Urgency::Routine => "routine",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|u| u.as_str() == s)
-    }
-}
+words!(Urgency, "an urgency", {
+    Emergency => "emergency",
+    Urgent => "urgent",
+    Routine => "routine",
+});
 
 impl From<Urgency> for ponte_solver::model::Urgency {
     fn from(u: Urgency) -> Self {
@@ -164,34 +114,10 @@ pub enum Status {
     Cancelled,
 }
 
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Status {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s).ok_or_else(|| format!("“{s}” is not a request status"))
-    }
-}
-
-impl Status {
-    pub const ALL: [Status; 2] = [Status::Submitted, Status::Cancelled];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Submitted => "submitted",
-            Status::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-}
+words!(Status, "a request status", {
+    Submitted => "submitted",
+    Cancelled => "cancelled",
+});
 
 #[cfg(test)]
 mod tests {
