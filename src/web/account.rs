@@ -195,7 +195,63 @@ pub async fn switch_language(
     Ok(response)
 }
 
-/// A path on this site: never `//host` or a scheme, so a link cannot send users elsewhere.
+/// A path on this site: never `//host`, `/\\host` or a scheme, and no control characters or
+/// backslashes, which browsers strip or read as `/` (`/%09/evil.example` lands on
+/// evil.example). Checked on the decoded value too, since a browser may decode it again.
+/// Anything else is ignored by the caller (the default page), never an error.
 pub fn safe_path(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
+    fn plain(p: &str) -> bool {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && !p.chars().any(|c| c == '\\' || c.is_control())
+    }
+    plain(path) && percent_decoded(path).is_some_and(|d| plain(&d))
+}
+
+/// `%XX` sequences decoded; `None` when the result is not UTF-8 (such a `next` is refused).
+fn percent_decoded(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h)? * 16 + hex(l)?) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_path;
+
+    #[test]
+    fn only_plain_same_site_paths_are_safe() {
+        for good in ["/", "/coord", "/requests?page=2", "/a%20b"] {
+            assert!(safe_path(good), "{good}");
+        }
+        for bad in [
+            "",
+            "coord",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example/phish",
+            "/\n/evil.example",
+            "/%09/evil.example/phish",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "https://evil.example",
+            "/ok\\..",
+        ] {
+            assert!(!safe_path(bad), "{bad:?}");
+        }
+    }
 }

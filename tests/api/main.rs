@@ -11,6 +11,7 @@ mod board;
 mod dispatch;
 mod feeds;
 mod foundation;
+mod hardening;
 mod notices;
 mod plans;
 mod registry;
