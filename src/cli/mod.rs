@@ -10,6 +10,8 @@ pub mod input;
 pub mod insert_bench;
 pub mod intake_bench;
 pub mod plan_bench;
+#[cfg(test)]
+mod readme_check;
 pub mod service;
 pub mod shortage_bench;
 pub mod solve;
