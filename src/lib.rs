@@ -23,4 +23,5 @@ pub mod report;
 pub mod request;
 pub mod startup;
 pub mod storage;
+pub mod supervisor;
 pub mod web;

@@ -55,7 +55,7 @@ pub fn normalise_email(email: &str) -> Result<String, AccountError> {
         !local.is_empty()
             && domain.contains('.')
             && !domain.starts_with('.')
-            && !email.contains(char::is_whitespace)
+            && !email.contains(|c: char| c.is_whitespace() || c.is_control())
     });
     if valid {
         Ok(email)

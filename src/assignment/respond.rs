@@ -46,8 +46,9 @@ pub enum RespondError {
     /// Answered before, or no longer awaiting an answer.
     #[error("the assignment is {0} and cannot be answered")]
     Answered(&'static str),
-    #[error("the reason has more than {MAX_REASON_CHARS} characters")]
-    ReasonTooLong,
+    /// Too long, or with control characters: the message for the `reason` field.
+    #[error("bad reason: {0}")]
+    BadReason(String),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -147,10 +148,9 @@ pub async fn decline(
     id: i64,
     reason: Option<&str>,
 ) -> Result<assignment::Model, RespondError> {
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
-        return Err(RespondError::ReasonTooLong);
-    }
+    let reason =
+        crate::domain::text::reason(reason, MAX_REASON_CHARS).map_err(RespondError::BadReason)?;
+    let reason = reason.as_deref();
     let write = Write::begin(db).await?;
     let result = async {
         let (mine, _) = lock_occurrence(&write.txn, who, id).await?;
@@ -215,9 +215,7 @@ impl From<RespondError> for crate::error::Error {
             RespondError::Answered(state) => {
                 Error::Conflict(format!("the assignment is already {state}"))
             }
-            RespondError::ReasonTooLong => {
-                Error::field("reason", format!("At most {MAX_REASON_CHARS} characters."))
-            }
+            RespondError::BadReason(message) => Error::field("reason", message),
             RespondError::Db(e) => Error::Database(e),
         }
     }

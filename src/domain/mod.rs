@@ -42,6 +42,7 @@ pub mod locale;
 pub mod policy;
 pub mod recurrence;
 pub mod request;
+pub mod text;
 pub mod towns;
 
 /// Quotes user input for an error message, shortened so that a huge or hostile value cannot

@@ -3,6 +3,7 @@
 //! the matched pattern (`/api/v1/requests/{id}`), so the label set stays bounded.
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -90,6 +91,14 @@ impl Metrics {
                 h.count
             );
         }
+        let restarts = crate::supervisor::RESTARTS.load(Ordering::Relaxed);
+        let panics = crate::notice::worker::SEND_PANICS.load(Ordering::Relaxed);
+        out.push_str("# HELP ponte_worker_restarts_total Background workers (outbox, plans) that died of a bug and were started again.\n");
+        out.push_str("# TYPE ponte_worker_restarts_total counter\n");
+        let _ = writeln!(out, "ponte_worker_restarts_total {restarts}");
+        out.push_str("# HELP ponte_notice_send_panics_total Notices marked failed because building or sending them panicked.\n");
+        out.push_str("# TYPE ponte_notice_send_panics_total counter\n");
+        let _ = writeln!(out, "ponte_notice_send_panics_total {panics}");
         out
     }
 }

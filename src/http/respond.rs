@@ -217,13 +217,18 @@ async fn perform(
         }
         Err(RespondError::Answered(state)) => answered(lang, state, &when),
         Err(RespondError::NotFound) => unknown(lang),
-        Err(RespondError::ReasonTooLong) => {
-            let title = lang.t("Motivo troppo lungo", "Reason too long");
+        Err(RespondError::BadReason(_)) => {
+            let title = lang.t("Motivo non accettato", "Reason not accepted");
+            let text = lang.t(
+                "Il motivo può avere al massimo {max} caratteri, senza caratteri di controllo. Torna indietro e accorcialo.",
+                "The reason can have at most {max} characters, and no control characters. Go back and shorten it.",
+            )
+            .replace("{max}", &MAX_REASON_CHARS.to_string());
             page(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 lang,
                 title,
-                &format!("<h1>{title}</h1><p>{MAX_REASON_CHARS}</p>"),
+                &format!("<h1>{title}</h1><p>{}</p>", escape(&text)),
             )
         }
         Err(RespondError::Db(e)) => failure(lang, &e.to_string()),

@@ -8,6 +8,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::MailConfig;
+use crate::domain::text::one_line;
 use crate::entity::notice;
 
 /// Where messages go.
@@ -92,16 +93,30 @@ pub fn message(row: &notice::Model, from: &str) -> Result<Message, String> {
     let from: Mailbox = from
         .parse()
         .map_err(|e| format!("bad From address `{from}`: {e}"))?;
+    // lettre's address parser lets a line break through, and an SMTP command line must
+    // never carry one.
+    if row.recipient_email.chars().any(char::is_control) {
+        return Err(format!(
+            "bad recipient `{}`: control characters",
+            row.recipient_email.escape_debug()
+        ));
+    }
     let address = row
         .recipient_email
         .parse()
         .map_err(|e| format!("bad recipient `{}`: {e}", row.recipient_email))?;
-    let to = Mailbox::new(row.recipient_name.clone(), address);
+    // Names and subjects are checked at input; a row from before that check (or written by
+    // hand) must still not break the header, which lettre would refuse with a panic.
+    let name = row
+        .recipient_name
+        .as_deref()
+        .map(|n| one_line(n).into_owned());
+    let to = Mailbox::new(name, address);
     let body = MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone());
     let builder = Message::builder()
         .from(from)
         .to(to)
-        .subject(row.subject.clone())
+        .subject(one_line(&row.subject).into_owned())
         .message_id(Some(row.message_id.clone()))
         .date(SystemTime::from(row.created_at));
     let built = match &row.ics {
@@ -117,4 +132,56 @@ pub fn message(row: &notice::Model, from: &str) -> Result<Message, String> {
         None => builder.multipart(body),
     };
     built.map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, subject: &str) -> notice::Model {
+        let now = chrono::Utc::now();
+        notice::Model {
+            id: 1,
+            message_id: "<n1@ponte.test>".into(),
+            kind: "published".into(),
+            recipient_email: "li.wei@mediatori.example".into(),
+            recipient_name: Some(name.into()),
+            locale: "it".into(),
+            subject: subject.into(),
+            body_text: "Gentile Li Wei".into(),
+            body_html: "<p>Gentile Li Wei</p>".into(),
+            ics: None,
+            ics_method: None,
+            assignment_id: None,
+            request_id: None,
+            dedupe_key: None,
+            state: "pending".into(),
+            attempts: 0,
+            next_attempt_at: now,
+            claimed_by: None,
+            claimed_until: None,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        }
+    }
+
+    /// A name with a line break, stored before names were checked, made lettre panic and
+    /// the outbox worker with it.
+    #[test]
+    fn a_stored_line_break_does_not_break_the_headers() {
+        let m = message(
+            &row("Turno\nserale", "Nuovo\r\nincarico"),
+            "Ponte <p@ponte.test>",
+        )
+        .expect("a message");
+        let raw = String::from_utf8(m.formatted()).unwrap();
+        let headers = &raw[..raw.find("\r\n\r\n").unwrap()];
+        assert!(
+            headers.contains("To: \"Turno serale\" <li.wei@mediatori.example>")
+                || headers.contains("To: Turno serale <li.wei@mediatori.example>"),
+            "{headers}"
+        );
+        assert!(headers.contains("Subject: Nuovo incarico"), "{headers}");
+    }
 }

@@ -5,17 +5,20 @@
 //! At most one message per worker is in flight between the SMTP server's acceptance and the
 //! outbox's record of it; a crash in that window is the only way a notice goes out twice, and
 //! both copies carry the row's Message-ID.
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
-use super::mail::Transport;
+use super::mail::{SendError, Transport};
 use super::{outbox, Event, Links, QUEUED};
 use crate::config::MailConfig;
 use crate::entity::{assignment, notice};
 use crate::startup::AppState;
 use crate::storage::Write;
+use crate::supervisor::{panic_text, supervise, RESTART_DELAY};
 
 /// Starts the worker when mail is configured; otherwise notices wait in the outbox.
 pub fn spawn(state: &AppState) {
@@ -35,7 +38,51 @@ pub fn spawn(state: &AppState) {
     tracing::info!(worker = %id, transport = %transport.describe(), "outbox worker started");
     let db = state.db.clone();
     let links = state.links();
-    tokio::spawn(async move { run(db, links, config, transport, id).await });
+    tokio::spawn(supervise("outbox", RESTART_DELAY, move || {
+        run(
+            db.clone(),
+            links.clone(),
+            config.clone(),
+            transport.clone(),
+            id.clone(),
+        )
+    }));
+}
+
+/// Notices marked failed because building or sending them panicked, for `/metrics`.
+pub static SEND_PANICS: AtomicU64 = AtomicU64::new(0);
+
+/// Sends one notice on a task of its own, so that a panic while building or sending it
+/// (lettre panics on some malformed headers) becomes that notice's failure, not the worker's.
+async fn send_guarded(
+    transport: &Transport,
+    row: &notice::Model,
+    from: &str,
+) -> Result<(), SendError> {
+    let (transport, row, from) = (transport.clone(), row.clone(), from.to_string());
+    match caught(async move { transport.send(&row, &from).await }).await {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            SEND_PANICS.fetch_add(1, Ordering::Relaxed);
+            Err(SendError {
+                permanent: true,
+                message: format!("the message could not be built: {panic}"),
+            })
+        }
+    }
+}
+
+/// The output of `work`, or what it said when it panicked.
+async fn caught<T: Send + 'static>(
+    work: impl Future<Output = T> + Send + 'static,
+) -> Result<T, String> {
+    tokio::spawn(work).await.map_err(|e| {
+        if e.is_panic() {
+            panic_text(e.into_panic())
+        } else {
+            "cancelled".to_string()
+        }
+    })
 }
 
 /// Unique per process and start: a restarted process must not mistake its predecessor's
@@ -124,7 +171,7 @@ async fn send_all(
             tracing::debug!(notice = row.id, "lease too short for another send");
             break;
         }
-        let outcome = transport.send(&row, &config.from).await;
+        let outcome = send_guarded(transport, &row, &config.from).await;
         let recorded = match outcome {
             Ok(()) => outbox::mark_sent(db, row.id, id).await,
             Err(e) => {
@@ -182,4 +229,21 @@ pub async fn queue_reminders(db: &DatabaseConnection, links: &Links) -> Result<u
         w.commit().await?;
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_send_is_an_error_not_a_crash() {
+        assert_eq!(caught(async { 7 }).await, Ok(7));
+        let outcome: Result<(), String> =
+            caught(async { panic!("a Display implementation returned an error unexpectedly") })
+                .await;
+        assert_eq!(
+            outcome,
+            Err("a Display implementation returned an error unexpectedly".into())
+        );
+    }
 }

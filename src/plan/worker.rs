@@ -45,7 +45,11 @@ pub fn wake() {
 
 pub fn spawn(state: &AppState) {
     let state = state.clone();
-    tokio::spawn(async move { run(state).await });
+    tokio::spawn(crate::supervisor::supervise(
+        "plans",
+        crate::supervisor::RESTART_DELAY,
+        move || run(state.clone()),
+    ));
 }
 
 async fn run(state: AppState) {

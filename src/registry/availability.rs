@@ -178,7 +178,7 @@ fn check(mut new: Availability) -> Result<Availability, Error> {
                 at_index(err, i).to_string(),
             );
         }
-        e.note = input::optional_text(
+        e.note = input::optional_note(
             &mut v,
             &format!("exceptions[{i}].note"),
             e.note.take(),

@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::account::normalise_email;
 use crate::domain::local_time::{parse_zone, DEFAULT_ZONE};
+use crate::domain::text::{multi_line_problem, single_line_problem};
 use crate::error::Validator;
 
 pub const MAX_NAME_CHARS: usize = 200;
@@ -66,15 +67,43 @@ pub fn required<T>(v: &mut Validator, field: &str, value: Option<T>) -> Option<T
     value
 }
 
-/// Trimmed, not blank, at most `max` characters.
+/// Trimmed, not blank, at most `max` characters, on one line: names and addresses end up in
+/// email headers and calendar lines.
 pub fn text(v: &mut Validator, field: &str, value: &str, max: usize) -> String {
     let value = value.trim();
     if value.is_empty() {
         v.add(field, "Must not be empty.");
     } else if value.chars().count() > max {
         v.add(field, format!("Must be at most {max} characters long."));
+    } else if let Some(problem) = single_line_problem(value) {
+        v.add(field, problem);
     }
     value.to_string()
+}
+
+/// Like [`text`], for notes and descriptions: line breaks are kept.
+pub fn multi_line_text(v: &mut Validator, field: &str, value: &str, max: usize) -> String {
+    let value = value.trim();
+    if value.is_empty() {
+        v.add(field, "Must not be empty.");
+    } else if value.chars().count() > max {
+        v.add(field, format!("Must be at most {max} characters long."));
+    } else if let Some(problem) = multi_line_problem(value) {
+        v.add(field, problem);
+    }
+    value.to_string()
+}
+
+/// Like [`multi_line_text`], but blank means absent.
+pub fn optional_note(
+    v: &mut Validator,
+    field: &str,
+    value: Option<String>,
+    max: usize,
+) -> Option<String> {
+    value
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| multi_line_text(v, field, &s, max))
 }
 
 /// Like [`text`], but blank means absent.
@@ -177,12 +206,17 @@ mod tests {
         longitude(&mut v, "lon", -180.0);
         assert_eq!(flag(&mut v, "active", Some("yes")), None);
         assert_eq!(optional_text(&mut v, "note", Some(" ".into()), 10), None);
+        text(&mut v, "line", "Turno\nserale", 20);
+        assert_eq!(
+            optional_note(&mut v, "note", Some("riga 1\nriga 2".into()), 20).as_deref(),
+            Some("riga 1\nriga 2")
+        );
         let Err(crate::error::Error::Invalid(errors)) = v.finish() else {
             panic!()
         };
         assert_eq!(
             errors.keys().collect::<Vec<_>>(),
-            ["active", "blank", "lat", "long"]
+            ["active", "blank", "lat", "line", "long"]
         );
     }
 }

@@ -60,7 +60,7 @@ pub async fn create(db: &DatabaseConnection, caller: &Caller, new: NewTag) -> Re
     if !v.has("name") && !is_kebab_case(&name) {
         v.add("name", format!("“{name}” is not a tag name; use lowercase letters and digits in words joined by hyphens, such as health-certified (at most {MAX_TAG_CHARS} characters)."));
     }
-    let description = input::optional_text(&mut v, "description", new.description, MAX_TEXT_CHARS);
+    let description = input::optional_note(&mut v, "description", new.description, MAX_TEXT_CHARS);
     v.finish()?;
 
     if tag::Entity::find_by_id(name.clone())

@@ -22,21 +22,8 @@ pub async fn cancel(
     body: &CancelBody,
 ) -> Result<RequestView, Error> {
     let mut model = store::visible(db, caller, id).await?;
-    let reason = body
-        .reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(str::to_string);
-    if reason
-        .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
-    {
-        return Err(Error::field(
-            "reason",
-            format!("At most {MAX_REASON_CHARS} characters."),
-        ));
-    }
+    let reason = crate::domain::text::reason(body.reason.as_deref(), MAX_REASON_CHARS)
+        .map_err(|message| Error::field("reason", message))?;
     let now = Utc::now().trunc_subsecs(6);
     let cancelled = Status::Cancelled;
     let write = Write::begin(db).await?;

@@ -191,22 +191,8 @@ pub async fn cancel(
 }
 
 fn reason_of(body: &OccurrenceCancelBody) -> Result<Option<String>, Error> {
-    let reason = body
-        .reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(str::to_string);
-    if reason
-        .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
-    {
-        return Err(Error::field(
-            "reason",
-            format!("At most {MAX_REASON_CHARS} characters."),
-        ));
-    }
-    Ok(reason)
+    crate::domain::text::reason(body.reason.as_deref(), MAX_REASON_CHARS)
+        .map_err(|message| Error::field("reason", message))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -10,6 +10,7 @@ use super::model::{Modality, RequestBody, Urgency};
 use crate::auth::{Caller, Role};
 use crate::domain::language::{self, LanguageTag};
 use crate::domain::local_time::{self, DEFAULT_ZONE};
+use crate::domain::text::{multi_line_problem, single_line_problem};
 use crate::domain::{quoted, recurrence};
 use crate::entity::{mediator, organisation, site, tag};
 use crate::error::{Error, Validator};
@@ -198,22 +199,22 @@ fn fields(body: &RequestBody, zone: Tz, now: DateTime<Utc>, v: &mut Validator) -
         );
     }
     check_times(body, zone, now, v, &mut f);
-    if body
-        .case_reference
-        .as_deref()
-        .is_some_and(|s| s.trim().chars().count() > MAX_CASE_REFERENCE_CHARS)
-    {
-        v.add(
-            "case_reference",
-            format!("At most {MAX_CASE_REFERENCE_CHARS} characters."),
-        );
+    if let Some(reference) = body.case_reference.as_deref().map(str::trim) {
+        if reference.chars().count() > MAX_CASE_REFERENCE_CHARS {
+            v.add(
+                "case_reference",
+                format!("At most {MAX_CASE_REFERENCE_CHARS} characters."),
+            );
+        } else if let Some(problem) = single_line_problem(reference) {
+            v.add("case_reference", problem);
+        }
     }
-    if body
-        .notes
-        .as_deref()
-        .is_some_and(|s| s.trim().chars().count() > MAX_NOTES_CHARS)
-    {
-        v.add("notes", format!("At most {MAX_NOTES_CHARS} characters."));
+    if let Some(notes) = body.notes.as_deref().map(str::trim) {
+        if notes.chars().count() > MAX_NOTES_CHARS {
+            v.add("notes", format!("At most {MAX_NOTES_CHARS} characters."));
+        } else if let Some(problem) = multi_line_problem(notes) {
+            v.add("notes", problem);
+        }
     }
     f
 }

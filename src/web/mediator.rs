@@ -386,7 +386,7 @@ fn answer_error(e: RespondError) -> Result<&'static str, WebError> {
     match e {
         RespondError::Taken => Ok("taken"),
         RespondError::Answered(_) => Ok("answered"),
-        RespondError::ReasonTooLong => Ok("reason_long"),
+        RespondError::BadReason(_) => Ok("reason_long"),
         RespondError::NotFound => Err(WebError::NotFound),
         RespondError::Db(e) => Err(Error::from(e).into()),
     }
@@ -947,7 +947,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("med2.done_declined", "Incarico rifiutato: il coordinamento cerca un altro mediatore.", "Assignment declined: the coordinators will find another mediator."),
     ("med2.done_taken", "Troppo tardi: l'incarico è già stato preso da un altro mediatore.", "Too late: already taken by another mediator."),
     ("med2.done_answered", "Hai già risposto a questo incarico, oppure non attende più una risposta.", "You have already answered this assignment, or it no longer awaits an answer."),
-    ("med2.done_reason_long", "Il motivo può avere al massimo 500 caratteri.", "The reason can have at most 500 characters."),
+    ("med2.done_reason_long", "Il motivo può avere al massimo 500 caratteri, senza caratteri di controllo.", "The reason can have at most 500 characters, and no control characters."),
     ("med2.feed_title", "I tuoi incontri nel calendario del telefono", "Your meetings in your phone's calendar"),
     ("med2.feed_title_org", "Gli incontri dell'ente nel vostro calendario", "The organisation's meetings in your calendar"),
     ("med2.feed_intro", "Con un link personale i tuoi incontri compaiono da soli nel calendario del telefono o del computer, e si aggiornano quando cambiano.", "With a personal link your meetings appear by themselves in your phone's or computer's calendar, and update when they change."),

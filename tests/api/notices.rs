@@ -177,6 +177,7 @@ both!(
     killed_server_delivers_every_notice_after_restart,
     reminders_are_queued_once_per_version,
     unfilled_requests_reach_the_coordinators,
+    one_bad_notice_fails_alone_and_the_outbox_goes_on,
 );
 
 async fn notices_reach_each_recipient_in_their_language(backend: Backend) {
@@ -690,4 +691,71 @@ async fn the_folder_transport_writes_one_file_per_notice() {
         Some(rows[0].message_id.clone())
     );
     assert!(raw.contains("text/calendar"));
+}
+
+/// A name with a line break (written before names were checked) once made the worker panic
+/// and every later notice wait forever. Now it goes out on one line, a notice that cannot be
+/// sent fails alone with its reason, and the worker goes on.
+async fn one_bad_notice_fails_alone_and_the_outbox_goes_on(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(backend, |c| mail_to(c, &sink)).await;
+    let mut m: mediator::ActiveModel = mediator::Entity::find_by_id(app.mediator_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    m.name = Set("Turno\nserale".into());
+    m.update(&app.db).await.unwrap();
+    let a = seed_assignment(
+        &app.db,
+        app.org_a,
+        app.site_a,
+        app.mediator_id,
+        Utc::now() + Span::days(3),
+    )
+    .await;
+    queue(&app.db, Event::Published, a.id, None).await;
+    // A second notice whose address is unusable, as a row edited by hand could be; written
+    // whole, so that the worker never sees it with a good address.
+    let first = notices(&app.db).await.remove(0);
+    let mut bad = notice::ActiveModel::from(first).reset_all();
+    bad.id = sea_orm::ActiveValue::NotSet;
+    bad.message_id = Set("<bad-address@ponte.test>".into());
+    bad.recipient_email = Set("li.wei\n@mediatori.example".into());
+    bad.dedupe_key = Set(None);
+    bad.state = Set("pending".into());
+    bad.attempts = Set(0);
+    bad.claimed_by = Set(None);
+    bad.claimed_until = Set(None);
+    bad.sent_at = Set(None);
+    bad.next_attempt_at = Set(Utc::now());
+    let bad = bad.insert(&app.db).await.unwrap().id;
+
+    let rows = wait_outbox(&app.db, Duration::from_secs(20), "both settled", |rows| {
+        rows.iter().all(|r| r.state != "pending")
+    })
+    .await;
+    let failed: Vec<_> = rows.iter().filter(|r| r.state == "failed").collect();
+    assert_eq!(failed.len(), 1, "{rows:#?}");
+    assert_eq!(failed[0].id, bad);
+    assert!(
+        failed[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("bad recipient"),
+        "{:?}",
+        failed[0].last_error
+    );
+    let messages = sink.wait_for(1, Duration::from_secs(10)).await;
+    assert!(
+        messages[0].data.contains("Turno serale"),
+        "the name on one line: {}",
+        messages[0].data
+    );
+
+    // The worker is still alive: a later notice goes out too.
+    queue(&app.db, Event::Cancelled, a.id, None).await;
+    sink.wait_for(2, Duration::from_secs(20)).await;
 }

@@ -167,6 +167,8 @@ async fn organisation_validation(backend: Backend) {
     let cases = [
         (json!({"name": "  "}), "name"),
         (json!({"name": "x".repeat(201)}), "name"),
+        // A line break in a name broke the notices' headers (and the outbox with them).
+        (json!({"name": "Turno\nserale"}), "name"),
         (json!({"name": 5}), "name"),
         (json!({"kind": "hospital"}), "kind"),
         (json!({"timezone": "Europe/Prato"}), "timezone"),
@@ -236,6 +238,8 @@ async fn site_validation(backend: Backend) {
     let cases = [
         (json!({"name": ""}), "name"),
         (json!({"address": " "}), "address"),
+        (json!({"name": "Ples\rso"}), "name"),
+        (json!({"address": "Via\tRoma 1"}), "address"),
         (json!({"lat": 90.01}), "lat"),
         (json!({"lat": -90.5}), "lat"),
         (json!({"lat": "north"}), "lat"),
@@ -338,6 +342,7 @@ async fn mediator_validation(backend: Backend) {
     let cases = [
         (json!({"name": null}), "name"),
         (json!({"name": " "}), "name"),
+        (json!({"name": "Amina\nEl Idrissi"}), "name"),
         (json!({"email": "amina"}), "email"),
         (json!({"phone": "call me"}), "phone"),
         (json!({"languages": null}), "languages"),
@@ -815,6 +820,8 @@ async fn users_are_created_and_listed(backend: Backend) {
         ),
         (json!({"password": "short"}), "password"),
         (json!({"locale": "de"}), "locale"),
+        (json!({"name": "Turno\nserale"}), "name"),
+        (json!({"name": "Nome\u{0}"}), "name"),
     ];
     for (changes, field) in cases {
         invalid(&app, POST, USERS, &with(&good, changes), &[field]).await;

@@ -385,11 +385,21 @@ async fn text_fields_have_limits(backend: Backend) {
     )
     .await;
     rejects(&app, json!({"notes": "n".repeat(2001)}), "notes").await;
+    // A reference stays on one line; notes keep their line breaks but no other control.
+    rejects(
+        &app,
+        json!({"case_reference": "PR-1\nPR-2"}),
+        "case_reference",
+    )
+    .await;
+    rejects(&app, json!({"notes": "beep\u{7}"}), "notes").await;
     create(
         &app,
         json!({"case_reference": "é".repeat(64), "notes": "è".repeat(2000)}),
     )
     .await;
+    let created = create(&app, json!({"notes": "riga 1\nriga 2\tfine"})).await;
+    assert_eq!(created["notes"], "riga 1\nriga 2\tfine");
 }
 
 async fn the_organisation_is_checked(backend: Backend) {
@@ -1054,6 +1064,13 @@ async fn a_request_is_cancelled_once(backend: Backend) {
     let long = json!({"reason": "r".repeat(501)});
     assert_problem(
         app.post(&path, &app.requester_a.token, &long).await,
+        422,
+        Some("reason"),
+    )
+    .await;
+    let escape = json!({"reason": "\u{1b}[2J"});
+    assert_problem(
+        app.post(&path, &app.requester_a.token, &escape).await,
         422,
         Some("reason"),
     )
