@@ -1,6 +1,8 @@
 //! User accounts, managed by admins. Accounts are made by [`account::create_user`], as on
 //! the command line; this adds the checks that report every bad field at once, the audit
 //! event and the mapping of its errors to fields.
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, Set,
@@ -13,7 +15,7 @@ use crate::account::{self, AccountError, NewUser};
 use crate::audit;
 use crate::auth::{self, AuthError, Caller, Role};
 use crate::domain::local_time::{Instant, DEFAULT_ZONE};
-use crate::entity::{mediator, organisation, session, user};
+use crate::entity::{api_token, mediator, organisation, session, user};
 use crate::error::Error;
 use crate::error::Validator;
 use crate::storage::page::{self, Page, PageParams};
@@ -164,6 +166,40 @@ pub fn may_manage(caller: Role, target: &str) -> bool {
     caller == Role::Admin || (caller.is_staff() && target != Role::Admin.as_str())
 }
 
+/// Who may give an account a new password: an admin anyone's, a coordinator only a
+/// requester's or a mediator's. Resetting a peer coordinator's would let a coordinator sign
+/// in as that peer, and every act would be recorded under the peer's name.
+pub fn may_reset(caller: Role, target: &str) -> bool {
+    caller == Role::Admin || (caller.is_staff() && !Role::parse(target).is_some_and(Role::is_staff))
+}
+
+/// What a reset or a deactivation closed: old credentials stop working at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Revoked {
+    pub sessions: u64,
+    pub api_tokens: u64,
+}
+
+/// Closes every session of `user_id` and revokes every API token it still has.
+async fn revoke_credentials<C: ConnectionTrait>(txn: &C, user_id: i64) -> Result<Revoked, DbErr> {
+    let sessions = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    let api_tokens = api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(txn)
+        .await?
+        .rows_affected;
+    Ok(Revoked {
+        sessions,
+        api_tokens,
+    })
+}
+
 /// What [`account::create_user`] found wrong, as the field it concerns.
 fn account_error(e: AccountError) -> Error {
     let message = e.to_string();
@@ -283,19 +319,20 @@ pub async fn update(
 
     let write = Write::begin(db).await?;
     let after = User::from(row.update(&write.txn).await?);
-    if before.active && !after.active {
-        session::Entity::delete_many()
-            .filter(session::Column::UserId.eq(id))
-            .exec(&write.txn)
-            .await?;
-    }
+    // A deactivated account's tokens are revoked, not only refused while it is inactive:
+    // reactivating it must not bring old, perhaps leaked, credentials back to life.
+    let revoked = if before.active && !after.active {
+        Some(revoke_credentials(&write.txn, id).await?)
+    } else {
+        None
+    };
     audit::record(
         &write.txn,
         Some(caller.user_id),
         audit::Action::Updated,
         "user",
         id,
-        json!({"before": before, "after": after}),
+        json!({"before": before, "after": after, "revoked": revoked}),
     )
     .await?;
     write.commit().await?;
@@ -358,17 +395,20 @@ pub fn generate_password() -> String {
     auth::new_secret("x")[2..2 + GENERATED_PASSWORD_CHARS].to_string()
 }
 
-/// Gives an account a new random password and closes its sessions; returns the account
-/// and the password, which is stored only as a hash and so can be shown this once.
+/// Gives an account a new random password, closes its sessions and revokes its API tokens;
+/// returns the account, the password (stored only as a hash, so shown this once) and what
+/// was revoked.
 pub async fn reset_password(
     db: &DatabaseConnection,
     caller: &Caller,
     id: i64,
-) -> Result<(User, String), Error> {
+) -> Result<(User, String, Revoked), Error> {
     caller.require_staff()?;
     let target = find(db, id).await?;
-    if !may_manage(caller.role, &target.role) {
-        return Err(Error::Forbidden("only an admin resets an admin's password"));
+    if !may_reset(caller.role, &target.role) {
+        return Err(Error::Forbidden(
+            "only an admin resets a coordinator's or an admin's password",
+        ));
     }
     let password = generate_password();
     let hash = auth::hash_password(&password).map_err(|e| Error::Internal(e.to_string()))?;
@@ -376,19 +416,16 @@ pub async fn reset_password(
     row.password_hash = Set(Some(hash));
     let write = Write::begin(db).await?;
     let user = User::from(row.update(&write.txn).await?);
-    session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(id))
-        .exec(&write.txn)
-        .await?;
+    let revoked = revoke_credentials(&write.txn, id).await?;
     audit::record(
         &write.txn,
         Some(caller.user_id),
         audit::Action::PasswordReset,
         "user",
         id,
-        json!({ "email": user.email }),
+        json!({ "email": user.email, "revoked": revoked }),
     )
     .await?;
     write.commit().await?;
-    Ok((user, password))
+    Ok((user, password, revoked))
 }

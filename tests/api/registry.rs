@@ -1,7 +1,7 @@
 //! The registry: organisations, sites, mediators, availability and shifts, tags and users.
 //! Happy paths, every validation rule with the field it names, and the authorization matrix.
 use ponte::account::session;
-use ponte::auth::Caller;
+use ponte::auth::{Caller, Role};
 use ponte::entity::{audit_event, mediator, organisation, user};
 use ponte::error::Error as ApiError;
 use ponte::registry::browse;
@@ -1176,7 +1176,7 @@ async fn accounts_are_created_changed_deactivated_and_reset(backend: Backend) {
         users::create(&app.db, &coord, body("capo@ponte.example", "coordinator")).await,
         Err(ApiError::Forbidden(_))
     ));
-    users::create(&app.db, &admin, body("capo@ponte.example", "coordinator"))
+    let capo = users::create(&app.db, &admin, body("capo@ponte.example", "coordinator"))
         .await
         .unwrap();
 
@@ -1276,6 +1276,27 @@ async fn accounts_are_created_changed_deactivated_and_reset(backend: Backend) {
         users::reset_password(&app.db, &coord, app.admin.id).await,
         Err(ApiError::Forbidden(_))
     ));
+    // Nor a peer coordinator's password: with it, a coordinator could sign in as the peer.
+    assert!(matches!(
+        users::reset_password(&app.db, &coord, capo.id).await,
+        Err(ApiError::Forbidden(_))
+    ));
+    assert!(!users::may_reset(Role::Coordinator, "coordinator"));
+    assert!(users::may_reset(Role::Coordinator, "mediator"));
+    let (_, _, revoked) = users::reset_password(&app.db, &admin, capo.id)
+        .await
+        .unwrap();
+    assert_eq!(revoked.api_tokens, 0);
+    let capo_reset = trail(&app, "user", capo.id).await;
+    let capo_reset = capo_reset
+        .iter()
+        .find(|e| e.action == "password_reset")
+        .expect("the reset is audited");
+    assert_eq!(
+        capo_reset.actor_user_id,
+        Some(app.admin.id),
+        "with its actor"
+    );
 
     // Deactivating closes the sessions and stops the API token at once.
     session::open(&app.db, app.requester_b.id).await.unwrap();
@@ -1308,15 +1329,41 @@ async fn accounts_are_created_changed_deactivated_and_reset(backend: Backend) {
     users::update(&app.db, &coord, app.requester_b.id, on)
         .await
         .unwrap();
+    // The token was revoked, not only refused: reactivating does not bring it back.
     assert_eq!(
         app.get(ORGANISATIONS, &app.requester_b.token)
             .await
             .status(),
-        200
+        401
+    );
+    let off_event = trail(&app, "user", app.requester_b.id).await;
+    let off_event = off_event
+        .iter()
+        .find(|e| e.action == "updated" && e.detail["revoked"].is_object())
+        .expect("the deactivation says what it revoked");
+    assert_eq!(off_event.detail["revoked"]["api_tokens"], 1);
+    assert_eq!(off_event.detail["revoked"]["sessions"], 1);
+
+    // A reset revokes the API tokens and sessions too, and says how many.
+    let fresh = ponte::account::issue_token(&app.db, "segreteria@a.example", None)
+        .await
+        .unwrap();
+    session::open(&app.db, app.requester_a.id).await.unwrap();
+    assert_eq!(app.get(ORGANISATIONS, &fresh).await.status(), 200);
+    let (_, _, revoked) = users::reset_password(&app.db, &coord, app.requester_a.id)
+        .await
+        .unwrap();
+    assert_eq!((revoked.sessions, revoked.api_tokens), (1, 2));
+    assert_eq!(app.get(ORGANISATIONS, &fresh).await.status(), 401);
+    assert_eq!(
+        app.get(ORGANISATIONS, &app.requester_a.token)
+            .await
+            .status(),
+        401
     );
 
     // A reset password logs in, and is the only one that does.
-    let (user, password) = users::reset_password(&app.db, &coord, giulia.id)
+    let (user, password, _) = users::reset_password(&app.db, &coord, giulia.id)
         .await
         .unwrap();
     assert_eq!(
@@ -1329,7 +1376,7 @@ async fn accounts_are_created_changed_deactivated_and_reset(backend: Backend) {
             .unwrap()
             .is_some()
     );
-    let (_, again) = users::reset_password(&app.db, &coord, giulia.id)
+    let (_, again, _) = users::reset_password(&app.db, &coord, giulia.id)
         .await
         .unwrap();
     assert_ne!(again, password);

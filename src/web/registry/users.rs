@@ -14,7 +14,9 @@ use crate::auth::{Caller, Role};
 use crate::error::Error;
 use crate::registry::browse;
 use crate::registry::input::Change;
-use crate::registry::users::{self, may_create, may_manage, NewUserBody, User, UserPatch};
+use crate::registry::users::{
+    self, may_create, may_manage, may_reset, NewUserBody, Revoked, User, UserPatch,
+};
 use crate::startup::AppState;
 use crate::web::account::CsrfOnly;
 use crate::web::error::WebError;
@@ -91,7 +93,7 @@ async fn render_list(
     state: &AppState,
     ctx: &Ctx,
     q: &ListQuery,
-    reset: Option<(String, String)>,
+    reset: Option<(String, String, Revoked)>,
     notice: Option<&str>,
 ) -> Result<Markup, WebError> {
     let caller = ctx.caller()?;
@@ -100,10 +102,11 @@ async fn render_list(
     let t = |k| ctx.t(k);
     let content = html! {
         @if let Some(text) = notice { (layout::notice(text)) }
-        @if let Some((email, password)) = &reset {
+        @if let Some((email, password, revoked)) = &reset {
             div.notice role="status" {
                 p { (t("users.reset_done")) " " strong { (email) } ": " code.secret { (password) } }
                 p.muted { (t("users.reset_hint")) }
+                p.muted { (t("users.revoked").replace("{sessions}", &revoked.sessions.to_string()).replace("{tokens}", &revoked.api_tokens.to_string())) }
             }
         }
         div.page-head {
@@ -141,7 +144,7 @@ async fn render_list(
                                     span.badge.b-cancelled { (t("meds.inactive")) }
                                 } }
                                 td.row-actions {
-                                    @if may_manage(caller.role, &u.role) {
+                                    @if may_reset(caller.role, &u.role) {
                                         form.inline method="post" action=(format!("/coord/users/{}/password", u.id)) {
                                             (csrf_field(ctx))
                                             button.secondary.small type="submit" aria-label=(format!("{} — {}", t("users.reset"), u.email)) { (t("users.reset")) }
@@ -167,13 +170,17 @@ pub async fn reset_password(
 ) -> Result<Response, WebError> {
     ctx.check_csrf(&form.csrf)?;
     let caller = ctx.require(STAFF)?;
-    let (user, password) = users::reset_password(&state.db, caller, path_id(&id)?).await?;
+    let (user, password, revoked) = users::reset_password(&state.db, caller, path_id(&id)?).await?;
     let q = ListQuery::default();
-    Ok(
-        render_list(&state, &ctx, &q, Some((user.email, password)), None)
-            .await?
-            .into_response(),
+    Ok(render_list(
+        &state,
+        &ctx,
+        &q,
+        Some((user.email, password, revoked)),
+        None,
     )
+    .await?
+    .into_response())
 }
 
 /// The account forms as typed.
