@@ -1,6 +1,6 @@
 //! `GET /assignments` and `GET /assignments/{id}`: scoped by role (a mediator their own, a
 //! requester their organisation's, staff all), filtered, paginated by cursor in id order.
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Query;
 use std::collections::HashMap;
 
@@ -194,12 +194,5 @@ fn id_param(v: &mut Validator, field: &str, raw: Option<&str>) -> Option<i64> {
 
 /// A date is its local midnight in Rome; anything else goes through the usual instant parser.
 fn bound(s: &str) -> Result<DateTime<Utc>, local_time::TimeError> {
-    match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-        Ok(date) => Ok(local_time::local_date_time_or_next(
-            date,
-            NaiveTime::MIN,
-            DEFAULT_ZONE,
-        )),
-        Err(_) => local_time::parse_instant(s, DEFAULT_ZONE),
-    }
+    local_time::parse_date_or_instant(s, DEFAULT_ZONE)
 }

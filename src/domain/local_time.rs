@@ -42,6 +42,58 @@ pub enum TimeError {
          (daylight saving time). Choose a time after the change."
     )]
     NonexistentLocalTime { local: String, zone: String },
+    #[error("{} is not a date; use YYYY-MM-DD, such as “2026-03-30”.", quoted(.0))]
+    InvalidDate(String),
+    #[error(
+        "{} is outside the dates Ponte accepts, {FIRST_DATE} to {LAST_DATE}.",
+        quoted(.0)
+    )]
+    OutOfRange(String),
+}
+
+/// The first and last dates Ponte accepts anywhere (dates, date-times, repetitions). A
+/// municipality's appointments and reports live well inside; chrono's own range reaches
+/// ±262,000 years, where a day's arithmetic overflows, and a year like -1000 or 9999 is a
+/// typing slip, not a plan.
+pub const FIRST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+pub const LAST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+
+/// Whether `date` lies in [`FIRST_DATE`]..=[`LAST_DATE`]; `input` names it in the error.
+pub fn check_date_window(date: NaiveDate, input: &str) -> Result<NaiveDate, TimeError> {
+    if (FIRST_DATE..=LAST_DATE).contains(&date) {
+        Ok(date)
+    } else {
+        Err(TimeError::OutOfRange(input.to_owned()))
+    }
+}
+
+/// The one parser of a calendar date (`YYYY-MM-DD`, surrounding spaces ignored) for every
+/// API parameter, body field and form: within the accepted window or an error.
+pub fn parse_date(s: &str) -> Result<NaiveDate, TimeError> {
+    let input = s.trim();
+    // Four digits for the year: `%Y` alone also reads `+12026` or `-1000`.
+    let shaped = input.len() == 10 && input.as_bytes()[..4].iter().all(u8::is_ascii_digit);
+    let date = shaped
+        .then(|| NaiveDate::parse_from_str(input, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| TimeError::InvalidDate(input.to_owned()))?;
+    check_date_window(date, input)
+}
+
+/// A bound of a listing's window: a date is its local midnight in `zone`, anything else an
+/// instant as [`parse_instant`] reads it.
+pub fn parse_date_or_instant(s: &str, zone: Tz) -> Result<DateTime<Utc>, TimeError> {
+    match parse_date(s) {
+        Ok(date) => Ok(local_date_time_or_next(date, NaiveTime::MIN, zone)),
+        Err(TimeError::OutOfRange(input)) => Err(TimeError::OutOfRange(input)),
+        Err(_) => parse_instant(s, zone),
+    }
 }
 
 /// Parses an IANA zone name such as `Europe/Rome` (exact spelling, surrounding spaces ignored).
@@ -59,10 +111,20 @@ pub fn parse_zone(s: &str) -> Result<Tz, TimeError> {
 pub fn parse_instant(s: &str, zone: Tz) -> Result<DateTime<Utc>, TimeError> {
     let input = s.trim();
     let invalid = || TimeError::InvalidDateTime(input.to_owned());
+    // chrono reads `:60` as a leap second and keeps it; no appointment starts on one.
+    let leap = |nanosecond: u32| nanosecond >= 1_000_000_000;
     if let Ok(with_offset) = parse_with_offset(input) {
+        if leap(with_offset.nanosecond()) {
+            return Err(invalid());
+        }
+        check_date_window(with_offset.date_naive(), input)?;
         return Ok(with_offset.with_timezone(&Utc));
     }
     let naive = parse_naive(input).ok_or_else(invalid)?;
+    if leap(naive.nanosecond()) {
+        return Err(invalid());
+    }
+    check_date_window(naive.date(), input)?;
     resolve_local(naive, zone)
 }
 
@@ -533,6 +595,64 @@ mod tests {
             assert_eq!(parse_instant(&shown, ROME), Ok(t), "{shown}");
             t += TimeDelta::minutes(30);
         }
+    }
+
+    #[test]
+    fn dates_are_read_in_one_window() {
+        assert_eq!(parse_date(" 2026-03-30 "), Ok(date(2026, 3, 30)));
+        assert_eq!(parse_date("2000-01-01"), Ok(FIRST_DATE));
+        assert_eq!(parse_date("2100-12-31"), Ok(LAST_DATE));
+        for out in ["1999-12-31", "2101-01-01", "9999-12-31"] {
+            assert!(
+                matches!(parse_date(out), Err(TimeError::OutOfRange(_))),
+                "{out}"
+            );
+        }
+        // Years chrono would read, but that are no date anybody means.
+        for bad in [
+            "-262143-01-01",
+            "+12026-01-01",
+            "-1000-01-01",
+            "26-03-30",
+            "2026-02-30",
+            "x",
+        ] {
+            assert!(
+                matches!(parse_date(bad), Err(TimeError::InvalidDate(_))),
+                "{bad}"
+            );
+        }
+        let rome = DEFAULT_ZONE;
+        assert_eq!(
+            parse_date_or_instant("2026-03-30", rome).unwrap(),
+            local_date_time_or_next(date(2026, 3, 30), NaiveTime::MIN, rome)
+        );
+        assert!(matches!(
+            parse_date_or_instant("1900-01-01", rome),
+            Err(TimeError::OutOfRange(_))
+        ));
+    }
+
+    #[test]
+    fn instants_refuse_far_years_and_leap_seconds() {
+        let rome = DEFAULT_ZONE;
+        assert!(matches!(
+            parse_instant("9999-01-01T09:00", rome),
+            Err(TimeError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            parse_instant("1970-01-01T00:00:00Z", rome),
+            Err(TimeError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            parse_instant("2026-06-30T10:00:60Z", rome),
+            Err(TimeError::InvalidDateTime(_))
+        ));
+        assert!(matches!(
+            parse_instant("2026-06-30T10:00:60", rome),
+            Err(TimeError::InvalidDateTime(_))
+        ));
+        assert!(parse_instant("2026-06-30T10:00:59Z", rome).is_ok());
     }
 
     #[test]

@@ -81,6 +81,8 @@ pub enum RecurrenceError {
     StartOutOfRange,
     #[error("The series ends (UNTIL) before its first start.")]
     UntilBeforeStart,
+    #[error("Give COUNT or UNTIL, not both (RFC 5545 forbids them together).")]
+    CountAndUntil,
     #[error("The recurrence rule produces no occurrence within a year of the first start.")]
     NoOccurrences,
 }
@@ -226,11 +228,20 @@ fn normalise_until(
     zone: Tz,
 ) -> Result<String, RecurrenceError> {
     let mut parts = Vec::new();
-    for part in value
-        .split(';')
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-    {
+    let key_is = |part: &str, name: &str| {
+        part.split_once('=')
+            .is_some_and(|(key, _)| key.trim().eq_ignore_ascii_case(name))
+    };
+    let parts_of = || {
+        value
+            .split(';')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+    };
+    if parts_of().any(|p| key_is(p, "COUNT")) && parts_of().any(|p| key_is(p, "UNTIL")) {
+        return Err(RecurrenceError::CountAndUntil);
+    }
+    for part in parts_of() {
         match part.split_once('=') {
             Some((key, until)) if key.eq_ignore_ascii_case("UNTIL") => {
                 let until = parse_until(until, zone)?;
@@ -281,6 +292,16 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn count_and_until_together_are_refused() {
+        let first = utc("2027-03-01T08:00:00Z");
+        assert_eq!(
+            normalise_until("FREQ=WEEKLY;COUNT=5;UNTIL=20270601", first, ROME),
+            Err(RecurrenceError::CountAndUntil)
+        );
+        assert!(normalise_until("FREQ=WEEKLY;until=20270601", first, ROME).is_ok());
     }
 
     #[test]

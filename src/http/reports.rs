@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 use super::error::{ApiError, FieldErrors, Problem};
 use super::extract::query;
 use crate::auth::Caller;
+use crate::domain::local_time;
 use crate::report::figures::{self, Group, Report};
 use crate::report::occurrences;
 use crate::report::range::{self, Range, RangeErrors};
@@ -143,6 +144,11 @@ fn field_errors(e: &RangeErrors) -> ApiError {
     let message = |code: &str| match code {
         range::BEFORE_FROM => "`to` is before `from`.".to_string(),
         range::TOO_LONG => format!("A range lasts at most {} days.", range::MAX_DAYS),
+        range::OUT_OF_RANGE => format!(
+            "Dates are from {} to {}.",
+            local_time::FIRST_DATE,
+            local_time::LAST_DATE
+        ),
         _ => "Use a date as YYYY-MM-DD.".to_string(),
     };
     let mut errors = FieldErrors::new();

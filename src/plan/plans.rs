@@ -120,11 +120,7 @@ fn date(v: &mut Validator, field: &str, value: Option<&str>) -> Option<NaiveDate
         v.add(field, "This field is required.");
         return None;
     };
-    let parsed = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok();
-    if parsed.is_none() {
-        v.add(field, format!("“{raw}” is not a date; use YYYY-MM-DD."));
-    }
-    parsed
+    v.check(field, crate::domain::local_time::parse_date(raw))
 }
 
 /// A plan as the API shows it. `assignments` only on `GET /plans/{id}`.

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 
-use crate::domain::local_time::DEFAULT_ZONE;
+use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::plan::snapshot::Window;
 
 /// Longest range: a year and a day, so that any calendar year fits.
@@ -33,6 +33,7 @@ impl RangeErrors {
 pub const BAD_DATE: &str = "bad_date";
 pub const BEFORE_FROM: &str = "before_from";
 pub const TOO_LONG: &str = "too_long";
+pub const OUT_OF_RANGE: &str = "out_of_range";
 
 impl Range {
     /// The month of `today` in Rome.
@@ -56,7 +57,10 @@ impl Range {
         let read = |s: Option<&str>, fallback: NaiveDate| -> Result<NaiveDate, &'static str> {
             match s.map(str::trim).filter(|s| !s.is_empty()) {
                 None => Ok(fallback),
-                Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| BAD_DATE),
+                Some(s) => local_time::parse_date(s).map_err(|e| match e {
+                    local_time::TimeError::OutOfRange(_) => OUT_OF_RANGE,
+                    _ => BAD_DATE,
+                }),
             }
         };
         let from = read(from, default.from);

@@ -1,6 +1,6 @@
 //! `GET /requests`: filters, checked one by one so that each error names its parameter, and
 //! cursor pagination in id (submission) order.
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -189,14 +189,7 @@ fn not_an_id(s: &str) -> String {
 
 /// A date is its local midnight in Rome; anything else goes through the usual instant parser.
 fn bound(s: &str) -> Result<DateTime<Utc>, local_time::TimeError> {
-    match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-        Ok(date) => Ok(local_time::local_date_time_or_next(
-            date,
-            NaiveTime::MIN,
-            DEFAULT_ZONE,
-        )),
-        Err(_) => local_time::parse_instant(s, DEFAULT_ZONE),
-    }
+    local_time::parse_date_or_instant(s, DEFAULT_ZONE)
 }
 /// One page of the desk's list, newest first (what a desk looks for; the API lists in
 /// submission order): a requester's organisation's requests, or every request for staff,

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use chrono::{NaiveDate, NaiveTime, TimeDelta};
+use chrono::{NaiveTime, TimeDelta};
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::Value;
@@ -236,7 +236,7 @@ async fn to_params(
         if raw.is_empty() {
             return None;
         }
-        match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        match crate::domain::local_time::parse_date(raw) {
             Ok(date) => Some(
                 local_time::local_date_time_or_next(
                     date + TimeDelta::days(shift),

@@ -88,7 +88,7 @@ pub async fn week(
     let me = own_mediator(&state, &ctx).await?;
     let caller = ctx.caller()?;
     let (zone, today) = zone_and_today(&me);
-    let day = NaiveDate::parse_from_str(q.start.trim(), "%Y-%m-%d").unwrap_or(today);
+    let day = crate::domain::local_time::parse_date(q.start.trim()).unwrap_or(today);
     let monday = day - TimeDelta::days(i64::from(day.weekday().num_days_from_monday()));
     let agenda = agenda::of_mediator_between(
         &state.db,
@@ -688,7 +688,7 @@ pub async fn save_availability(
         if e.date.is_empty() && e.start.is_empty() && e.end.is_empty() && e.note.is_empty() {
             continue;
         }
-        let date = NaiveDate::parse_from_str(&e.date, "%Y-%m-%d").ok();
+        let date = crate::domain::local_time::parse_date(&e.date).ok();
         let kind = match e.kind.as_str() {
             "extra" => ExceptionKind::Extra,
             _ => ExceptionKind::Absence,

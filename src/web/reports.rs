@@ -198,6 +198,7 @@ fn error_text(ctx: &Ctx, code: &str) -> &'static str {
     match code {
         crate::report::range::BEFORE_FROM => ctx.t("rep.err.before_from"),
         crate::report::range::TOO_LONG => ctx.t("rep.err.too_long"),
+        crate::report::range::OUT_OF_RANGE => ctx.t("rep.err.out_of_range"),
         _ => ctx.t("rep.err.bad_date"),
     }
 }

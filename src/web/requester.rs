@@ -179,7 +179,7 @@ fn to_body(
         Locale::En => en.to_string(),
         Locale::It => field_message_it(field).to_string(),
     };
-    let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d").ok();
+    let date = crate::domain::local_time::parse_date(form.date.trim()).ok();
     if date.is_none() {
         errors.insert("date".into(), msg("Give the date.", "date"));
     }
@@ -190,7 +190,7 @@ fn to_body(
     let at = |t: &str| format!("{}T{}", form.date.trim(), t.trim());
     let rrule = match form.recurrence.as_str() {
         "" | "none" => None,
-        kind => match NaiveDate::parse_from_str(form.until.trim(), "%Y-%m-%d") {
+        kind => match crate::domain::local_time::parse_date(form.until.trim()) {
             Ok(until) => Some(rrule_for(kind, until, zone)),
             Err(_) => {
                 errors.insert(

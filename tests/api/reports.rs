@@ -378,6 +378,34 @@ async fn figures_per_language_organisation_and_mediator(backend: Backend) {
     assert_problem(bad, 422, Some("to")).await;
     let bad = app.get("/api/v1/reports?from=marzo&group=x", token).await;
     assert_problem(bad, 422, Some("group")).await;
+    // Dates chrono reads but nothing can be computed on answered 500 once: one window,
+    // 2000 to 2100, everywhere.
+    for from in ["-262143-01-01", "1000-01-01", "2101-01-01"] {
+        let bad = app
+            .get(&format!("/api/v1/reports?from={from}&to=2027-03-01"), token)
+            .await;
+        assert_problem(bad, 422, Some("from")).await;
+    }
+    let bad = app
+        .get("/api/v1/reports/shortage?from=-262143-01-01", token)
+        .await;
+    assert_eq!(bad.status().as_u16(), 422);
+    let (cookie, _) = session_of(&app, app.coordinator.id).await;
+    for page in [
+        "/coord/reports?from=-262143-01-01",
+        "/coord/shortage?from=-262143-01-01",
+        "/coord/board?date=-262143-01-01",
+        "/coord/board?date=9999-12-31",
+    ] {
+        let r = app
+            .client
+            .get(app.url(page))
+            .header(header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().as_u16() < 500, "{page}: {}", r.status());
+    }
 }
 
 async fn csv_reads_back_and_the_page_links_it(backend: Backend) {

@@ -260,6 +260,20 @@ async fn earliest_start_is_not_in_the_past(backend: Backend) {
         "earliest_start",
     )
     .await;
+    // Years far out and leap seconds are typing slips, not appointments.
+    for far in [
+        "9999-01-04T09:00",
+        "2101-01-03T09:00:00Z",
+        "2027-06-30T10:00:60Z",
+    ] {
+        rejects(&app, json!({"earliest_start": far}), "earliest_start").await;
+    }
+    rejects(
+        &app,
+        json!({"rrule": "FREQ=WEEKLY;COUNT=3;UNTIL=20270601"}),
+        "rrule",
+    )
+    .await;
     let ten_minutes_ago = (Utc::now() - TimeDelta::minutes(10)).to_rfc3339();
     rejects(
         &app,

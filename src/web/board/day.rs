@@ -37,7 +37,7 @@ pub async fn page(
     Query(q): Query<DayQuery>,
 ) -> Result<Response, WebError> {
     staff(&ctx)?;
-    let date = NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d").unwrap_or_else(|_| today());
+    let date = crate::domain::local_time::parse_date(q.date.trim()).unwrap_or_else(|_| today());
     let form = PlanForm::around(date, state.config.plan_time_limit);
     render(&state, &ctx, date, &form, &BTreeMap::new(), &q.done).await
 }

@@ -87,7 +87,7 @@ pub async fn page(
     staff(&ctx)?;
     let (plan_id, draft_id) = ids(&raw)?;
     let loaded = load(&state, plan_id, draft_id).await?;
-    let back = NaiveDate::parse_from_str(&q.date, "%Y-%m-%d")
+    let back = crate::domain::local_time::parse_date(&q.date)
         .unwrap_or_else(|_| local_date(loaded.draft.start));
     Ok(render(&ctx, &loaded, back, None).into_response())
 }
@@ -326,7 +326,7 @@ pub async fn move_to(
             html! { (ctx.t("board.draft.pick_mediator")) },
         );
     }
-    let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d").ok();
+    let date = crate::domain::local_time::parse_date(form.date.trim()).ok();
     if date.is_none() {
         errors.insert("date", html! { (ctx.t("board.draft.bad_date")) });
     }
@@ -387,7 +387,7 @@ pub async fn unassign(
 
 fn back_to_board(date: &str, draft_id: i64, done: &str) -> Response {
     let date =
-        NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").unwrap_or_else(|_| super::today());
+        crate::domain::local_time::parse_date(date.trim()).unwrap_or_else(|_| super::today());
     Redirect::to(&format!("{}&done={done}#d{draft_id}", board_link(date))).into_response()
 }
 
@@ -450,7 +450,7 @@ fn refused_page(
     form: &DraftForm,
     errors: BTreeMap<&'static str, Markup>,
 ) -> Response {
-    let back = NaiveDate::parse_from_str(form.back.trim(), "%Y-%m-%d")
+    let back = crate::domain::local_time::parse_date(form.back.trim())
         .unwrap_or_else(|_| local_date(loaded.draft.start));
     let refused = Refused {
         mediator_id: form.mediator_id.clone(),

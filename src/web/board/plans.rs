@@ -49,7 +49,7 @@ pub async fn create(
 ) -> Result<Response, WebError> {
     ctx.check_csrf(&form.csrf)?;
     let caller = staff(&ctx)?;
-    let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d").unwrap_or_else(|_| today());
+    let date = crate::domain::local_time::parse_date(form.date.trim()).unwrap_or_else(|_| today());
     let typed = PlanForm {
         from: form.from.clone(),
         to: form.to.clone(),

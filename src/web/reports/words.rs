@@ -12,6 +12,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("rep.err.bad_date", "Inserisci una data valida (gg/mm/aaaa).", "Enter a valid date."),
     ("rep.err.before_from", "La data finale non può precedere quella iniziale.", "The end date cannot be before the start date."),
     ("rep.err.too_long", "Il periodo può durare al massimo un anno.", "The range can last at most a year."),
+    ("rep.err.out_of_range", "Le date vanno dal 2000-01-01 al 2100-12-31.", "Dates are from 2000-01-01 to 2100-12-31."),
     ("rep.by_language", "Per lingua", "By language"),
     ("rep.by_organisation", "Per ente", "By organisation"),
     ("rep.by_mediator", "Per mediatore", "By mediator"),
