@@ -87,6 +87,16 @@ impl Validator {
         }
     }
 
+    /// Whether a list has at most `max` items; records the problem otherwise. Callers check
+    /// the items only of a bounded list, so that a body of 80,000 items costs no more than
+    /// reading it.
+    pub fn bounded(&mut self, field: &str, len: usize, max: usize) -> bool {
+        if len > max {
+            self.add(field, format!("At most {max} items (this list has {len})."));
+        }
+        len <= max
+    }
+
     pub fn has(&self, field: &str) -> bool {
         self.errors.contains_key(field)
     }

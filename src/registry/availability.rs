@@ -157,14 +157,11 @@ pub async fn replace(
 /// formed). Notes come back trimmed, blank ones removed.
 fn check(mut new: Availability) -> Result<Availability, Error> {
     let mut v = Validator::new();
-    if new.rules.len() > MAX_RULES {
-        v.add("rules", format!("At most {MAX_RULES} weekly rules."));
-    }
-    if new.exceptions.len() > MAX_EXCEPTIONS {
-        v.add(
-            "exceptions",
-            format!("At most {MAX_EXCEPTIONS} exceptions."),
-        );
+    let rules_ok = v.bounded("rules", new.rules.len(), MAX_RULES);
+    let exceptions_ok = v.bounded("exceptions", new.exceptions.len(), MAX_EXCEPTIONS);
+    if !(rules_ok && exceptions_ok) {
+        // Each item is checked only in a list of sane length.
+        return Err(v.finish().expect_err("a list over its bound is an error"));
     }
     for (i, rule) in new.rules.iter().enumerate() {
         if let Err(e) = validate_rules(std::slice::from_ref(rule)) {

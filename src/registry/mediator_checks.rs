@@ -34,8 +34,16 @@ pub struct Home {
     pub lon: f64,
 }
 
+/// The most languages one mediator lists; a person speaks a handful.
+pub const MAX_LANGUAGES: usize = 30;
+/// The most catalogue tags on one mediator.
+pub const MAX_TAGS: usize = 100;
+
 /// At least one BCP 47 tag, each stored canonical (`AR-ma` becomes `ar-MA`) and listed once.
 pub fn languages(v: &mut Validator, tags: &[String]) -> Vec<String> {
+    if !v.bounded("languages", tags.len(), MAX_LANGUAGES) {
+        return Vec::new();
+    }
     if tags.is_empty() {
         v.add("languages", "A mediator speaks at least one language.");
     }
@@ -59,6 +67,9 @@ pub async fn tags<C: ConnectionTrait>(
     v: &mut Validator,
     names: &[String],
 ) -> Result<Vec<String>, DbErr> {
+    if !v.bounded("tags", names.len(), MAX_TAGS) {
+        return Ok(Vec::new());
+    }
     for i in tags::unknown(db, names).await? {
         v.add(
             &format!("tags[{i}]"),
@@ -71,6 +82,9 @@ pub async fn tags<C: ConnectionTrait>(
 
 /// At least one of in_person, phone and video, each listed once.
 pub fn modalities(v: &mut Validator, names: &[String]) -> Vec<String> {
+    if !v.bounded("modalities", names.len(), Modality::ALL.len()) {
+        return Vec::new();
+    }
     if names.is_empty() {
         v.add("modalities", "A mediator works in at least one modality.");
     }
@@ -87,8 +101,9 @@ pub fn modalities(v: &mut Validator, names: &[String]) -> Vec<String> {
 }
 
 fn twice(v: &mut Validator, list: &str, names: &[String]) {
+    let mut seen = HashSet::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
-        if names[..i].contains(name) {
+        if !seen.insert(name) {
             v.add(
                 &format!("{list}[{i}]"),
                 format!("“{name}” is listed twice."),

@@ -1,6 +1,6 @@
 //! The rules a new request must follow. Every broken rule is reported at once, each under
 //! the field the client has to change, and nothing is written until all of them hold.
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -15,6 +15,10 @@ use crate::domain::{quoted, recurrence};
 use crate::entity::{mediator, organisation, site, tag};
 use crate::error::{Error, Validator};
 
+/// The most tags one request requires; the catalogue itself has a few dozen.
+pub const MAX_REQUIRED_TAGS: usize = 50;
+/// The most mediators one request prefers or excludes, each list.
+pub const MAX_LISTED_MEDIATORS: usize = 200;
 pub const MIN_DURATION_MINUTES: i64 = 15;
 pub const MAX_DURATION_MINUTES: i64 = 480;
 pub const MAX_CASE_REFERENCE_CHARS: usize = 64;
@@ -308,12 +312,16 @@ async fn known_tags<C: ConnectionTrait>(
     tags: &[String],
     v: &mut Validator,
 ) -> Result<Vec<String>, Error> {
-    let mut wanted: Vec<String> = Vec::with_capacity(tags.len());
-    for tag in tags.iter().map(|t| t.trim()) {
-        if !wanted.iter().any(|w| w == tag) {
-            wanted.push(tag.to_string());
-        }
+    if !v.bounded("required_tags", tags.len(), MAX_REQUIRED_TAGS) {
+        return Ok(Vec::new());
     }
+    let mut seen = HashSet::with_capacity(tags.len());
+    let wanted: Vec<String> = tags
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| seen.insert(*t))
+        .map(str::to_string)
+        .collect();
     if wanted.is_empty() {
         return Ok(wanted);
     }
@@ -346,6 +354,19 @@ async fn mediators<C: ConnectionTrait>(
     body: &RequestBody,
     v: &mut Validator,
 ) -> Result<(Vec<i64>, Vec<i64>), Error> {
+    let preferred_ok = v.bounded(
+        "preferred_mediators",
+        body.preferred_mediators.len(),
+        MAX_LISTED_MEDIATORS,
+    );
+    let excluded_ok = v.bounded(
+        "excluded_mediators",
+        body.excluded_mediators.len(),
+        MAX_LISTED_MEDIATORS,
+    );
+    if !(preferred_ok && excluded_ok) {
+        return Ok((Vec::new(), Vec::new()));
+    }
     let preferred = distinct(&body.preferred_mediators);
     let excluded = distinct(&body.excluded_mediators);
     let all: BTreeSet<i64> = preferred.iter().chain(&excluded).copied().collect();
@@ -377,9 +398,10 @@ async fn mediators<C: ConnectionTrait>(
             );
         }
     }
+    let excluded_set: BTreeSet<i64> = excluded.iter().copied().collect();
     let both: Vec<String> = preferred
         .iter()
-        .filter(|id| excluded.contains(id))
+        .filter(|id| excluded_set.contains(id))
         .map(i64::to_string)
         .collect();
     if !both.is_empty() {

@@ -343,6 +343,12 @@ async fn mediator_validation(backend: Backend) {
         (json!({"name": null}), "name"),
         (json!({"name": " "}), "name"),
         (json!({"name": "Amina\nEl Idrissi"}), "name"),
+        (json!({"languages": vec!["ar"; 31]}), "languages"),
+        (json!({"tags": vec!["female"; 101]}), "tags"),
+        (
+            json!({"modalities": ["phone", "video", "in_person", "phone"]}),
+            "modalities",
+        ),
         (json!({"email": "amina"}), "email"),
         (json!({"phone": "call me"}), "phone"),
         (json!({"languages": null}), "languages"),
