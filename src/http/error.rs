@@ -25,6 +25,12 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A body that is not declared as JSON: a form or `text/plain` post is what a page of
+    /// another site can send without asking, so it is refused whatever it contains.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("the body is larger than {0} bytes")]
+    TooLarge(usize),
     #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
     #[error("internal error: {0}")]
@@ -47,6 +53,8 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Database(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

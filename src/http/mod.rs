@@ -22,6 +22,7 @@ pub mod error;
 pub mod extract;
 pub mod feeds;
 pub mod health;
+pub mod media;
 pub mod mediators;
 pub mod metrics;
 pub mod notices;
@@ -38,7 +39,10 @@ pub use error::ApiError;
 /// The whole HTTP surface of the service.
 pub fn router(state: AppState) -> Router {
     let (api, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .nest("/api/v1", api_routes())
+        .nest(
+            "/api/v1",
+            api_routes().layer(axum::middleware::from_fn(media::require_json)),
+        )
         .split_for_parts();
     Router::new()
         .merge(api)

@@ -190,6 +190,49 @@ async fn organisation_validation(backend: Backend) {
         .header("content-type", "application/json")
         .body("{\"name\": ");
     assert_problem(response.send().await.unwrap(), 400, None).await;
+    // JSON sent as a form or as text/plain is what another site's page can post without
+    // asking: refused whatever it holds, like a body over the limit.
+    let good = r#"{"name": "Sportello PUA", "kind": "desk"}"#;
+    for kind in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let mut call = app
+            .client
+            .post(app.url(ORGANISATIONS))
+            .bearer_auth(&app.admin.token)
+            .body(good);
+        if let Some(kind) = kind {
+            call = call.header("content-type", kind);
+        }
+        assert_problem(call.send().await.unwrap(), 415, None).await;
+    }
+    let huge = format!(
+        r#"{{"name": "{}", "kind": "desk"}}"#,
+        "x".repeat(300 * 1024)
+    );
+    let response = app
+        .client
+        .post(app.url(ORGANISATIONS))
+        .bearer_auth(&app.admin.token)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 413, None).await;
+    // With parameters, JSON is JSON: this one reaches validation.
+    let response = app
+        .client
+        .post(app.url(ORGANISATIONS))
+        .bearer_auth(&app.admin.token)
+        .header("content-type", "application/json; charset=utf-8")
+        .body(r#"{"name": "", "kind": "desk"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 422, Some("name")).await;
     for (query, field) in [
         ("limit=0", "limit"),
         ("limit=201", "limit"),
