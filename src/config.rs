@@ -19,6 +19,10 @@ pub struct Config {
     /// Seconds the solver may take for a plan unless the plan asks otherwise.
     #[arg(long = "plan-time-limit", env = "PONTE_PLAN_TIME_LIMIT", default_value_t = DEFAULT_PLAN_TIME_LIMIT)]
     pub plan_time_limit: f64,
+    /// Bearer token that Prometheus sends to scrape `/metrics`. Without it, `/metrics`
+    /// answers only direct connections from this machine (loopback, not through a proxy).
+    #[arg(long = "metrics-token", env = "PONTE_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
     #[command(flatten)]
     pub mail: MailConfig,
 }
@@ -36,6 +40,7 @@ impl Config {
             database_url: database_url.into(),
             base_url: None,
             plan_time_limit: DEFAULT_PLAN_TIME_LIMIT,
+            metrics_token: None,
             mail: MailConfig::default(),
         }
     }

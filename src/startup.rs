@@ -80,7 +80,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         spawn_workers(&self.state);
         let router = crate::http::router(self.state);
-        axum::serve(self.listener, router)
+        // The peer's address, for `/metrics` without a token (loopback only).
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await
     }

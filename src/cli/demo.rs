@@ -145,6 +145,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         database_url: url,
         base_url: None,
         plan_time_limit: crate::config::DEFAULT_PLAN_TIME_LIMIT,
+        metrics_token: None,
         mail: crate::config::MailConfig {
             mail_dir: Some(mail_dir.clone()),
             ..Default::default()

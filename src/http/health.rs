@@ -1,11 +1,14 @@
 //! Liveness, readiness and metrics, for load balancers and Prometheus.
-use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use sea_orm::ConnectionTrait;
 
+use super::error::ApiError;
 use crate::startup::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -32,9 +35,52 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// The figures, to whoever may scrape them: with `--metrics-token`, a request bearing it;
+/// without, a direct connection from this machine. A request that came through a proxy
+/// (`Forwarded`, `X-Forwarded-For`) is not direct, even from loopback, since the proxy is
+/// usually what faces the internet.
+async fn metrics(State(state): State<AppState>, request: Request) -> Response {
+    let allowed = match state.config.metrics_token.as_deref() {
+        Some(token) => bearer(request.headers()).is_some_and(|given| same(given, token)),
+        None => {
+            let proxied = request.headers().contains_key(header::FORWARDED)
+                || request.headers().contains_key("x-forwarded-for");
+            let peer = request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip());
+            !proxied && peer.is_some_and(|ip| ip.is_loopback())
+        }
+    };
+    if !allowed {
+        let mut refused = ApiError::Unauthorized.into_response();
+        refused.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"metrics\""),
+        );
+        return refused;
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
     )
+        .into_response()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// Equal, in a time that does not depend on where the first difference is.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }

@@ -71,9 +71,52 @@ async fn unknown_routes_are_problem_404(backend: Backend) {
 }
 
 both!(
+    metrics_are_for_this_machine_or_the_token,
     health_and_readiness,
     readiness_fails_without_database,
     unauthenticated_calls_are_401,
     openapi_document_lists_the_routes,
     unknown_routes_are_problem_404,
 );
+
+/// `/metrics` tells who uses the service and how much: without a token only a direct
+/// connection from this machine reads it, and with one only a request bearing it.
+async fn metrics_are_for_this_machine_or_the_token(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let proxied = app
+        .client
+        .get(app.url("/metrics"))
+        .header("x-forwarded-for", "203.0.113.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(proxied.status(), 401, "a proxy's request is not local");
+    assert_problem(proxied, 401, None).await;
+
+    let app =
+        TestApp::spawn_with(backend, |c| c.metrics_token = Some("scrape-me-7Hq".into())).await;
+    let none = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(none.status(), 401);
+    assert!(none.headers().contains_key("www-authenticate"));
+    let wrong = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-me-7Hr")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let right = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-me-7Hq")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(right
+        .text()
+        .await
+        .unwrap()
+        .contains("ponte_worker_restarts_total"));
+}
