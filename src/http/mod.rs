@@ -21,6 +21,7 @@ pub mod caller;
 pub mod error;
 pub mod extract;
 pub mod feeds;
+pub mod headers;
 pub mod health;
 pub mod media;
 pub mod mediators;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(feeds::public_router())
         .merge(crate::web::router(state.clone()))
         .fallback(crate::web::error::fallback)
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -80,6 +80,9 @@ async fn js() -> impl IntoResponse {
         concat!(
             include_str!("../../static/ponte.js"),
             include_str!("../../static/board.js"),
+            include_str!("../../static/map.js"),
+            include_str!("../../static/lang-filter.js"),
+            include_str!("../../static/whatif.js"),
         ),
     )
 }

@@ -71,6 +71,7 @@ async fn unknown_routes_are_problem_404(backend: Backend) {
 }
 
 both!(
+    every_response_carries_the_security_headers,
     metrics_are_for_this_machine_or_the_token,
     health_and_readiness,
     readiness_fails_without_database,
@@ -119,4 +120,48 @@ async fn metrics_are_for_this_machine_or_the_token(backend: Backend) {
         .await
         .unwrap()
         .contains("ponte_worker_restarts_total"));
+}
+
+/// One layer sets the security headers on pages, API and assets; a handler's own
+/// `Cache-Control` (the assets') is kept.
+async fn every_response_carries_the_security_headers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    let page = app.client.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let policy = header(&page, "content-security-policy");
+    assert!(
+        policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"),
+        "{policy}"
+    );
+    let api = app
+        .call(
+            Method::GET,
+            "/api/v1/organisations",
+            Some(&app.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(api.status(), 200);
+    assert!(header(&api, "content-security-policy").starts_with("default-src 'none'"));
+    for r in [&page, &api] {
+        assert_eq!(header(r, "x-content-type-options"), "nosniff");
+        assert_eq!(header(r, "x-frame-options"), "DENY");
+        assert_eq!(header(r, "referrer-policy"), "no-referrer");
+        assert_eq!(header(r, "cache-control"), "no-store");
+    }
+    let css = app
+        .client
+        .get(app.url("/static/ponte.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.status(), 200);
+    assert_eq!(header(&css, "cache-control"), "public, max-age=3600");
+    assert_eq!(header(&css, "x-content-type-options"), "nosniff");
 }

@@ -1,9 +1,10 @@
 //! A static map of the Tuscan plain from Lucca to Prato, drawn by Ponte itself as inline SVG
 //! (no tiles from outside: the service runs on closed municipal networks). It shows the
 //! known towns and neighbourhoods of `domain::towns`, the sites, and a marker; a small
-//! inline script lets a click on the map fill the latitude and longitude inputs, which stay
-//! the way to enter coordinates without JavaScript or a pointer.
-use maud::{html, Markup, PreEscaped};
+//! script (`static/map.js`, in the shared bundle) lets a click on the map fill the latitude
+//! and longitude inputs, which stay the way to enter coordinates without JavaScript or a
+//! pointer.
+use maud::{html, Markup};
 
 use crate::domain::towns::TOWNS;
 use crate::web::session::Ctx;
@@ -116,59 +117,8 @@ pub fn map(ctx: &Ctx, sites: &[Dot], pick: Option<Pick>) -> Markup {
                 @if pick.is_some() { span.pick-hint { (ctx.t("reg.map_hint")) } }
             }
         }
-        @if pick.is_some() { script { (PreEscaped(PICK_SCRIPT)) } }
     }
 }
-
-/// A click (or arrow keys on the focused map) sets the inputs; typing moves the marker.
-/// Inline because only the shared scripts are served, and it belongs to this page alone.
-const PICK_SCRIPT: &str = r#"
-(function () {
-  "use strict";
-  var map = document.getElementById("site-map");
-  if (!map) return;
-  var lat = document.getElementById(map.getAttribute("data-lat"));
-  var lon = document.getElementById(map.getAttribute("data-lon"));
-  var marker = document.getElementById("map-marker");
-  var b = map.getAttribute("data-bounds").split(",").map(Number);
-  var minLon = b[0], maxLon = b[1], minLat = b[2], maxLat = b[3], w = b[4], h = b[5];
-  function number(input) { return parseFloat(String(input.value).replace(",", ".")); }
-  function place() {
-    var la = number(lat), lo = number(lon);
-    if (isNaN(la) || isNaN(lo) || la < minLat || la > maxLat || lo < minLon || lo > maxLon) {
-      marker.setAttribute("visibility", "hidden");
-      return;
-    }
-    var x = (lo - minLon) / (maxLon - minLon) * w, y = (maxLat - la) / (maxLat - minLat) * h;
-    marker.setAttribute("transform", "translate(" + x.toFixed(1) + " " + y.toFixed(1) + ")");
-    marker.setAttribute("visibility", "visible");
-  }
-  function set(la, lo) {
-    lat.value = la.toFixed(5);
-    lon.value = lo.toFixed(5);
-    place();
-  }
-  map.addEventListener("click", function (event) {
-    var point = map.createSVGPoint();
-    point.x = event.clientX;
-    point.y = event.clientY;
-    var p = point.matrixTransform(map.getScreenCTM().inverse());
-    set(maxLat - p.y / h * (maxLat - minLat), minLon + p.x / w * (maxLon - minLon));
-  });
-  map.addEventListener("keydown", function (event) {
-    var step = 0.002, la = number(lat), lo = number(lon);
-    if (isNaN(la) || isNaN(lo)) { la = (minLat + maxLat) / 2; lo = (minLon + maxLon) / 2; }
-    var moves = { ArrowUp: [step, 0], ArrowDown: [-step, 0], ArrowLeft: [0, -step], ArrowRight: [0, step] };
-    var move = moves[event.key];
-    if (!move) return;
-    event.preventDefault();
-    set(la + move[0], lo + move[1]);
-  });
-  lat.addEventListener("input", place);
-  lon.addEventListener("input", place);
-  place();
-})();
-"#;
 
 #[cfg(test)]
 mod tests {

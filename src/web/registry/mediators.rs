@@ -3,7 +3,7 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::form::{self, Errors, Fields, Input};
@@ -598,37 +598,9 @@ fn med_page(
                 }
             }
         }
-        script { (PreEscaped(FILTER_SCRIPT)) }
     };
     layout::page(ctx, title, "/coord/mediators", content)
 }
-
-/// Narrows the language checkboxes to those whose names contain what is typed; ticked ones
-/// always stay visible. Inline: it belongs to this page alone.
-const FILTER_SCRIPT: &str = r#"
-(function () {
-  "use strict";
-  var search = document.getElementById("lang-filter");
-  var list = document.getElementById("lang-options");
-  if (!search || !list) return;
-  var empty = document.querySelector(".no-match");
-  search.addEventListener("input", function () {
-    var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
-    var shown = 0;
-    list.querySelectorAll(".lang-option").forEach(function (option) {
-      var names = option.getAttribute("data-names");
-      var ticked = option.querySelector("input").checked;
-      var match = ticked || words.every(function (w) { return names.indexOf(w) >= 0; });
-      option.hidden = !match;
-      if (match) shown++;
-    });
-    if (empty) empty.hidden = shown > 0;
-  });
-  search.addEventListener("keydown", function (event) {
-    if (event.key === "Enter") event.preventDefault();
-  });
-})();
-"#;
 
 #[cfg(test)]
 mod tests {

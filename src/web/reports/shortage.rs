@@ -4,7 +4,7 @@
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{duration_secs, head, hours, range_form, RangeQuery};
@@ -17,13 +17,6 @@ use crate::web::i18n::Locale;
 use crate::web::layout::{self, csrf_field};
 use crate::web::session::Ctx;
 use crate::web::session::STAFF;
-
-/// Shows the progress line and stops a second submission while the what-if runs.
-const PROGRESS_SCRIPT: &str = "document.addEventListener('submit', function (e) {\
-  var f = e.target; if (!f.matches || !f.matches('.whatif-form')) return;\
-  var b = f.querySelector('button[type=submit]'); if (b) b.disabled = true;\
-  var p = document.getElementById('whatif-progress'); if (p) p.hidden = false;\
-});";
 
 /// Cells listed in the table.
 const TOP_CELLS: usize = 15;
@@ -254,9 +247,6 @@ fn what_if_section(ctx: &Ctx, range: Range, cells: &[Cell], result: Option<&What
                         " " (t("rep.sh.computing"))
                     }
                 }
-                // Progress while the POST runs (seconds): without script the page simply
-                // waits, and the form works the same.
-                script { (PreEscaped(PROGRESS_SCRIPT)) }
             }
         }
     }
