@@ -26,7 +26,17 @@ async fn healthz() -> &'static str {
 
 /// Ready to serve: the database answers.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.db.execute_unprepared("SELECT 1").await {
+    // Within a second, whatever the pool's own timeout: a load balancer's probe must not
+    // hang on an unreachable database.
+    let probe = tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        state.db.execute_unprepared("SELECT 1"),
+    );
+    match probe.await.unwrap_or_else(|_| {
+        Err(sea_orm::DbErr::ConnectionAcquire(
+            sea_orm::ConnAcquireErr::Timeout,
+        ))
+    }) {
         Ok(_) => (StatusCode::OK, "ready"),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");

@@ -26,6 +26,18 @@ async fn readiness_fails_without_database(backend: Backend) {
     app.db.clone().close().await.unwrap();
     let r = app.call(Method::GET, "/readyz", None, None).await;
     assert_eq!(r.status(), 503);
+    // A call that needs the database is told to come back, not that the server broke.
+    let r = app
+        .call(
+            Method::GET,
+            "/api/v1/organisations",
+            Some(&app.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "5");
+    assert_problem(r, 503, None).await;
 }
 
 async fn unauthenticated_calls_are_401(backend: Backend) {
