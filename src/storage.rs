@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -83,7 +83,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StorageError> {
         // without piling up writers that would only wait on the busy timeout.
         options.max_connections(8).min_connections(1);
         // Every pooled connection, not only the first: synchronous is per connection, and
-        // one left at FULL serialises commits on an fsync each.
+        // one left at FULL serialises commits on an fsync each. sqlx's SQLite driver also
+        // enables foreign keys and a 5 s busy timeout on each.
         options.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
@@ -100,25 +101,6 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StorageError> {
             url: redact(&url),
             source,
         })?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        // WAL and synchronous=NORMAL are set on every connection the pool opens (above);
-        // sqlx's SQLite driver also enables foreign keys and a 5 s busy timeout on each.
-        // Checked here so that a file that cannot switch to WAL fails at start.
-        let mode = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                DbBackend::Sqlite,
-                "PRAGMA journal_mode;",
-            ))
-            .await?
-            .and_then(|row| row.try_get_by_index::<String>(0).ok())
-            .unwrap_or_default();
-        if !mode.eq_ignore_ascii_case("wal")
-            && !url.contains(":memory:")
-            && !url.contains("mode=memory")
-        {
-            tracing::warn!(journal_mode = %mode, "SQLite is not in WAL mode");
-        }
-    }
     Ok(db)
 }
 

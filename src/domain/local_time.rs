@@ -91,7 +91,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, TimeError> {
 pub fn parse_date_or_instant(s: &str, zone: Tz) -> Result<DateTime<Utc>, TimeError> {
     match parse_date(s) {
         Ok(date) => Ok(local_date_time_or_next(date, NaiveTime::MIN, zone)),
-        Err(TimeError::OutOfRange(input)) => Err(TimeError::OutOfRange(input)),
+        Err(e @ TimeError::OutOfRange(_)) => Err(e),
         Err(_) => parse_instant(s, zone),
     }
 }

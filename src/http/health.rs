@@ -2,12 +2,13 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use sea_orm::ConnectionTrait;
 
+use super::caller::bearer_token;
 use super::error::ApiError;
 use crate::startup::AppState;
 
@@ -51,7 +52,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 /// usually what faces the internet.
 async fn metrics(State(state): State<AppState>, request: Request) -> Response {
     let allowed = match state.config.metrics_token.as_deref() {
-        Some(token) => bearer(request.headers()).is_some_and(|given| same(given, token)),
+        Some(token) => bearer_token(request.headers()).is_some_and(|given| same(given, token)),
         None => {
             let proxied = request.headers().contains_key(header::FORWARDED)
                 || request.headers().contains_key("x-forwarded-for");
@@ -75,15 +76,6 @@ async fn metrics(State(state): State<AppState>, request: Request) -> Response {
         state.metrics.render(),
     )
         .into_response()
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
 }
 
 /// Equal, in a time that does not depend on where the first difference is.

@@ -70,25 +70,27 @@ pub fn required<T>(v: &mut Validator, field: &str, value: Option<T>) -> Option<T
 /// Trimmed, not blank, at most `max` characters, on one line: names and addresses end up in
 /// email headers and calendar lines.
 pub fn text(v: &mut Validator, field: &str, value: &str, max: usize) -> String {
-    let value = value.trim();
-    if value.is_empty() {
-        v.add(field, "Must not be empty.");
-    } else if value.chars().count() > max {
-        v.add(field, format!("Must be at most {max} characters long."));
-    } else if let Some(problem) = single_line_problem(value) {
-        v.add(field, problem);
-    }
-    value.to_string()
+    checked_text(v, field, value, max, single_line_problem)
 }
 
 /// Like [`text`], for notes and descriptions: line breaks are kept.
 pub fn multi_line_text(v: &mut Validator, field: &str, value: &str, max: usize) -> String {
+    checked_text(v, field, value, max, multi_line_problem)
+}
+
+fn checked_text(
+    v: &mut Validator,
+    field: &str,
+    value: &str,
+    max: usize,
+    characters: fn(&str) -> Option<&'static str>,
+) -> String {
     let value = value.trim();
     if value.is_empty() {
         v.add(field, "Must not be empty.");
     } else if value.chars().count() > max {
         v.add(field, format!("Must be at most {max} characters long."));
-    } else if let Some(problem) = multi_line_problem(value) {
+    } else if let Some(problem) = characters(value) {
         v.add(field, problem);
     }
     value.to_string()

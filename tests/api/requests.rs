@@ -63,6 +63,17 @@ async fn create(app: &TestApp, changes: Value) -> Value {
     created
 }
 
+/// Adds `name` to the tag catalogue.
+async fn add_tag(app: &TestApp, name: &str) {
+    tag::ActiveModel {
+        name: Set(name.into()),
+        description: Set(None),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
 /// Asserts a 422 naming `field` for requester A's submission of `body(changes)`.
 async fn rejects(app: &TestApp, changes: Value, field: &str) -> Value {
     let r = app
@@ -314,13 +325,7 @@ async fn in_person_needs_a_site_of_the_same_organisation(backend: Backend) {
 
 async fn required_tags_are_known(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    tag::ActiveModel {
-        name: Set("minors".into()),
-        description: Set(None),
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
+    add_tag(&app, "minors").await;
     let problem = rejects(
         &app,
         json!({"required_tags": ["minors", "telepathy"]}),
@@ -446,13 +451,7 @@ async fn text_fields_have_limits(backend: Backend) {
         "excluded_mediators",
     )
     .await;
-    tag::ActiveModel {
-        name: Set("minors".into()),
-        description: Set(None),
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
+    add_tag(&app, "minors").await;
     let repeated = vec!["minors"; 50];
     let created = create(&app, json!({"required_tags": repeated})).await;
     assert_eq!(created["required_tags"], json!(["minors"]));
