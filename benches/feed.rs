@@ -1,16 +1,12 @@
 //! Criterion bench of a year-long iCal feed: a mediator with 1,500 assignments in the feed's
 //! window (30 days back, a year ahead), served by the real app over loopback HTTP, on a
 //! SQLite file, and on PostgreSQL too when `PONTE_TEST_POSTGRES_URL` is set when it runs.
-//! Three figures: the full GET (200, ~1 MB of iCalendar), a revalidation that matches
-//! (304: the feed is still loaded and rendered, to compare ETags), and `calendar::load`
-//! alone (queries and rendering, no HTTP).
+//! Four figures: the full GET (200, ~0.6 MB of iCalendar; rendered once per change, then
+//! served from memory), a revalidation that matches (304: the stamp's two reads, nothing
+//! rendered), `calendar::stamp` alone, and `calendar::load` alone (a cold render: queries
+//! and rendering, no HTTP). Goals (issue 16): 304 ≤ 2 ms, full year ≤ 10 ms.
 //!
-//! Measured 2026-11-30 on the 2-core development machine at load average ~10 (four other
-//! builds running), UNOPTIMISED (`cargo bench --profile dev --bench feed`; no release build
-//! could be made in time), 1,500 events = 607 kB: PostgreSQL GET 200 269 ms, 304 263 ms,
-//! load 270 ms; SQLite load 344 ms (GET 200 916 ms, 304 985 ms with clippy also running).
-//! The release figure is `cargo bench --bench feed`. A 304 costs as much as a 200 because
-//! the strong ETag is the hash of the rendered body.
+//! Run: `cargo bench --bench feed` (release). Figures are in the README.
 use std::hint::black_box;
 
 use chrono::{TimeDelta, Utc};
@@ -83,6 +79,14 @@ fn bench(c: &mut Criterion) {
                 })
             })
         });
+        group.bench_function("calendar::stamp", |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let live = tokens::resolve(&db, &token).await.unwrap().unwrap();
+                    black_box(calendar::stamp(&db, &live, Utc::now()).await.unwrap())
+                })
+            })
+        });
         group.bench_function("calendar::load", |b| {
             b.iter(|| {
                 rt.block_on(async {
@@ -125,6 +129,7 @@ async fn seed(db: &DatabaseConnection) -> String {
             timezone: Set("Europe/Rome".into()),
             contact_email: Set(None),
             created_at: Set(now),
+            updated_at: Set(now),
             ..Default::default()
         }
         .insert(db)
@@ -137,6 +142,7 @@ async fn seed(db: &DatabaseConnection) -> String {
             lat: Set(43.88),
             lon: Set(11.09),
             created_at: Set(now),
+            updated_at: Set(now),
             ..Default::default()
         }
         .insert(db)

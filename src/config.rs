@@ -23,6 +23,15 @@ pub struct Config {
     /// answers only direct connections from this machine (loopback, not through a proxy).
     #[arg(long = "metrics-token", env = "PONTE_METRICS_TOKEN")]
     pub metrics_token: Option<String>,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client (comma
+    /// separated). Without them, the client is the connection's peer: behind a proxy every
+    /// client would share its address, and the throttles of sign-in and tokens with it.
+    #[arg(
+        long = "trusted-proxy",
+        env = "PONTE_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
     pub mail: MailConfig,
 }
@@ -41,6 +50,7 @@ impl Config {
             base_url: None,
             plan_time_limit: DEFAULT_PLAN_TIME_LIMIT,
             metrics_token: None,
+            trusted_proxies: Vec::new(),
             mail: MailConfig::default(),
         }
     }

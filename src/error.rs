@@ -118,6 +118,21 @@ impl Validator {
 /// Parses JSON. Bad syntax is `Malformed`; a missing field or a value of the wrong type is
 /// `Invalid` naming the field by its path (`preferred_mediators[2]`).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    // PostgreSQL refuses NUL in text ("invalid byte sequence"), and no field of Ponte has a
+    // use for it: refused here, naming the field, for every body of every service. JSON can
+    // carry NUL only as the escape `\u0000`, so bodies without it skip the walk.
+    if contains_nul_escape(bytes) {
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            if let Some(path) = nul_path(&value, String::new()) {
+                let field = if path.is_empty() {
+                    "body".to_string()
+                } else {
+                    path
+                };
+                return Err(Error::field(&field, "must not contain the NUL character"));
+            }
+        }
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
@@ -134,6 +149,40 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
         };
         Error::field(&field, message)
     })
+}
+
+fn contains_nul_escape(bytes: &[u8]) -> bool {
+    bytes
+        .windows(6)
+        .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(|&b| b == b'0'))
+}
+
+/// Where in `value` a text (a key or a string) holds NUL, as serde_path_to_error writes
+/// paths (`tags[0]`, `home.address`).
+fn nul_path(value: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| {
+        if at.is_empty() {
+            key.to_string()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
+    match value {
+        Value::String(s) => s.contains('\0').then_some(at),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(k, v)| nul_path(v, format!("{at}[{k}]"))),
+        Value::Object(map) => map.iter().find_map(|(key, v)| {
+            if key.contains('\0') {
+                Some(join(&key.replace('\0', "\\u0000")))
+            } else {
+                nul_path(v, join(key))
+            }
+        }),
+        _ => None,
+    }
 }
 
 fn missing_field(message: &str) -> Option<&str> {
@@ -182,5 +231,18 @@ mod tests {
         let e = errors(parse_json::<Body>(br#"{"name": "x", "items": [1, "two"]}"#));
         assert_eq!(e[0].0, "items[1]");
         assert!(!e[0].1.contains("line"), "{}", e[0].1);
+    }
+
+    #[test]
+    fn nul_is_refused_where_it_is() {
+        let e = errors(parse_json::<Body>(br#"{"name": "a\u0000b", "items": []}"#));
+        assert_eq!(e[0].0, "name");
+        let raw = br#"{"name": "x", "items": [], "extra": {"list": ["ok", "\u0000"]}}"#;
+        let e = errors(parse_json::<Body>(raw));
+        assert_eq!(e[0].0, "extra.list[1]");
+        // A backslash followed by the text u0000 is no NUL.
+        let text = br#"{"name": "\\u0000", "items": []}"#;
+        let body = parse_json::<Body>(text).unwrap();
+        assert_eq!(body.name, "\\u0000");
     }
 }

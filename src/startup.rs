@@ -6,7 +6,10 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
+use crate::account::throttle::Throttle;
+use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::feed::cache::FeedCache;
 use crate::http::metrics::Metrics;
 use crate::storage;
 
@@ -31,6 +34,12 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub metrics: Arc<Metrics>,
     pub config: Arc<Config>,
+    /// Where "now" comes from: the system clock, or a test's.
+    pub clock: SharedClock,
+    /// Wrong passwords and unknown tokens, per account and client address.
+    pub throttle: Arc<Throttle>,
+    /// Rendered feeds by their tag.
+    pub feeds: Arc<FeedCache>,
 }
 
 pub struct Application {
@@ -62,8 +71,17 @@ impl Application {
             db,
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
+            clock: crate::clock::system(),
+            throttle: Arc::new(Throttle::default()),
+            feeds: Arc::new(FeedCache::default()),
         };
         Application { listener, state }
+    }
+
+    /// The same application reading the time from `clock` (tests set it).
+    pub fn with_clock(mut self, clock: SharedClock) -> Application {
+        self.state.clock = clock;
+        self
     }
 
     pub fn local_addr(&self) -> SocketAddr {

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261130_000001_foundation;
 mod m20261130_000002_planning;
 mod m20261201_000003_occurrence_cancellations;
+mod m20261203_000004_change_times;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_foundation::Migration),
             Box::new(m20261130_000002_planning::Migration),
             Box::new(m20261201_000003_occurrence_cancellations::Migration),
+            Box::new(m20261203_000004_change_times::Migration),
         ]
     }
 }

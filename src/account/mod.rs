@@ -13,6 +13,7 @@ use crate::entity::{api_token, mediator, organisation, user};
 use crate::storage::Write;
 
 pub mod session;
+pub mod throttle;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {

@@ -1,9 +1,12 @@
 //! Browser sessions' rows: the `sessions` table keeps the SHA-256 of each cookie's secret
 //! (a stolen database reveals no live cookie) and its CSRF token. The cookies themselves are
 //! the pages' business (`web::session`).
-use chrono::{TimeDelta, Utc};
+use std::net::IpAddr;
+
+use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
+use super::throttle::{record_lock, Key, Locked, Scope, Throttle};
 use crate::auth;
 use crate::entity::{session, user};
 use crate::error::Error;
@@ -57,6 +60,45 @@ pub async fn authenticate(
         });
     let ok = auth::verify_password(password, &stored);
     Ok(found.filter(|u| ok && u.active && u.password_hash.is_some()))
+}
+
+/// What a sign-in attempt came to.
+#[derive(Debug)]
+pub enum SignIn {
+    Signed(user::Model),
+    /// Wrong email or password (which one is not told).
+    Refused,
+    /// Too many wrong attempts for this account or from this address: not even checked.
+    Locked(Locked),
+}
+
+/// A sign-in attempt from `address` at `now`, throttled by account and by address. A lock
+/// that this attempt starts is audited and logged.
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    throttle: &Throttle,
+    email: &str,
+    password: &str,
+    address: IpAddr,
+    now: DateTime<Utc>,
+) -> Result<SignIn, Error> {
+    let email = email.trim().to_lowercase();
+    let keys = [
+        Key::Account(email.clone()),
+        Key::Address(Scope::Login, address),
+    ];
+    let started = match throttle.attempt(&keys, now) {
+        Ok(started) => started,
+        Err(locked) => return Ok(SignIn::Locked(locked)),
+    };
+    if let Some(user) = authenticate(db, &email, password).await? {
+        throttle.succeeded(&keys, now);
+        return Ok(SignIn::Signed(user));
+    }
+    for locked in &started {
+        record_lock(db, locked, address).await?;
+    }
+    Ok(SignIn::Refused)
 }
 
 /// A new session for `user_id`; returns the cookie's secret. Expired sessions of anyone are

@@ -33,11 +33,15 @@ pub enum Action {
     DraftChanged,
     /// A failed notice queued again by a coordinator.
     NoticeRetried,
+    /// Too many wrong passwords or unknown tokens: a throttle lock began.
+    Locked,
+    /// An admin lifted a throttle lock.
+    Unlocked,
 }
 
 impl Action {
     /// Every verb, in the order the audit log's filter offers them.
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::Created,
         Action::Updated,
         Action::Cancelled,
@@ -60,6 +64,8 @@ impl Action {
         Action::DraftMoved,
         Action::DraftChanged,
         Action::NoticeRetried,
+        Action::Locked,
+        Action::Unlocked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +92,8 @@ impl Action {
             Action::DraftMoved => "draft_moved",
             Action::DraftChanged => "draft_changed",
             Action::NoticeRetried => "notice.retry",
+            Action::Locked => "locked",
+            Action::Unlocked => "unlocked",
         }
     }
 

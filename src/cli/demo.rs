@@ -146,6 +146,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         base_url: None,
         plan_time_limit: crate::config::DEFAULT_PLAN_TIME_LIMIT,
         metrics_token: None,
+        trusted_proxies: Vec::new(),
         mail: crate::config::MailConfig {
             mail_dir: Some(mail_dir.clone()),
             ..Default::default()

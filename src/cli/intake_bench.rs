@@ -116,6 +116,7 @@ async fn seed(db: &DatabaseConnection, address: String) -> anyhow::Result<Target
         timezone: Set("Europe/Rome".into()),
         contact_email: Set(None),
         created_at: Set(now),
+        updated_at: Set(now),
         ..Default::default()
     }
     .insert(db)
@@ -127,6 +128,7 @@ async fn seed(db: &DatabaseConnection, address: String) -> anyhow::Result<Target
         lat: Set(43.8777),
         lon: Set(11.0955),
         created_at: Set(now),
+        updated_at: Set(now),
         ..Default::default()
     }
     .insert(db)

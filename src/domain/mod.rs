@@ -43,6 +43,7 @@ pub mod policy;
 pub mod recurrence;
 pub mod request;
 pub mod text;
+pub mod throttle;
 pub mod towns;
 
 /// Quotes user input for an error message, shortened so that a huge or hostile value cannot

@@ -13,6 +13,8 @@ pub struct Model {
     /// Language of emails: `it` or `en`.
     pub locale: String,
     pub created_at: ChronoDateTimeUtc,
+    /// The latest change of what feeds and pages show of it.
+    pub updated_at: ChronoDateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,8 @@ pub struct Model {
     pub lat: f64,
     pub lon: f64,
     pub created_at: ChronoDateTimeUtc,
+    /// The latest change of what feeds and pages show of it.
+    pub updated_at: ChronoDateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

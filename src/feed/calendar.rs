@@ -18,11 +18,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait as _, Func, IntoIden, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
 use super::tokens::{LiveToken, Owner};
-use super::{etag, render, Calendar, Event, EventStatus};
+use super::{render, Calendar, Event, EventStatus};
 use crate::assignment::State;
 use crate::domain::language::{names, parse_tag};
 use crate::domain::local_time::DEFAULT_ZONE;
@@ -49,11 +49,178 @@ const CHUNK: usize = 500;
 #[derive(Debug, Clone)]
 pub struct Feed {
     pub body: String,
-    /// Strong: the SHA-256 of the body.
+    /// Strong: the digest of the feed's [`Stamp`], which the bytes are a function of.
     pub etag: String,
-    /// The latest change of any event shown (or the token's creation, for an empty feed).
+    /// The latest change of anything the feed shows (or the token's creation).
     pub last_modified: DateTime<Utc>,
     pub events: usize,
+}
+
+/// A feed's validators, read without rendering it: what a revalidation (304) costs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    pub etag: String,
+    pub last_modified: DateTime<Utc>,
+}
+
+/// What the bytes also depend on besides the rows: the program that renders them. A release
+/// that changes the output changes every tag.
+const RENDERER: &str = concat!(env!("CARGO_PKG_VERSION"), "/feed-1");
+
+/// The window a feed shows on `now`: whole UTC days, so that the same rows give the same
+/// bytes all day and the day is part of the stamp.
+pub fn window(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let midnight = now
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map_or(now, |m| m.and_utc());
+    (midnight - PAST, midnight + TimeDelta::days(1) + AHEAD)
+}
+
+/// The owner as the feed shows it: `None` when gone or, for a mediator, inactive.
+struct OwnerRow {
+    viewer: Viewer,
+    name: String,
+    locale: String,
+    updated_at: Option<DateTime<Utc>>,
+}
+
+async fn owner_row<C: ConnectionTrait>(db: &C, owner: Owner) -> Result<Option<OwnerRow>, DbErr> {
+    Ok(match owner {
+        Owner::Mediator(id) => mediator::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .filter(|m| m.active)
+            .map(|m| OwnerRow {
+                viewer: Viewer::Mediator,
+                name: m.name,
+                locale: m.locale,
+                updated_at: Some(m.updated_at),
+            }),
+        Owner::Organisation(id) => organisation::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|o| OwnerRow {
+                viewer: Viewer::Organisation,
+                name: o.name,
+                locale: o.locale,
+                updated_at: Some(o.updated_at),
+            }),
+    })
+}
+
+/// The assignments a feed shows, as a condition on `assignments` joined with `requests`.
+fn shown_rows(owner: Owner, from: DateTime<Utc>, to: DateTime<Utc>) -> Condition {
+    let shown: Vec<&str> = SHOWN.iter().map(|s| s.as_str()).collect();
+    let a = |c: assignment::Column| Expr::col((assignment::Entity, c));
+    let of_owner = match owner {
+        Owner::Mediator(id) => a(assignment::Column::MediatorId).eq(id),
+        Owner::Organisation(id) => {
+            Expr::col((request::Entity, request::Column::OrganisationId)).eq(id)
+        }
+    };
+    Condition::all()
+        .add(a(assignment::Column::State).is_in(shown))
+        .add(a(assignment::Column::Start).gte(from))
+        .add(a(assignment::Column::Start).lt(to))
+        .add(of_owner)
+}
+
+/// The feed's stamp as of `now`, in two indexed reads: the owner, and one aggregate over
+/// the rows shown (their number and the latest change of each kind of row a feed prints:
+/// assignments, requests, organisations, sites, mediators). Every change that alters a feed
+/// moves one of those `updated_at`, or the number of rows, or the day; `None` as `load`.
+pub async fn stamp<C: ConnectionTrait>(
+    db: &C,
+    token: &LiveToken,
+    now: DateTime<Utc>,
+) -> Result<Option<Stamp>, DbErr> {
+    let Some(owner) = owner_row(db, token.owner).await? else {
+        return Ok(None);
+    };
+    let (from, to) = window(now);
+    let max = |table: sea_orm::sea_query::DynIden, column: sea_orm::sea_query::DynIden| {
+        Func::max(Expr::col((table, column)))
+    };
+    let query = Query::select()
+        .expr(Func::count(Expr::col((
+            assignment::Entity,
+            assignment::Column::Id,
+        ))))
+        .expr(max(
+            assignment::Entity.into_iden(),
+            assignment::Column::UpdatedAt.into_iden(),
+        ))
+        .expr(max(
+            request::Entity.into_iden(),
+            request::Column::UpdatedAt.into_iden(),
+        ))
+        .expr(max(
+            organisation::Entity.into_iden(),
+            organisation::Column::UpdatedAt.into_iden(),
+        ))
+        .expr(max(
+            site::Entity.into_iden(),
+            site::Column::UpdatedAt.into_iden(),
+        ))
+        .expr(max(
+            mediator::Entity.into_iden(),
+            mediator::Column::UpdatedAt.into_iden(),
+        ))
+        .from(assignment::Entity)
+        .inner_join(
+            request::Entity,
+            Expr::col((request::Entity, request::Column::Id))
+                .equals((assignment::Entity, assignment::Column::RequestId)),
+        )
+        .inner_join(
+            organisation::Entity,
+            Expr::col((organisation::Entity, organisation::Column::Id))
+                .equals((request::Entity, request::Column::OrganisationId)),
+        )
+        .left_join(
+            site::Entity,
+            Expr::col((site::Entity, site::Column::Id))
+                .equals((request::Entity, request::Column::SiteId)),
+        )
+        .inner_join(
+            mediator::Entity,
+            Expr::col((mediator::Entity, mediator::Column::Id))
+                .equals((assignment::Entity, assignment::Column::MediatorId)),
+        )
+        .cond_where(shown_rows(token.owner, from, to))
+        .to_owned();
+    let row = db.query_one(&query).await?;
+    let (rows, changes) = match &row {
+        Some(row) => {
+            let rows: i64 = row.try_get_by_index(0)?;
+            let mut changes = Vec::with_capacity(5);
+            for k in 1..=5 {
+                changes.push(row.try_get_by_index::<Option<DateTime<Utc>>>(k)?);
+            }
+            (rows, changes)
+        }
+        None => (0, Vec::new()),
+    };
+    let last_modified = changes
+        .iter()
+        .flatten()
+        .chain(owner.updated_at.iter())
+        .copied()
+        .fold(token.created_at, Ord::max);
+    let described = format!(
+        "{RENDERER}|{}|{}|{}|{:?}|{rows}|{changes:?}|{}|{}",
+        token.id,
+        from.date_naive(),
+        owner.name,
+        owner.updated_at,
+        owner.locale,
+        token.created_at,
+    );
+    Ok(Some(Stamp {
+        etag: format!("\"{}\"", crate::auth::digest(&described)),
+        last_modified,
+    }))
 }
 
 /// The feed of a live token as of `now`; `None` when its owner is gone or, for a mediator,
@@ -63,36 +230,39 @@ pub async fn load<C: ConnectionTrait>(
     token: LiveToken,
     now: DateTime<Utc>,
 ) -> Result<Option<Feed>, DbErr> {
-    let (from, to) = (now - PAST, now + AHEAD);
+    // The stamp first: rows that change while the feed is read make a body newer than its
+    // tag, which the next poll fetches again, never a tag newer than its body.
+    let Some(stamp) = stamp(db, &token, now).await? else {
+        return Ok(None);
+    };
+    let Some(OwnerRow {
+        viewer,
+        name,
+        locale,
+        ..
+    }) = owner_row(db, token.owner).await?
+    else {
+        return Ok(None);
+    };
+    let (from, to) = window(now);
     let shown: Vec<&str> = SHOWN.iter().map(|s| s.as_str()).collect();
     let mut query = assignment::Entity::find()
         .filter(assignment::Column::State.is_in(shown))
         .filter(assignment::Column::Start.gte(from))
         .filter(assignment::Column::Start.lt(to));
-    let (viewer, name, locale) = match token.owner {
+    match token.owner {
         Owner::Mediator(id) => {
-            let Some(m) = mediator::Entity::find_by_id(id).one(db).await? else {
-                return Ok(None);
-            };
-            if !m.active {
-                return Ok(None);
-            }
             query = query.filter(assignment::Column::MediatorId.eq(id));
-            (Viewer::Mediator, m.name, m.locale)
         }
         Owner::Organisation(id) => {
-            let Some(o) = organisation::Entity::find_by_id(id).one(db).await? else {
-                return Ok(None);
-            };
             let own_requests = Query::select()
                 .column(request::Column::Id)
                 .from(request::Entity)
                 .and_where(request::Column::OrganisationId.eq(id))
                 .to_owned();
             query = query.filter(assignment::Column::RequestId.in_subquery(own_requests));
-            (Viewer::Organisation, o.name, o.locale)
         }
-    };
+    }
     let assignments = query.all(db).await?;
     let words = Words::for_locale(&locale);
 
@@ -139,7 +309,6 @@ pub async fn load<C: ConnectionTrait>(
         }
     };
 
-    let mut last_modified = token.created_at;
     let mut events = Vec::with_capacity(assignments.len());
     for a in &assignments {
         let Some(r) = requests.get(&a.request_id) else {
@@ -147,8 +316,7 @@ pub async fn load<C: ConnectionTrait>(
         };
         let o = organisations.get(&r.organisation_id);
         let site = r.site_id.and_then(|id| sites.get(&id));
-        let changed = a.updated_at.max(r.updated_at);
-        last_modified = last_modified.max(changed);
+        let changed = Ord::max(a.updated_at, r.updated_at);
         let who = match viewer {
             Viewer::Mediator => o.map_or("", |o| o.name.as_str()),
             Viewer::Organisation => mediator_names
@@ -176,12 +344,12 @@ pub async fn load<C: ConnectionTrait>(
         events,
     };
     // Feeds have no method, so `render` takes DTSTAMP from the events: `now` is unused and
-    // the same rows always give the same bytes, hence the same ETag.
+    // the same rows always give the same bytes, which is what lets the stamp stand for them.
     let body = render(&calendar, now);
     Ok(Some(Feed {
-        etag: etag(&body),
+        etag: stamp.etag,
         body,
-        last_modified,
+        last_modified: stamp.last_modified,
         events: calendar.events.len(),
     }))
 }

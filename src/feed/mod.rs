@@ -9,6 +9,7 @@
 //! neither escapes TEXT nor folds at octets nor knows time zones (see design.md). `ical`
 //! stays as the independent parser the tests read every rendered calendar back with.
 
+pub mod cache;
 pub mod calendar;
 mod content;
 mod ics;

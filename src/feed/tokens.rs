@@ -180,6 +180,7 @@ pub async fn status(
 /// A live token, as the feed route finds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LiveToken {
+    pub id: i64,
     pub owner: Owner,
     pub created_at: DateTime<Utc>,
 }
@@ -194,6 +195,7 @@ pub async fn resolve<C: ConnectionTrait>(db: &C, token: &str) -> Result<Option<L
         .await?;
     Ok(found.and_then(|t| {
         Some(LiveToken {
+            id: t.id,
             owner: Owner::parse(&t.owner_kind, t.owner_id)?,
             created_at: t.created_at,
         })

@@ -10,12 +10,15 @@ use chrono::{DateTime, Utc};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::client::ClientAddress;
 use super::error::{ApiError, Problem};
+use crate::account::throttle::{resolve_token, Guarded, Scope};
 use crate::auth::Caller;
-use crate::feed::calendar::{self, Feed};
+use crate::feed::calendar::{self, Stamp};
 use crate::feed::tokens::{self, FeedStatus, NewFeed, Owner};
 use crate::registry::parse_id;
 use crate::startup::AppState;
+use bytes::Bytes;
 
 /// The API routes, under `/api/v1`.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -152,23 +155,61 @@ async fn rotate(state: &AppState, caller: &Caller, owner: Owner) -> Result<Respo
 /// are all the same 404.
 async fn serve(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let not_found = ApiError::NotFound("feed");
-    let Some(token) = file.strip_suffix(".ics").filter(|t| !t.is_empty()) else {
+    let token = file.strip_suffix(".ics").unwrap_or_default();
+    let now = state.clock.now();
+    let found = resolve_token(
+        &state.db,
+        &state.throttle,
+        Scope::Feed,
+        address,
+        now,
+        async {
+            if token.is_empty() {
+                return Ok(None);
+            }
+            tokens::resolve(&state.db, token).await
+        },
+    )
+    .await?;
+    let live = match found {
+        Guarded::Found(live) => live,
+        Guarded::Unknown => return Err(not_found),
+        Guarded::Locked(locked) => {
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs: locked.retry_after_secs(now),
+            })
+        }
+    };
+    // A revalidation costs the stamp's two reads; a full answer is rendered once per change
+    // and then served from memory.
+    let Some(stamp) = calendar::stamp(&state.db, &live, now).await? else {
         return Err(not_found);
     };
-    let Some(live) = tokens::resolve(&state.db, token).await? else {
+    if not_modified(&headers, &stamp) {
+        return Ok(respond(&stamp, None));
+    }
+    if let Some(body) = state.feeds.get(&stamp.etag) {
+        return Ok(respond(&stamp, Some(body)));
+    }
+    let Some(feed) = calendar::load(&state.db, live, now).await? else {
         return Err(not_found);
     };
-    let Some(feed) = calendar::load(&state.db, live, Utc::now()).await? else {
-        return Err(not_found);
+    let stamp = Stamp {
+        etag: feed.etag,
+        last_modified: feed.last_modified,
     };
-    Ok(respond(feed, &headers))
+    let body = Bytes::from(feed.body);
+    state.feeds.put(stamp.etag.clone(), body.clone());
+    Ok(respond(&stamp, Some(body)))
 }
 
-fn respond(feed: Feed, request: &HeaderMap) -> Response {
+/// 200 with `body`, or 304 without.
+fn respond(feed: &Stamp, body: Option<Bytes>) -> Response {
     let last_modified = http_date(feed.last_modified);
     let mut headers = HeaderMap::new();
     let mut set = |name, value: &str| {
@@ -182,17 +223,17 @@ fn respond(feed: Feed, request: &HeaderMap) -> Response {
     // change or a revocation shows at the next poll. `private`: the URL is a secret, so
     // shared caches should not hold its answer.
     set(header::CACHE_CONTROL, "private, no-cache");
-    if not_modified(request, &feed) {
+    let Some(body) = body else {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
-    }
+    };
     set(header::CONTENT_TYPE, "text/calendar; charset=utf-8");
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    (StatusCode::OK, headers, feed.body).into_response()
+    (StatusCode::OK, headers, body).into_response()
 }
 
 /// RFC 9110 §13.2.2: If-None-Match decides when present (weak comparison, `*` matches any);
 /// only without it does If-Modified-Since count, at the second precision of HTTP dates.
-fn not_modified(request: &HeaderMap, feed: &Feed) -> bool {
+fn not_modified(request: &HeaderMap, feed: &Stamp) -> bool {
     let values: Vec<&str> = request
         .get_all(header::IF_NONE_MATCH)
         .iter()
@@ -228,12 +269,10 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn feed() -> Feed {
-        Feed {
-            body: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into(),
+    fn feed() -> Stamp {
+        Stamp {
             etag: "\"abc\"".into(),
             last_modified: Utc.with_ymd_and_hms(2027, 3, 28, 7, 0, 30).unwrap(),
-            events: 0,
         }
     }
 

@@ -26,8 +26,15 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     default(headers, X_CONTENT_TYPE_OPTIONS, "nosniff");
-    // Feed and answer links carry their secret in the path: never pass it on.
-    default(headers, REFERRER_POLICY, "no-referrer");
+    // Feed and answer links carry their secret in the path: never pass it on (the answer
+    // pages set `no-referrer` themselves). Other pages say where they came from to Ponte
+    // only: with `no-referrer` a browser would send `Origin: null` on a page's own form,
+    // and the forms' origin check needs the real one.
+    default(
+        headers,
+        REFERRER_POLICY,
+        if html { "same-origin" } else { "no-referrer" },
+    );
     default(headers, X_FRAME_OPTIONS, "DENY");
     default(
         headers,

@@ -15,6 +15,14 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// `application/merge-patch+json`), and a declared length over [`MAX_BODY_BYTES`]. Requests
 /// without a body pass: several actions take an optional one.
 pub async fn require_json(request: Request, next: Next) -> Response {
+    // NUL in a path or query value would reach PostgreSQL's text (which refuses it) through
+    // a filter; no parameter of Ponte's has a use for it.
+    let uri = request.uri();
+    let has_nul = |part: &str| part.as_bytes().windows(3).any(|w| w == b"%00");
+    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        return ApiError::Malformed("the URL must not contain the NUL character (%00)".into())
+            .into_response();
+    }
     if !matches!(
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE

@@ -18,6 +18,7 @@ use crate::startup::AppState;
 pub mod assignments;
 pub mod audit;
 pub mod caller;
+pub mod client;
 pub mod error;
 pub mod extract;
 pub mod feeds;

@@ -12,6 +12,8 @@ use axum::Router;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use super::client::ClientAddress;
+use crate::account::throttle::{resolve_token, Guarded, Scope};
 use crate::assignment::respond::{self, RespondError, MAX_REASON_CHARS};
 use crate::assignment::State as AssignmentState;
 use crate::domain::local_time::{to_local, DEFAULT_ZONE};
@@ -84,14 +86,14 @@ impl Action {
 /// GET: what the link would do, and a button to do it. Changes nothing.
 async fn confirm(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Path(token): Path<String>,
     Query(ask): Query<Ask>,
 ) -> Response {
     let lang = Lang::of(ask.lang.as_deref());
-    let a = match respond::by_token(&state.db, &token).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return unknown(lang),
-        Err(e) => return failure(lang, &e.to_string()),
+    let a = match assignment_of(&state, address, &token, lang).await {
+        Ok(a) => a,
+        Err(page) => return page,
     };
     let when = match describe(&state, &a).await {
         Ok(when) => when,
@@ -140,6 +142,7 @@ async fn confirm(
 /// POST: the answer itself.
 async fn perform(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Path(token): Path<String>,
     Form(answer): Form<Answer>,
 ) -> Response {
@@ -159,10 +162,9 @@ async fn perform(
             ),
         );
     };
-    let a = match respond::by_token(&state.db, &token).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return unknown(lang),
-        Err(e) => return failure(lang, &e.to_string()),
+    let a = match assignment_of(&state, address, &token, lang).await {
+        Ok(a) => a,
+        Err(page) => return page,
     };
     let when = describe(&state, &a).await.unwrap_or_default();
     let who = match respond::link_responder(&state.db, &a).await {
@@ -285,6 +287,53 @@ fn answered(lang: Lang, state: &str, when: &str) -> Response {
         title,
         &format!("<h1>{title}</h1><p>{}</p><p>{text}</p>", escape(when)),
     )
+}
+
+/// The assignment a link's token names, under the throttle of unknown tokens; otherwise the
+/// page to answer with.
+async fn assignment_of(
+    state: &AppState,
+    address: std::net::IpAddr,
+    token: &str,
+    lang: Lang,
+) -> Result<assignment::Model, Response> {
+    let now = state.clock.now();
+    let found = resolve_token(
+        &state.db,
+        &state.throttle,
+        Scope::Respond,
+        address,
+        now,
+        respond::by_token(&state.db, token),
+    )
+    .await;
+    match found {
+        Ok(Guarded::Found(a)) => Ok(a),
+        Ok(Guarded::Unknown) => Err(unknown(lang)),
+        Ok(Guarded::Locked(locked)) => Err(too_many(lang, locked.retry_after_secs(now))),
+        Err(e) => Err(failure(lang, &e.to_string())),
+    }
+}
+
+fn too_many(lang: Lang, retry_after_secs: u64) -> Response {
+    let title = lang.t("Troppi tentativi", "Too many attempts");
+    let mut response = page(
+        StatusCode::TOO_MANY_REQUESTS,
+        lang,
+        title,
+        &format!(
+            "<h1>{title}</h1><p>{}</p>",
+            lang.t(
+                "Da questa rete sono arrivati troppi link non validi. Riprova tra qualche minuto.",
+                "Too many unknown links came from this network. Try again in a few minutes."
+            )
+        ),
+    );
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(retry_after_secs),
+    );
+    response
 }
 
 fn unknown(lang: Lang) -> Response {

@@ -133,6 +133,7 @@ pub async fn create(
     let locale = new.locale.map(|l| input::locale(&mut v, "locale", &l));
     v.finish()?;
 
+    let now = Utc::now();
     let write = Write::begin(db).await?;
     let model = organisation::ActiveModel {
         name: Set(name.unwrap_or_default()),
@@ -140,7 +141,8 @@ pub async fn create(
         timezone: Set(zone.name().to_string()),
         contact_email: Set(contact_email),
         locale: Set(locale.unwrap_or_else(|| "it".into())),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
+        updated_at: Set(now),
         ..Default::default()
     }
     .insert(&write.txn)
@@ -199,6 +201,7 @@ pub async fn update(
         row.locale = Set(input::locale(&mut v, "locale", &locale));
     }
     v.finish()?;
+    row.updated_at = Set(Utc::now());
 
     let write = Write::begin(db).await?;
     let after = Organisation::from(row.update(&write.txn).await?);

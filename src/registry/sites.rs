@@ -97,6 +97,7 @@ pub async fn create(
     let lon = required(&mut v, "lon", new.lon).map(|x| input::longitude(&mut v, "lon", x));
     v.finish()?;
 
+    let now = Utc::now();
     let write = Write::begin(db).await?;
     let model = site::ActiveModel {
         organisation_id: Set(organisation.id),
@@ -104,7 +105,8 @@ pub async fn create(
         address: Set(address.unwrap_or_default()),
         lat: Set(lat.unwrap_or_default()),
         lon: Set(lon.unwrap_or_default()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
+        updated_at: Set(now),
         ..Default::default()
     }
     .insert(&write.txn)
@@ -188,6 +190,7 @@ pub async fn update(
         row.lon = Set(input::longitude(&mut v, "lon", lon));
     }
     v.finish()?;
+    row.updated_at = Set(Utc::now());
 
     let write = Write::begin(db).await?;
     let after = Site::new(row.update(&write.txn).await?, zone);

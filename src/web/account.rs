@@ -1,5 +1,6 @@
 //! Logging in and out, and the language switch.
 use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::html;
@@ -11,8 +12,9 @@ use super::layout::{self, csrf_field, described_by};
 use super::session::{self, Ctx};
 use crate::account::{
     self,
-    session::{self as sessions, SESSION_HOURS},
+    session::{self as sessions, SignIn, SESSION_HOURS},
 };
+use crate::http::client::ClientAddress;
 use crate::startup::AppState;
 
 const YEAR_SECS: i64 = 365 * 24 * 3600;
@@ -38,7 +40,7 @@ pub async fn login_page(ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
 }
 
 /// The login form; a fresh pre-login CSRF cookie when the visitor has none.
-fn login_form(mut ctx: Ctx, email: &str, next: &str, error: Option<&'static str>) -> Response {
+fn login_form(mut ctx: Ctx, email: &str, next: &str, error: Option<String>) -> Response {
     let fresh = ctx.csrf.is_empty().then(|| crate::auth::new_secret("pre"));
     if let Some(token) = &fresh {
         ctx.csrf = token.clone();
@@ -54,8 +56,8 @@ fn login_form(mut ctx: Ctx, email: &str, next: &str, error: Option<&'static str>
                     h1 { (ctx.t("login.title")) }
                 }
                 p.lead { (ctx.t("login.intro")) }
-                @if let Some(error) = error {
-                    (layout::error_summary(ctx.t(error)))
+                @if let Some(error) = &error {
+                    (layout::error_summary(error))
                 }
                 form method="post" action="/login" novalidate {
                     (csrf_field(&ctx))
@@ -69,8 +71,8 @@ fn login_form(mut ctx: Ctx, email: &str, next: &str, error: Option<&'static str>
                         label for="password" { (ctx.t("login.password")) }
                         input #password type="password" name="password" autocomplete="current-password" required;
                     }
-                    @if error.is_some() {
-                        p.error id="login-error" { (ctx.t("login.failed")) }
+                    @if let Some(error) = &error {
+                        p.error id="login-error" { (error) }
                     }
                     button.primary type="submit" { (ctx.t("login.submit")) }
                 }
@@ -102,16 +104,38 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
+    ClientAddress(address): ClientAddress,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     ctx.check_csrf(&form.csrf)?;
-    let Some(user) = sessions::authenticate(&state.db, &form.email, &form.password).await? else {
-        return Ok(login_form(
-            ctx,
-            &form.email,
-            &form.next,
-            Some("login.failed"),
-        ));
+    let now = state.clock.now();
+    let user = match sessions::sign_in(
+        &state.db,
+        &state.throttle,
+        &form.email,
+        &form.password,
+        address,
+        now,
+    )
+    .await?
+    {
+        SignIn::Signed(user) => user,
+        SignIn::Refused => {
+            let error = ctx.t("login.failed").to_string();
+            return Ok(login_form(ctx, &form.email, &form.next, Some(error)));
+        }
+        SignIn::Locked(locked) => {
+            let wait = locked.retry_after_secs(now);
+            let error = ctx
+                .t("login.locked")
+                .replace("{minutes}", &wait.div_ceil(60).to_string());
+            let mut response = login_form(ctx, &form.email, &form.next, Some(error));
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+            return Ok(response);
+        }
     };
     let secret = sessions::open(&state.db, user.id).await?;
     let role = crate::auth::Role::parse(&user.role).ok_or(WebError::Forbidden)?;

@@ -103,6 +103,8 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("aud.e.plan", "Piano", "Plan"),
     ("aud.e.tag", "Qualifica", "Tag"),
     ("aud.e.notice", "Avviso", "Notice"),
+    ("aud.e.address", "Indirizzo di rete", "Network address"),
+    ("aud.e.login", "Accesso", "Sign-in"),
     ("aud.a.created", "Creazione", "Created"),
     ("aud.a.updated", "Modifica", "Updated"),
     ("aud.a.cancelled", "Annullamento", "Cancelled"),
@@ -153,6 +155,12 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("aud.a.draft_moved", "Bozza spostata", "Draft moved"),
     ("aud.a.draft_changed", "Bozza cambiata", "Draft changed"),
     ("aud.a.notice.retry", "Avviso ritentato", "Notice retried"),
+    (
+        "aud.a.locked",
+        "Bloccato per troppi tentativi",
+        "Locked after too many attempts",
+    ),
+    ("aud.a.unlocked", "Blocco tolto", "Lock lifted"),
 ];
 
 pub fn routes() -> Router<AppState> {

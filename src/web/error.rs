@@ -73,7 +73,11 @@ pub async fn render_errors(
     let (mut parts, body) = request.into_parts();
     let ctx = Ctx::from_request_parts_cached(&mut parts, &state).await;
     parts.extensions.insert(ctx.clone());
-    let response = next.run(Request::from_parts(parts, body)).await;
+    let response = if may_post(&parts, &state) {
+        next.run(Request::from_parts(parts, body)).await
+    } else {
+        WebError::Csrf.into_response()
+    };
     let Some(page) = response.extensions().get::<ErrorPage>().copied() else {
         return response;
     };
@@ -85,6 +89,64 @@ pub async fn render_errors(
         header::HeaderValue::from_static("no-store"),
     );
     rendered
+}
+
+/// Whether a request may reach a page's handler. Every page POST is a form: a body of any
+/// other type cannot carry the CSRF token, so it is refused as a missing token (403) before
+/// the form is read, never as a 415. And a form sent from another origin is refused
+/// whatever token it carries: browsers name the origin of every POST (`Origin`), which a
+/// page elsewhere cannot choose, so this holds even against an attacker who planted a
+/// cookie (login CSRF). Without `Origin` (old browsers, scripts) the token decides alone.
+fn may_post(parts: &axum::http::request::Parts, state: &AppState) -> bool {
+    use axum::http::Method;
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    let form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| {
+            let t = t.trim();
+            t.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                || t.eq_ignore_ascii_case("multipart/form-data")
+        });
+    // HTTP/2 names the host in the URI's authority rather than a `Host` header.
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()));
+    form && same_origin(&parts.headers, host, state.config.base_url.as_deref())
+}
+
+/// An `Origin` header, when present, names this site: the host the request was sent to, or
+/// the configured public URL (behind a proxy that rewrites `Host`).
+pub fn same_origin(
+    headers: &axum::http::HeaderMap,
+    host: Option<&str>,
+    base_url: Option<&str>,
+) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Some(origin) = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, authority)| authority.trim_end_matches('/'))
+    else {
+        // `null` (a sandboxed frame, a redirect from elsewhere) or garbage.
+        return false;
+    };
+    let public = base_url
+        .and_then(|u| u.split_once("://"))
+        .map(|(_, rest)| rest.split('/').next().unwrap_or(rest));
+    [host, public]
+        .into_iter()
+        .flatten()
+        .any(|own| own.eq_ignore_ascii_case(origin))
 }
 
 impl Ctx {
@@ -126,4 +188,40 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
         header::HeaderValue::from_static("no-store"),
     );
     page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin;
+    use axum::http::{header, HeaderMap, HeaderValue};
+
+    fn origin(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ORIGIN, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn a_form_from_another_origin_is_refused() {
+        let host = Some("127.0.0.1:8080");
+        assert!(
+            same_origin(&HeaderMap::new(), host, None),
+            "no Origin: the token decides"
+        );
+        assert!(same_origin(&origin("http://127.0.0.1:8080"), host, None));
+        assert!(!same_origin(&origin("http://evil.example"), host, None));
+        // A sibling subdomain (which could plant cookies) is another origin.
+        assert!(!same_origin(
+            &origin("https://evil.ponte.example"),
+            Some("ponte.example"),
+            Some("https://ponte.example")
+        ));
+        assert!(!same_origin(&origin("null"), host, None));
+        // Behind a proxy that rewrites Host, the public URL names the site.
+        assert!(same_origin(
+            &origin("https://ponte.comune.prato.it"),
+            Some("127.0.0.1:8080"),
+            Some("https://ponte.comune.prato.it/")
+        ));
+    }
 }

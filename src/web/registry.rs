@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
             get(users::edit_form).post(users::update),
         )
         .route("/coord/users/{id}/password", post(users::reset_password))
+        .route("/coord/locks/lift", post(users::lift_lock))
 }
 
 /// This area's words: (key, Italian, English).

@@ -803,6 +803,7 @@ async fn cancelled_occurrences_leave_the_feeds(backend: Backend) {
 }
 
 both!(
+    the_tag_follows_every_change_a_feed_shows,
     mediator_feed_matches_the_database,
     organisation_feed_shows_its_requests_only,
     conditional_gets_follow_changes,
@@ -810,3 +811,153 @@ both!(
     only_owners_and_staff_make_feeds,
     cancelled_occurrences_leave_the_feeds,
 );
+
+/// The tag is derived from the data, not the bytes: so it must move with every change a
+/// feed prints (an organisation's or site's name, the mediator's name, a cancellation, the
+/// day), stay put otherwise, and the body served from memory must be the
+/// one a fresh render gives.
+async fn the_tag_follows_every_change_a_feed_shows(backend: Backend) {
+    use ponte::auth::Caller;
+    use ponte::entity::user;
+    use ponte::feed::{calendar, tokens};
+    use ponte::registry::input::Change;
+    use ponte::registry::organisations::{self, OrganisationPatch};
+    use ponte::registry::sites::{self, SitePatch};
+
+    let app = TestApp::spawn(backend).await;
+    let soon = app.clock_now().date_naive() + TimeDelta::days(2);
+    let r = insert_request(
+        &app,
+        app.org_a,
+        Some(app.site_a),
+        "in_person",
+        "zh",
+        rome(soon, 9),
+    )
+    .await;
+    insert_assignment(&app, &r, app.mediator_id, "published", 0).await;
+    let mediator_url = rotate(
+        &app,
+        &format!("/api/v1/mediators/{}/feed", app.mediator_id),
+        &app.coordinator.token,
+    )
+    .await;
+    let org_url = rotate(
+        &app,
+        &format!("/api/v1/organisations/{}/feed", app.org_a),
+        &app.coordinator.token,
+    )
+    .await;
+    let coord_row = user::Entity::find_by_id(app.coordinator.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let coord = Caller::from_user(&coord_row).unwrap();
+
+    // Fetches `url` revalidating `etag`: the new tag when it moved, checking that the body
+    // is a fresh render's.
+    let moved = |url: String, etag: String| {
+        let app = &app;
+        async move {
+            let got = fetch(app, &url, &[("if-none-match", &etag)]).await;
+            if got.status == 304 {
+                return None;
+            }
+            assert_eq!(got.status, 200);
+            let token = &url[url.find("/feeds/").unwrap() + 7..url.len() - 4];
+            let live = tokens::resolve(&app.db, token).await.unwrap().unwrap();
+            let fresh = calendar::load(&app.db, live, app.clock_now())
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(got.body, fresh.body, "served bytes are a fresh render's");
+            assert_eq!(header(&got, "etag"), fresh.etag);
+            Some((header(&got, "etag").to_string(), got.body))
+        }
+    };
+    let (mut m_tag, _) = moved(mediator_url.clone(), "\"none\"".into())
+        .await
+        .unwrap();
+    let (mut o_tag, _) = moved(org_url.clone(), "\"none\"".into()).await.unwrap();
+
+    // Another organisation's change moves neither feed.
+    let other = OrganisationPatch {
+        name: Change::Set("Istituto altrove".into()),
+        ..Default::default()
+    };
+    organisations::update(&app.db, &coord, app.org_b, other)
+        .await
+        .unwrap();
+    assert!(moved(mediator_url.clone(), m_tag.clone()).await.is_none());
+    assert!(moved(org_url.clone(), o_tag.clone()).await.is_none());
+
+    // The organisation renamed: the mediator's feed names it.
+    let renamed = OrganisationPatch {
+        name: Change::Set("IC Convenevole da Prato".into()),
+        ..Default::default()
+    };
+    organisations::update(&app.db, &coord, app.org_a, renamed)
+        .await
+        .unwrap();
+    let (tag, body) = moved(mediator_url.clone(), m_tag.clone())
+        .await
+        .expect("renamed");
+    assert!(body.contains("IC Convenevole da Prato"), "{body}");
+    m_tag = tag;
+    let (tag, _) = moved(org_url.clone(), o_tag.clone())
+        .await
+        .expect("its own name");
+    o_tag = tag;
+
+    // The site moved: both feeds show the new address.
+    let site = SitePatch {
+        address: Change::Set("Via Carlo Marx 2, Prato".into()),
+        ..Default::default()
+    };
+    sites::update(&app.db, &coord, app.site_a, site)
+        .await
+        .unwrap();
+    for (url, tag) in [(&mediator_url, &mut m_tag), (&org_url, &mut o_tag)] {
+        let (new, body) = moved(url.clone(), tag.clone()).await.expect("new address");
+        assert!(body.contains("Via Carlo Marx 2"), "{body}");
+        *tag = new;
+    }
+
+    // The mediator renamed: the organisation's feed says who comes.
+    let patch = json!({ "name": "Li Wei Chen" });
+    let renamed = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/mediators/{}", app.mediator_id),
+            Some(&app.coordinator.token),
+            Some(&patch),
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    let (new, body) = moved(org_url.clone(), o_tag.clone())
+        .await
+        .expect("new name");
+    assert!(body.contains("Li Wei Chen"), "{body}");
+    o_tag = new;
+
+    // The request called off: CANCELLED in both.
+    let off = app
+        .post(
+            &format!("/api/v1/requests/{}/cancel", r.id),
+            &app.requester_a.token,
+            &json!({ "reason": "sciopero" }),
+        )
+        .await;
+    assert!(off.status().is_success(), "{}", off.text().await.unwrap());
+    for (url, tag) in [(&mediator_url, &mut m_tag), (&org_url, &mut o_tag)] {
+        let (new, body) = moved(url.clone(), tag.clone()).await.expect("called off");
+        assert!(body.contains("STATUS:CANCELLED"), "{body}");
+        *tag = new;
+    }
+
+    // Nothing changed: the next day's window is another feed, even with the same events.
+    assert!(moved(mediator_url.clone(), m_tag.clone()).await.is_none());
+    app.clock.advance(TimeDelta::days(1));
+    assert!(moved(mediator_url.clone(), m_tag.clone()).await.is_some());
+}

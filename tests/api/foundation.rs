@@ -164,9 +164,12 @@ async fn every_response_carries_the_security_headers(backend: Backend) {
     for r in [&page, &api] {
         assert_eq!(header(r, "x-content-type-options"), "nosniff");
         assert_eq!(header(r, "x-frame-options"), "DENY");
-        assert_eq!(header(r, "referrer-policy"), "no-referrer");
         assert_eq!(header(r, "cache-control"), "no-store");
     }
+    // Pages tell only Ponte where they came from (their forms' Origin must be real); data
+    // tells nobody.
+    assert_eq!(header(&page, "referrer-policy"), "same-origin");
+    assert_eq!(header(&api, "referrer-policy"), "no-referrer");
     let css = app
         .client
         .get(app.url("/static/ponte.css"))

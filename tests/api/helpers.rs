@@ -7,6 +7,7 @@
 use chrono::Utc;
 use ponte::account::{self, NewUser};
 use ponte::auth::Role;
+use ponte::clock::ManualClock;
 use ponte::config::Config;
 use ponte::entity::{mediator, organisation, site};
 use ponte::startup::Application;
@@ -48,6 +49,8 @@ pub struct User {
 
 pub struct TestApp {
     pub address: String,
+    /// The application's clock: set by the test, it moves only when told.
+    pub clock: std::sync::Arc<ManualClock>,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
     pub backend: Backend,
@@ -123,7 +126,8 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut config = Config::for_database(&url);
         adjust(&mut config);
-        let app = Application::on(listener, db.clone(), config);
+        let clock = ManualClock::at(Utc::now());
+        let app = Application::on(listener, db.clone(), config).with_clock(clock.clone());
         let address = format!("http://{}", app.local_addr());
         tokio::spawn(app.run_until_stopped());
 
@@ -134,6 +138,7 @@ impl TestApp {
             timezone: Set("Europe/Rome".into()),
             contact_email: Set(None),
             created_at: Set(now),
+            updated_at: Set(now),
             ..Default::default()
         };
         let org_a = org("IC Convenevole, Prato").insert(&db).await.unwrap().id;
@@ -145,6 +150,7 @@ impl TestApp {
             lat: Set(lat),
             lon: Set(lon),
             created_at: Set(now),
+            updated_at: Set(now),
             ..Default::default()
         };
         let site_a = place(org_a, "Plesso Mazzoni", 43.8777, 11.0955)
@@ -218,6 +224,7 @@ impl TestApp {
         let mut next = || users.next().unwrap();
         TestApp {
             address,
+            clock,
             db,
             client: reqwest::Client::new(),
             backend,
@@ -233,6 +240,12 @@ impl TestApp {
             mediator: next(),
             _dir: dir,
         }
+    }
+
+    /// The application's "now".
+    pub fn clock_now(&self) -> chrono::DateTime<Utc> {
+        use ponte::clock::Clock;
+        self.clock.now()
     }
 
     pub fn url(&self, path: &str) -> String {

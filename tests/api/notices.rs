@@ -442,6 +442,7 @@ async fn outbox_of(
         timezone: Set("Europe/Rome".into()),
         contact_email: Set(None),
         created_at: Set(now),
+        updated_at: Set(now),
         ..Default::default()
     }
     .insert(&db)
@@ -454,6 +455,7 @@ async fn outbox_of(
         lat: Set(43.88),
         lon: Set(11.1),
         created_at: Set(now),
+        updated_at: Set(now),
         ..Default::default()
     }
     .insert(&db)

@@ -10,7 +10,9 @@ use serde::Deserialize;
 
 use super::form::{self, Errors, Fields, Input};
 use super::organisations::invalid;
+use crate::account::throttle::{self, Key};
 use crate::auth::{Caller, Role};
+use crate::domain::local_time::DEFAULT_ZONE;
 use crate::error::Error;
 use crate::registry::browse;
 use crate::registry::input::Change;
@@ -116,6 +118,9 @@ async fn render_list(
             }
             a.button.primary href="/coord/users/new" { "+ " (t("reg.user_new")) }
         }
+        @if caller.role == Role::Admin {
+            (locks(state, ctx))
+        }
         (form::search_box(ctx, "/coord/users", &q.q, t("reg.user_search_hint")))
         @if found.items.is_empty() {
             p.empty { (t("reg.none_found")) }
@@ -160,6 +165,56 @@ async fn render_list(
         }
     };
     Ok(layout::page(ctx, t("users.title"), "/coord/users", content))
+}
+
+/// The throttle's current locks, each with a button to lift it: admins only.
+fn locks(state: &AppState, ctx: &Ctx) -> Markup {
+    let now = state.clock.now();
+    let locks = state.throttle.locks(now);
+    let t = |k| ctx.t(k);
+    html! {
+        section.card aria-labelledby="locks-title" {
+            h2 #locks-title { (t("users.locks")) }
+            @if locks.is_empty() {
+                p.muted { (t("users.locks_none")) }
+            } @else {
+                p.muted { (t("users.locks_hint")) }
+                ul.locks {
+                    @for lock in &locks {
+                        li {
+                            strong { (lock.key.describe()) } " — "
+                            (t("users.locked_until")) " " (ctx.locale.time(lock.until, DEFAULT_ZONE))
+                            form.inline method="post" action="/coord/locks/lift" {
+                                (csrf_field(ctx))
+                                input type="hidden" name="key" value=(lock.key.encode());
+                                button.secondary.small type="submit" aria-label=(format!("{} — {}", t("users.lift"), lock.key.describe())) { (t("users.lift")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LiftForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    key: String,
+}
+
+pub async fn lift_lock(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<LiftForm>,
+) -> Result<Response, WebError> {
+    ctx.check_csrf(&form.csrf)?;
+    let caller = ctx.require(&[Role::Admin])?;
+    let key = Key::decode(&form.key).ok_or(WebError::NotFound)?;
+    throttle::lift(&state.db, &state.throttle, caller, &key).await?;
+    Ok(Redirect::to("/coord/users?saved=1").into_response())
 }
 
 pub async fn reset_password(
