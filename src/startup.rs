@@ -14,6 +14,17 @@ use crate::http::metrics::Metrics;
 use crate::storage;
 
 impl AppState {
+    /// The key that signs pre-login CSRF tokens (the same in every process).
+    pub async fn pre_login_key(
+        &self,
+    ) -> Result<crate::account::pre_login::Key, crate::error::Error> {
+        let key = self
+            .pre_login
+            .get_or_try_init(|| crate::account::pre_login::key(&self.db))
+            .await?;
+        Ok(key.clone())
+    }
+
     /// Where links in emails and feeds point.
     pub fn links(&self) -> crate::notice::Links {
         crate::notice::Links {
@@ -40,6 +51,8 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     /// Rendered feeds by their tag.
     pub feeds: Arc<FeedCache>,
+    /// The key of pre-login CSRF tokens, read from the database at first use.
+    pre_login: Arc<tokio::sync::OnceCell<crate::account::pre_login::Key>>,
 }
 
 pub struct Application {
@@ -74,6 +87,7 @@ impl Application {
             clock: crate::clock::system(),
             throttle: Arc::new(Throttle::default()),
             feeds: Arc::new(FeedCache::default()),
+            pre_login: Arc::default(),
         };
         Application { listener, state }
     }

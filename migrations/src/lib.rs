@@ -5,6 +5,7 @@ mod m20261130_000001_foundation;
 mod m20261130_000002_planning;
 mod m20261201_000003_occurrence_cancellations;
 mod m20261203_000004_change_times;
+mod m20261203_000005_server_secrets;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_planning::Migration),
             Box::new(m20261201_000003_occurrence_cancellations::Migration),
             Box::new(m20261203_000004_change_times::Migration),
+            Box::new(m20261203_000005_server_secrets::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ use crate::auth::{self, Role};
 use crate::entity::{api_token, mediator, organisation, user};
 use crate::storage::Write;
 
+pub mod pre_login;
 pub mod session;
 pub mod throttle;
 

@@ -14,6 +14,7 @@ pub mod organisation;
 pub mod plan;
 pub mod plan_assignment;
 pub mod request;
+pub mod server_secret;
 pub mod session;
 pub mod site;
 pub mod tag;

@@ -11,7 +11,7 @@ use super::i18n::Locale;
 use super::layout::{self, csrf_field, described_by};
 use super::session::{self, Ctx};
 use crate::account::{
-    self,
+    self, pre_login,
     session::{self as sessions, SignIn, SESSION_HOURS},
 };
 use crate::http::client::ClientAddress;
@@ -32,16 +32,30 @@ pub struct LoginQuery {
     pub next: String,
 }
 
-pub async fn login_page(ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
+pub async fn login_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, WebError> {
     if let Some(caller) = &ctx.caller {
-        return Redirect::to(session::home_of(caller.role)).into_response();
+        return Ok(Redirect::to(session::home_of(caller.role)).into_response());
     }
-    login_form(ctx, "", &q.next, None)
+    login_form(&state, ctx, "", &q.next, None).await
 }
 
-/// The login form; a fresh pre-login CSRF cookie when the visitor has none.
-fn login_form(mut ctx: Ctx, email: &str, next: &str, error: Option<String>) -> Response {
-    let fresh = ctx.csrf.is_empty().then(|| crate::auth::new_secret("pre"));
+/// The login form; a fresh signed pre-login CSRF cookie when the visitor has no valid one.
+async fn login_form(
+    state: &AppState,
+    mut ctx: Ctx,
+    email: &str,
+    next: &str,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let fresh = if ctx.csrf.is_empty() {
+        Some(state.pre_login_key().await?.issue(state.clock.now()))
+    } else {
+        None
+    };
     if let Some(token) = &fresh {
         ctx.csrf = token.clone();
     }
@@ -83,10 +97,15 @@ fn login_form(mut ctx: Ctx, email: &str, next: &str, error: Option<String>) -> R
     if let Some(token) = fresh {
         session::add_cookie(
             &mut response,
-            session::set_cookie(session::PRE_CSRF_COOKIE, &token, YEAR_SECS, ctx.secure),
+            session::set_cookie(
+                session::PRE_CSRF_COOKIE,
+                &token,
+                pre_login::LIFETIME.num_seconds(),
+                ctx.secure,
+            ),
         );
     }
-    response
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,14 +141,15 @@ pub async fn login(
         SignIn::Signed(user) => user,
         SignIn::Refused => {
             let error = ctx.t("login.failed").to_string();
-            return Ok(login_form(ctx, &form.email, &form.next, Some(error)));
+            return login_form(&state, ctx, &form.email, &form.next, Some(error)).await;
         }
         SignIn::Locked(locked) => {
             let wait = locked.retry_after_secs(now);
             let error = ctx
                 .t("login.locked")
                 .replace("{minutes}", &wait.div_ceil(60).to_string());
-            let mut response = login_form(ctx, &form.email, &form.next, Some(error));
+            let mut response =
+                login_form(&state, ctx, &form.email, &form.next, Some(error)).await?;
             *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
             response
                 .headers_mut()

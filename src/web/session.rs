@@ -140,8 +140,12 @@ impl FromRequestParts<AppState> for Ctx {
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"));
         let cookie_locale = cookie(&parts.headers, LANG_COOKIE).and_then(Locale::parse);
+        // Only a token this installation signed, still fresh: one an attacker picked (and
+        // planted as a cookie) is as if there were none, so the form it goes with fails.
+        let key = state.pre_login_key().await?;
+        let now = state.clock.now();
         let pre_csrf = cookie(&parts.headers, PRE_CSRF_COOKIE)
-            .filter(|t| t.len() >= 32)
+            .filter(|t| key.verify(t, now))
             .unwrap_or_default()
             .to_string();
         let anonymous = Ctx {

@@ -19,7 +19,8 @@ both!(
     unknown_tokens_are_throttled_by_address,
     page_posts_that_are_not_forms_are_refused_as_csrf,
     a_login_form_from_another_origin_is_refused,
-    an_admin_sees_and_lifts_a_lock
+    an_admin_sees_and_lifts_a_lock,
+    a_pre_login_token_must_be_the_servers_and_fresh
 );
 
 const PASSWORD: &str = "a long enough password";
@@ -345,4 +346,48 @@ async fn an_admin_sees_and_lifts_a_lock(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(audited.len(), 1);
+}
+
+async fn a_pre_login_token_must_be_the_servers_and_fresh(backend: Backend) {
+    let app = spawn(backend).await;
+    user(&app, "giulia@ponte.example").await;
+    let form = login_page(&app).await;
+    assert!(form.token.starts_with("pre."), "{}", form.token);
+    // A pair the attacker chose (the old format passed as long as cookie and field agreed).
+    let planted = "pre_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let forged = Form {
+        client: form.client.clone(),
+        cookie: format!("ponte_csrf={planted}"),
+        token: planted.into(),
+    };
+    let refused = forged
+        .login(&app, "192.0.2.1", "giulia@ponte.example", PASSWORD)
+        .await;
+    assert_eq!(refused.status(), 403);
+    // A signed one with its time changed.
+    let (head, mac) = form.token.rsplit_once('.').unwrap();
+    let mut parts: Vec<&str> = head.split('.').collect();
+    let later = (parts[1].parse::<i64>().unwrap() + 3600).to_string();
+    parts[1] = &later;
+    let altered = format!("{}.{mac}", parts.join("."));
+    let altered = Form {
+        client: form.client.clone(),
+        cookie: format!("ponte_csrf={altered}"),
+        token: altered,
+    };
+    let refused = altered
+        .login(&app, "192.0.2.1", "giulia@ponte.example", PASSWORD)
+        .await;
+    assert_eq!(refused.status(), 403);
+    // The server's own, fresh: accepted; 13 hours later: expired.
+    app.clock.advance(TimeDelta::hours(13));
+    let stale = form
+        .login(&app, "192.0.2.1", "giulia@ponte.example", PASSWORD)
+        .await;
+    assert_eq!(stale.status(), 403, "expired");
+    let fresh = login_page(&app).await;
+    let signed = fresh
+        .login(&app, "192.0.2.1", "giulia@ponte.example", PASSWORD)
+        .await;
+    assert_eq!(signed.status(), 303);
 }
