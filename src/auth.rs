@@ -142,6 +142,16 @@ pub fn new_secret(prefix: &str) -> String {
     )
 }
 
+/// Whether two secrets are equal, in a time that does not depend on where the first
+/// difference is (tokens compared with what a client sent).
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// What the database keeps of a secret: its SHA-256, hex. Tokens are long and random, so a
 /// plain digest (not a slow password hash) is safe and keeps every API call cheap.
 pub fn digest(secret: &str) -> String {

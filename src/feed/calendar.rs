@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait as _, Func, IntoIden, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait as _, Func, FunctionCall, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
 use super::tokens::{LiveToken, Owner};
@@ -77,6 +77,12 @@ pub fn window(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     (midnight - PAST, midnight + TimeDelta::days(1) + AHEAD)
 }
 
+/// A feed's stamp with the owner it was read for: all `render` needs besides the rows.
+pub struct Stamped {
+    pub stamp: Stamp,
+    owner: OwnerRow,
+}
+
 /// The owner as the feed shows it: `None` when gone or, for a mediator, inactive.
 struct OwnerRow {
     viewer: Viewer,
@@ -109,21 +115,31 @@ async fn owner_row<C: ConnectionTrait>(db: &C, owner: Owner) -> Result<Option<Ow
     })
 }
 
-/// The assignments a feed shows, as a condition on `assignments` joined with `requests`.
+/// The assignments a feed shows, as a condition on `assignments`: the one selection that
+/// both the stamp and the render use.
 fn shown_rows(owner: Owner, from: DateTime<Utc>, to: DateTime<Utc>) -> Condition {
     let shown: Vec<&str> = SHOWN.iter().map(|s| s.as_str()).collect();
     let a = |c: assignment::Column| Expr::col((assignment::Entity, c));
     let of_owner = match owner {
         Owner::Mediator(id) => a(assignment::Column::MediatorId).eq(id),
-        Owner::Organisation(id) => {
-            Expr::col((request::Entity, request::Column::OrganisationId)).eq(id)
-        }
+        Owner::Organisation(id) => a(assignment::Column::RequestId).in_subquery(
+            Query::select()
+                .column(request::Column::Id)
+                .from(request::Entity)
+                .and_where(Expr::col(request::Column::OrganisationId).eq(id))
+                .to_owned(),
+        ),
     };
     Condition::all()
         .add(a(assignment::Column::State).is_in(shown))
         .add(a(assignment::Column::Start).gte(from))
         .add(a(assignment::Column::Start).lt(to))
         .add(of_owner)
+}
+
+/// `MAX(table.column)`.
+fn latest<E: EntityTrait, C: ColumnTrait>(table: E, column: C) -> FunctionCall {
+    Func::max(Expr::col((table, column)))
 }
 
 /// The feed's stamp as of `now`, in two indexed reads: the owner, and one aggregate over
@@ -134,39 +150,24 @@ pub async fn stamp<C: ConnectionTrait>(
     db: &C,
     token: &LiveToken,
     now: DateTime<Utc>,
-) -> Result<Option<Stamp>, DbErr> {
+) -> Result<Option<Stamped>, DbErr> {
     let Some(owner) = owner_row(db, token.owner).await? else {
         return Ok(None);
     };
     let (from, to) = window(now);
-    let max = |table: sea_orm::sea_query::DynIden, column: sea_orm::sea_query::DynIden| {
-        Func::max(Expr::col((table, column)))
-    };
     let query = Query::select()
         .expr(Func::count(Expr::col((
             assignment::Entity,
             assignment::Column::Id,
         ))))
-        .expr(max(
-            assignment::Entity.into_iden(),
-            assignment::Column::UpdatedAt.into_iden(),
+        .expr(latest(assignment::Entity, assignment::Column::UpdatedAt))
+        .expr(latest(request::Entity, request::Column::UpdatedAt))
+        .expr(latest(
+            organisation::Entity,
+            organisation::Column::UpdatedAt,
         ))
-        .expr(max(
-            request::Entity.into_iden(),
-            request::Column::UpdatedAt.into_iden(),
-        ))
-        .expr(max(
-            organisation::Entity.into_iden(),
-            organisation::Column::UpdatedAt.into_iden(),
-        ))
-        .expr(max(
-            site::Entity.into_iden(),
-            site::Column::UpdatedAt.into_iden(),
-        ))
-        .expr(max(
-            mediator::Entity.into_iden(),
-            mediator::Column::UpdatedAt.into_iden(),
-        ))
+        .expr(latest(site::Entity, site::Column::UpdatedAt))
+        .expr(latest(mediator::Entity, mediator::Column::UpdatedAt))
         .from(assignment::Entity)
         .inner_join(
             request::Entity,
@@ -217,9 +218,12 @@ pub async fn stamp<C: ConnectionTrait>(
         owner.locale,
         token.created_at,
     );
-    Ok(Some(Stamp {
-        etag: format!("\"{}\"", crate::auth::digest(&described)),
-        last_modified,
+    Ok(Some(Stamped {
+        stamp: Stamp {
+            etag: format!("\"{}\"", crate::auth::digest(&described)),
+            last_modified,
+        },
+        owner,
     }))
 }
 
@@ -232,37 +236,31 @@ pub async fn load<C: ConnectionTrait>(
 ) -> Result<Option<Feed>, DbErr> {
     // The stamp first: rows that change while the feed is read make a body newer than its
     // tag, which the next poll fetches again, never a tag newer than its body.
-    let Some(stamp) = stamp(db, &token, now).await? else {
+    let Some(stamped) = stamp(db, &token, now).await? else {
         return Ok(None);
     };
-    let Some(OwnerRow {
-        viewer,
-        name,
-        locale,
-        ..
-    }) = owner_row(db, token.owner).await?
-    else {
-        return Ok(None);
-    };
+    render_stamped(db, token, stamped, now).await.map(Some)
+}
+
+/// The feed whose stamp was just read (a revalidation that did not match).
+pub async fn render_stamped<C: ConnectionTrait>(
+    db: &C,
+    token: LiveToken,
+    stamped: Stamped,
+    now: DateTime<Utc>,
+) -> Result<Feed, DbErr> {
+    let Stamped {
+        stamp,
+        owner:
+            OwnerRow {
+                viewer,
+                name,
+                locale,
+                ..
+            },
+    } = stamped;
     let (from, to) = window(now);
-    let shown: Vec<&str> = SHOWN.iter().map(|s| s.as_str()).collect();
-    let mut query = assignment::Entity::find()
-        .filter(assignment::Column::State.is_in(shown))
-        .filter(assignment::Column::Start.gte(from))
-        .filter(assignment::Column::Start.lt(to));
-    match token.owner {
-        Owner::Mediator(id) => {
-            query = query.filter(assignment::Column::MediatorId.eq(id));
-        }
-        Owner::Organisation(id) => {
-            let own_requests = Query::select()
-                .column(request::Column::Id)
-                .from(request::Entity)
-                .and_where(request::Column::OrganisationId.eq(id))
-                .to_owned();
-            query = query.filter(assignment::Column::RequestId.in_subquery(own_requests));
-        }
-    }
+    let query = assignment::Entity::find().filter(shown_rows(token.owner, from, to));
     let assignments = query.all(db).await?;
     let words = Words::for_locale(&locale);
 
@@ -346,12 +344,12 @@ pub async fn load<C: ConnectionTrait>(
     // Feeds have no method, so `render` takes DTSTAMP from the events: `now` is unused and
     // the same rows always give the same bytes, which is what lets the stamp stand for them.
     let body = render(&calendar, now);
-    Ok(Some(Feed {
+    Ok(Feed {
         etag: stamp.etag,
         body,
         last_modified: stamp.last_modified,
         events: calendar.events.len(),
-    }))
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -187,18 +187,16 @@ async fn serve(
     };
     // A revalidation costs the stamp's two reads; a full answer is rendered once per change
     // and then served from memory.
-    let Some(stamp) = calendar::stamp(&state.db, &live, now).await? else {
+    let Some(stamped) = calendar::stamp(&state.db, &live, now).await? else {
         return Err(not_found);
     };
-    if not_modified(&headers, &stamp) {
-        return Ok(respond(&stamp, None));
+    if not_modified(&headers, &stamped.stamp) {
+        return Ok(respond(&stamped.stamp, None));
     }
-    if let Some(body) = state.feeds.get(&stamp.etag) {
-        return Ok(respond(&stamp, Some(body)));
+    if let Some(body) = state.feeds.get(&stamped.stamp.etag) {
+        return Ok(respond(&stamped.stamp, Some(body)));
     }
-    let Some(feed) = calendar::load(&state.db, live, now).await? else {
-        return Err(not_found);
-    };
+    let feed = calendar::render_stamped(&state.db, live, stamped, now).await?;
     let stamp = Stamp {
         etag: feed.etag,
         last_modified: feed.last_modified,

@@ -52,7 +52,8 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 /// usually what faces the internet.
 async fn metrics(State(state): State<AppState>, request: Request) -> Response {
     let allowed = match state.config.metrics_token.as_deref() {
-        Some(token) => bearer_token(request.headers()).is_some_and(|given| same(given, token)),
+        Some(token) => bearer_token(request.headers())
+            .is_some_and(|given| crate::auth::same_secret(given, token)),
         None => {
             let proxied = request.headers().contains_key(header::FORWARDED)
                 || request.headers().contains_key("x-forwarded-for");
@@ -76,13 +77,4 @@ async fn metrics(State(state): State<AppState>, request: Request) -> Response {
         state.metrics.render(),
     )
         .into_response()
-}
-
-/// Equal, in a time that does not depend on where the first difference is.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }

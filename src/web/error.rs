@@ -131,18 +131,11 @@ pub fn same_origin(
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
-    let Some(origin) = origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.split_once("://"))
-        .map(|(_, authority)| authority.trim_end_matches('/'))
-    else {
+    let Some(origin) = origin.to_str().ok().and_then(super::session::authority) else {
         // `null` (a sandboxed frame, a redirect from elsewhere) or garbage.
         return false;
     };
-    let public = base_url
-        .and_then(|u| u.split_once("://"))
-        .map(|(_, rest)| rest.split('/').next().unwrap_or(rest));
+    let public = base_url.and_then(super::session::authority);
     [host, public]
         .into_iter()
         .flatten()

@@ -60,16 +60,12 @@ impl Ctx {
 
     /// A POSTed form's token must equal this session's (or the pre-login cookie's).
     pub fn check_csrf(&self, sent: &str) -> Result<(), WebError> {
-        if !self.csrf.is_empty() && constant_time_eq(self.csrf.as_bytes(), sent.as_bytes()) {
+        if !self.csrf.is_empty() && auth::same_secret(&self.csrf, sent) {
             Ok(())
         } else {
             Err(WebError::Csrf)
         }
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -115,12 +111,19 @@ fn page_path(parts: &Parts) -> String {
         .headers
         .get(header::REFERER)
         .and_then(|r| r.to_str().ok())
-        .and_then(|r| r.split_once("://"))
-        .and_then(|(_, rest)| {
-            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        .and_then(|r| {
+            let authority = authority(r)?;
+            let path = r.split_once("://")?.1.strip_prefix(authority)?;
             (Some(authority) == host && path.starts_with('/')).then(|| path.to_string())
         })
         .unwrap_or_else(|| "/".to_string())
+}
+
+/// The `host[:port]` of an absolute URL or an origin (`https://ponte.example/x` →
+/// `ponte.example`); `None` when it has no scheme (`null`).
+pub(super) fn authority(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    Some(rest.split('/').next().unwrap_or(rest))
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -142,12 +145,17 @@ impl FromRequestParts<AppState> for Ctx {
         let cookie_locale = cookie(&parts.headers, LANG_COOKIE).and_then(Locale::parse);
         // Only a token this installation signed, still fresh: one an attacker picked (and
         // planted as a cookie) is as if there were none, so the form it goes with fails.
-        let key = state.pre_login_key().await?;
-        let now = state.clock.now();
-        let pre_csrf = cookie(&parts.headers, PRE_CSRF_COOKIE)
-            .filter(|t| key.verify(t, now))
-            .unwrap_or_default()
-            .to_string();
+        let pre_csrf = match cookie(&parts.headers, PRE_CSRF_COOKIE) {
+            Some(token)
+                if state
+                    .pre_login_key()
+                    .await?
+                    .verify(token, state.clock.now()) =>
+            {
+                token.to_string()
+            }
+            _ => String::new(),
+        };
         let anonymous = Ctx {
             caller: None,
             user_name: String::new(),

@@ -4,7 +4,7 @@ use ponte::auth::Role;
 use reqwest::Method;
 
 use crate::both;
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{set_cookie, Backend, TestApp};
 
 both!(
     login_ignores_a_next_that_leaves_the_site,
@@ -18,15 +18,7 @@ async fn login_location(app: &TestApp, next: &str) -> (u16, String) {
         .build()
         .unwrap();
     let page = client.get(app.url("/login")).send().await.unwrap();
-    let cookie = page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("ponte_csrf="))
-        .and_then(|c| c.split(';').next())
-        .unwrap()
-        .to_string();
+    let cookie = set_cookie(&page, "ponte_csrf");
     let token = cookie.trim_start_matches("ponte_csrf=").to_string();
     let answer = client
         .post(app.url("/login"))

@@ -279,6 +279,21 @@ impl TestApp {
     }
 }
 
+/// The `name=value` pair of the cookie `name` that `response` sets, ready for a `Cookie`
+/// header.
+pub fn set_cookie(response: &Response, name: &str) -> String {
+    let prefix = format!("{name}=");
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&prefix))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no {name} cookie set"))
+        .to_string()
+}
+
 /// Status and JSON body of a response.
 pub async fn json_of(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();

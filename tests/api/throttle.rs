@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use crate::both;
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{set_cookie, Backend, TestApp};
 
 both!(
     wrong_passwords_lock_the_account_for_a_minute,
@@ -67,15 +67,7 @@ async fn login_page(app: &TestApp) -> Form {
         .build()
         .unwrap();
     let page = client.get(app.url("/login")).send().await.unwrap();
-    let cookie = page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("ponte_csrf="))
-        .and_then(|c| c.split(';').next())
-        .unwrap()
-        .to_string();
+    let cookie = set_cookie(&page, "ponte_csrf");
     let token = cookie.trim_start_matches("ponte_csrf=").to_string();
     Form {
         client,
@@ -294,15 +286,7 @@ async fn an_admin_sees_and_lifts_a_lock(backend: Backend) {
         .login(&app, "203.0.113.2", "capo@ponte.example", PASSWORD)
         .await;
     assert_eq!(admin.status(), 303);
-    let session = admin
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("ponte_session="))
-        .and_then(|c| c.split(';').next())
-        .unwrap()
-        .to_string();
+    let session = set_cookie(&admin, "ponte_session");
     let page = form
         .client
         .get(app.url("/coord/users"))
