@@ -33,7 +33,46 @@ pub struct Config {
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
+    pub offers: OfferConfig,
+    #[command(flatten)]
     pub mail: MailConfig,
+}
+
+/// How long offers wait for an answer before the next candidates are asked, by urgency.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct OfferConfig {
+    /// Minutes an emergency's offers wait before the next, wider round is offered.
+    #[arg(long = "offer-minutes-emergency", env = "PONTE_OFFER_MINUTES_EMERGENCY", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_080))]
+    pub emergency: u32,
+    /// Minutes an urgent meeting's mediator has to accept before it goes to the next one.
+    #[arg(long = "offer-minutes-urgent", env = "PONTE_OFFER_MINUTES_URGENT", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=10_080))]
+    pub urgent: u32,
+    /// Minutes a planned (routine) meeting's mediator has to accept.
+    #[arg(long = "offer-minutes-routine", env = "PONTE_OFFER_MINUTES_ROUTINE", default_value_t = 1_440, value_parser = clap::value_parser!(u32).range(1..=10_080))]
+    pub routine: u32,
+}
+
+impl Default for OfferConfig {
+    fn default() -> Self {
+        let d = crate::domain::offer::Lifetimes::default();
+        let minutes = |t: chrono::TimeDelta| t.num_minutes() as u32;
+        OfferConfig {
+            emergency: minutes(d.emergency),
+            urgent: minutes(d.urgent),
+            routine: minutes(d.routine),
+        }
+    }
+}
+
+impl OfferConfig {
+    pub fn lifetimes(&self) -> crate::domain::offer::Lifetimes {
+        let minutes = |m: u32| chrono::TimeDelta::minutes(i64::from(m));
+        crate::domain::offer::Lifetimes {
+            emergency: minutes(self.emergency),
+            urgent: minutes(self.urgent),
+            routine: minutes(self.routine),
+        }
+    }
 }
 
 /// Seconds of solving per plan. With it, `ponte bench plan` (1,500 requests, 250 mediators,
@@ -51,6 +90,7 @@ impl Config {
             plan_time_limit: DEFAULT_PLAN_TIME_LIMIT,
             metrics_token: None,
             trusted_proxies: Vec::new(),
+            offers: OfferConfig::default(),
             mail: MailConfig::default(),
         }
     }

@@ -125,6 +125,7 @@ impl Application {
 fn spawn_workers(state: &AppState) {
     crate::plan::worker::spawn(state);
     crate::notice::worker::spawn(state);
+    crate::dispatch::lapse::spawn(state);
 }
 
 async fn shutdown_signal() {

@@ -6,6 +6,7 @@ mod m20261130_000002_planning;
 mod m20261201_000003_occurrence_cancellations;
 mod m20261203_000004_change_times;
 mod m20261203_000005_server_secrets;
+mod m20261204_000006_offer_expiry;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_occurrence_cancellations::Migration),
             Box::new(m20261203_000004_change_times::Migration),
             Box::new(m20261203_000005_server_secrets::Migration),
+            Box::new(m20261204_000006_offer_expiry::Migration),
         ]
     }
 }

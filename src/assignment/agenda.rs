@@ -21,23 +21,34 @@ pub struct Agenda {
     /// Organisation names by id.
     pub orgs: HashMap<i64, String>,
     pub sites: HashMap<i64, site::Model>,
+    /// When it was read: offers due by then are left out (they lapsed, swept or not), and
+    /// the others say how long is left.
+    pub now: DateTime<Utc>,
 }
 
-/// The assignments of `mediator_id` in a shown state starting in `[from, to)`.
+/// The assignments of `mediator_id` in a shown state starting in `[from, to)`, without
+/// those that lapsed unanswered by `now`.
 pub async fn of_mediator_between<C: ConnectionTrait>(
     db: &C,
     mediator_id: i64,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<Agenda, Error> {
-    let rows = assignment::Entity::find()
+    let rows: Vec<assignment::Model> = assignment::Entity::find()
         .filter(assignment::Column::MediatorId.eq(mediator_id))
         .filter(assignment::Column::State.is_in(SHOWN_STATES))
         .filter(assignment::Column::Start.gte(from))
         .filter(assignment::Column::Start.lt(to))
         .order_by_asc(assignment::Column::Start)
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|a| {
+            let awaiting = crate::domain::assignment::AWAITING.contains(&a.state);
+            !(awaiting && a.expires_at.is_some_and(|at| at <= now))
+        })
+        .collect();
     let requests: HashMap<i64, request::Model> = request::Entity::find()
         .filter(request::Column::Id.is_in(rows.iter().map(|a| a.request_id)))
         .all(db)
@@ -64,6 +75,7 @@ pub async fn of_mediator_between<C: ConnectionTrait>(
         requests,
         orgs,
         sites,
+        now,
     })
 }
 

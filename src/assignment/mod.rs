@@ -39,6 +39,8 @@ pub struct NewAssignment {
     pub state: State,
     /// The plan it was published from; none for urgent dispatch.
     pub plan_id: Option<i64>,
+    /// When it lapses unanswered (`domain::offer::Lifetimes::expires_at`).
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl NewAssignment {
@@ -62,6 +64,7 @@ impl NewAssignment {
             created_at: Set(now),
             updated_at: Set(now),
             responded_at: Set(None),
+            expires_at: Set(self.expires_at),
             ..Default::default()
         };
         (row, token)

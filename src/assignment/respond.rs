@@ -8,7 +8,7 @@
 //! one behind the other instead of deadlocking on each other's rows; the second then sees its
 //! offer withdrawn. The unique index remains the last word for what the lock does not cover
 //! (a plan published at the same moment).
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -21,6 +21,7 @@ use crate::audit;
 use crate::auth::digest;
 use crate::entity::{assignment, user};
 use crate::notice::{self, Event, Links};
+use crate::startup::AppState;
 use crate::storage::is_unique_violation;
 use crate::storage::Write;
 
@@ -46,6 +47,10 @@ pub enum RespondError {
     /// Answered before, or no longer awaiting an answer.
     #[error("the assignment is {0} and cannot be answered")]
     Answered(&'static str),
+    /// An offer withdrawn because the occurrence went to this same mediator another way (a
+    /// plan published it to them): nothing to accept, it is theirs.
+    #[error("this meeting is already yours: assignment {0}")]
+    Yours(i64),
     /// Too long, or with control characters: the message for the `reason` field.
     #[error("bad reason: {0}")]
     BadReason(String),
@@ -82,15 +87,16 @@ pub async fn link_responder<C: ConnectionTrait>(
 }
 
 /// Accepts assignment `id`: an offer (withdrawing the other offers of the occurrence, whose
-/// mediators are told) or a published assignment.
+/// mediators are told) or a published assignment, while it has not lapsed at the state's
+/// clock.
 pub async fn accept(
-    db: &DatabaseConnection,
-    links: &Links,
+    state: &AppState,
     who: Responder,
     id: i64,
 ) -> Result<assignment::Model, RespondError> {
+    let (db, links, now) = (&state.db, &state.links(), state.clock.now());
     let write = Write::begin(db).await?;
-    match accept_in(&write.txn, links, who, id).await {
+    match accept_in(&write.txn, links, who, id, now).await {
         Ok(row) => {
             write.commit().await?;
             Ok(row)
@@ -110,22 +116,35 @@ async fn accept_in<C: ConnectionTrait>(
     links: &Links,
     who: Responder,
     id: i64,
+    now: DateTime<Utc>,
 ) -> Result<assignment::Model, RespondError> {
     let (mine, siblings) = lock_occurrence(txn, who, id).await?;
     let before = state_of(&mine);
     match before {
         State::Offered | State::Published => {}
-        State::Withdrawn => return Err(RespondError::Taken),
+        State::Withdrawn => {
+            let held = siblings
+                .iter()
+                .find(|o| o.state.is_live() && o.mediator_id == mine.mediator_id);
+            return Err(match held {
+                Some(live) => RespondError::Yours(live.id),
+                None => RespondError::Taken,
+            });
+        }
         other => return Err(RespondError::Answered(other.as_str())),
     }
-    let now = Utc::now().trunc_subsecs(6);
+    // Due but not yet swept by the expiry worker: lapsed all the same.
+    if lapsed(&mine, now) {
+        return Err(RespondError::Answered(State::Lapsed.as_str()));
+    }
+    let now = now.trunc_subsecs(6);
     // Conditional on the state read under the lock, and the row turns live here: the unique
     // index rejects it if another row of the occurrence is live.
-    set_state(txn, &mine, before, State::Accepted, None).await?;
+    set_state(txn, &mine, before, State::Accepted, None, now).await?;
     audit_change(txn, who, &mine, before, State::Accepted, None).await?;
     if before == State::Offered {
         for other in siblings.iter().filter(|o| state_of(o) == State::Offered) {
-            set_state(txn, other, State::Offered, State::Withdrawn, None).await?;
+            set_state(txn, other, State::Offered, State::Withdrawn, None, now).await?;
             audit_change(txn, who, other, State::Offered, State::Withdrawn, None).await?;
             notice::for_assignment(txn, links, Event::OfferTaken, other.id, None).await?;
         }
@@ -140,13 +159,15 @@ async fn accept_in<C: ConnectionTrait>(
 }
 
 /// Declines assignment `id` (an offer or a published assignment). The caller re-dispatches
-/// the occurrence after this returns, outside the transaction.
+/// the occurrence after this returns, outside the transaction. A lapsed offer cannot be
+/// declined: it is no longer the mediator's to refuse.
 pub async fn decline(
     db: &DatabaseConnection,
     links: &Links,
     who: Responder,
     id: i64,
     reason: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<assignment::Model, RespondError> {
     let reason =
         crate::domain::text::reason(reason, MAX_REASON_CHARS).map_err(RespondError::BadReason)?;
@@ -158,7 +179,10 @@ pub async fn decline(
         if !matches!(before, State::Offered | State::Published) {
             return Err(RespondError::Answered(before.as_str()));
         }
-        set_state(&write.txn, &mine, before, State::Declined, reason).await?;
+        if lapsed(&mine, now) {
+            return Err(RespondError::Answered(State::Lapsed.as_str()));
+        }
+        set_state(&write.txn, &mine, before, State::Declined, reason, now).await?;
         audit_change(&write.txn, who, &mine, before, State::Declined, reason).await?;
         notice::for_assignment(&write.txn, links, Event::Declined, mine.id, None).await?;
         Ok(mine)
@@ -167,7 +191,7 @@ pub async fn decline(
     match result {
         Ok(mine) => {
             write.commit().await?;
-            let now = Utc::now().trunc_subsecs(6);
+            let now = now.trunc_subsecs(6);
             Ok(assignment::Model {
                 state: State::Declined,
                 decline_reason: reason.map(str::to_string),
@@ -194,7 +218,8 @@ pub async fn decline_and_redispatch(
     id: i64,
     reason: Option<&str>,
 ) -> Result<assignment::Model, RespondError> {
-    let declined = decline(&state.db, &state.links(), who, id, reason).await?;
+    let now = state.clock.now();
+    let declined = decline(&state.db, &state.links(), who, id, reason, now).await?;
     if let Err(e) =
         crate::dispatch::redispatch(state, declined.request_id, declined.occurrence).await
     {
@@ -214,6 +239,9 @@ impl From<RespondError> for crate::error::Error {
             }
             RespondError::Answered(state) => {
                 Error::Conflict(format!("the assignment is already {state}"))
+            }
+            RespondError::Yours(id) => {
+                Error::Conflict(format!("this meeting is already yours: assignment {id}"))
             }
             RespondError::BadReason(message) => Error::field("reason", message),
             RespondError::Db(e) => Error::Database(e),
@@ -252,14 +280,19 @@ fn state_of(a: &assignment::Model) -> State {
     a.state
 }
 
+/// Past its `expires_at`: an answer now comes too late, whether or not the worker swept it.
+fn lapsed(a: &assignment::Model, now: DateTime<Utc>) -> bool {
+    a.expires_at.is_some_and(|at| at <= now)
+}
+
 async fn set_state<C: ConnectionTrait>(
     txn: &C,
     a: &assignment::Model,
     from: State,
     to: State,
     reason: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<(), RespondError> {
-    let now = Utc::now().trunc_subsecs(6);
     let mut update = assignment::Entity::update_many()
         .col_expr(assignment::Column::State, Expr::value(to))
         .col_expr(

@@ -31,7 +31,8 @@ pub struct AssignmentView {
     pub start: Instant,
     #[schema(value_type = InstantDoc)]
     pub end: Instant,
-    /// `offered`, `published`, `accepted`, `declined`, `withdrawn` or `cancelled`.
+    /// `offered`, `published`, `accepted`, `declined`, `withdrawn`, `cancelled` or
+    /// `lapsed` (not answered by `expires_at`).
     #[schema(value_type = String)]
     pub state: State,
     pub plan_id: Option<i64>,
@@ -41,6 +42,10 @@ pub struct AssignmentView {
     pub decline_reason: Option<String>,
     #[schema(value_type = Option<InstantDoc>)]
     pub responded_at: Option<Instant>,
+    /// While it awaits its mediator's answer (`offered`, `published`): when it lapses and
+    /// goes to the next candidates. Null once answered, and for rows that never lapse.
+    #[schema(value_type = Option<InstantDoc>)]
+    pub expires_at: Option<Instant>,
     #[schema(value_type = InstantDoc)]
     pub created_at: Instant,
     #[schema(value_type = InstantDoc)]
@@ -145,6 +150,10 @@ impl Context {
             sequence: a.sequence,
             decline_reason: a.decline_reason.clone().filter(|_| full),
             responded_at: a.responded_at.map(at),
+            expires_at: a
+                .expires_at
+                .filter(|_| crate::domain::assignment::AWAITING.contains(&a.state))
+                .map(at),
             created_at: at(a.created_at),
             updated_at: at(a.updated_at),
         }

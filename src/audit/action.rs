@@ -37,11 +37,13 @@ pub enum Action {
     Locked,
     /// An admin lifted a throttle lock.
     Unlocked,
+    /// An offer or a published assignment not answered in time.
+    Lapsed,
 }
 
 impl Action {
     /// Every verb, in the order the audit log's filter offers them.
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::Created,
         Action::Updated,
         Action::Cancelled,
@@ -66,6 +68,7 @@ impl Action {
         Action::NoticeRetried,
         Action::Locked,
         Action::Unlocked,
+        Action::Lapsed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +97,7 @@ impl Action {
             Action::NoticeRetried => "notice.retry",
             Action::Locked => "locked",
             Action::Unlocked => "unlocked",
+            Action::Lapsed => "lapsed",
         }
     }
 
@@ -112,6 +116,7 @@ impl From<State> for Action {
             State::Declined => Action::Declined,
             State::Withdrawn => Action::Withdrawn,
             State::Cancelled => Action::Cancelled,
+            State::Lapsed => Action::Lapsed,
         }
     }
 }

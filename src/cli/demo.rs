@@ -147,6 +147,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         plan_time_limit: crate::config::DEFAULT_PLAN_TIME_LIMIT,
         metrics_token: None,
         trusted_proxies: Vec::new(),
+        offers: Default::default(),
         mail: crate::config::MailConfig {
             mail_dir: Some(mail_dir.clone()),
             ..Default::default()
@@ -236,15 +237,9 @@ async fn plan_and_publish(
             _ => {}
         }
     };
-    plan::publish::publish(
-        &state.db,
-        &state.links(),
-        coordinator,
-        plan.id,
-        PublishBody::default(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("publishing the demo plan: {e:?}"))?;
+    plan::publish::publish(state, coordinator, plan.id, PublishBody::default())
+        .await
+        .map_err(|e| anyhow::anyhow!("publishing the demo plan: {e:?}"))?;
     let assigned = plan::plans::drafts(&state.db, plan.id)
         .await
         .map_err(|e| anyhow::anyhow!("reading the demo plan: {e:?}"))?

@@ -31,7 +31,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP service (API, pages, feeds).
-    Serve(service::ServeArgs),
+    Serve(Box<service::ServeArgs>),
     /// Apply the database migrations and exit.
     Migrate(service::MigrateArgs),
     /// Manage user accounts.

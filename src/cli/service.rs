@@ -122,7 +122,7 @@ pub fn run(command: Command) -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match command {
-            Command::Serve(args) => serve(args).await,
+            Command::Serve(args) => serve(*args).await,
             Command::Migrate(args) => migrate(args).await,
             Command::User(UserCommand::Add(args)) => user_add(args).await,
             Command::Token(TokenCommand::Issue(args)) => token_issue(args).await,

@@ -7,6 +7,7 @@
 //!   best few (up to [`OFFERS`]) distinct mediators, each with its own link; the first to
 //!   accept wins (`assignment::respond`).
 //! - No one fits: the coordinators are told the reason and the nearest alternatives.
+//! - An offer nobody answers lapses (`lapse`): the next, wider round is asked.
 //!
 //! Runs after the request's transaction committed: a failure here never loses the request,
 //! which the planner still sees.
@@ -22,6 +23,7 @@ use crate::plan::snapshot::{self, OccurrenceRef, Window};
 use crate::startup::AppState;
 
 pub mod choose;
+pub mod lapse;
 pub mod write;
 
 use write::Written;
@@ -60,7 +62,7 @@ pub async fn after_submit(state: &AppState, request_id: i64) -> anyhow::Result<V
         return Ok(Vec::new());
     };
     let zone = zone_of(state, &r).await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let (kind, until) = match r.urgency {
         Urgency::Emergency => (State::Offered, now + TimeDelta::days(EMERGENCY_AHEAD_DAYS)),
         Urgency::Urgent => (State::Published, end_of_local_day(now, zone)),
@@ -72,7 +74,11 @@ pub async fn after_submit(state: &AppState, request_id: i64) -> anyhow::Result<V
         if latest < now || start >= until {
             continue;
         }
-        outcomes.push(dispatch(state, &r, zone, occ, start, kind, &[]).await?);
+        let round = Round {
+            asked: Vec::new(),
+            replacing: Vec::new(),
+        };
+        outcomes.push(dispatch(state, &r, zone, occ, start, kind, round).await?);
     }
     Ok(outcomes)
 }
@@ -89,40 +95,80 @@ pub async fn after_submit_detached(state: &AppState, request_id: i64) {
     }
 }
 
-/// Called after a mediator declined (or an offer lapsed): tries the occurrence again, never
-/// with a mediator who already declined it. Nothing happens while it is held or offered.
+/// Called after a mediator declined: tries the occurrence again, never with a mediator
+/// asked before. Nothing happens while it is held or offered.
 pub async fn redispatch(
     state: &AppState,
     request_id: i64,
     occurrence: i32,
 ) -> anyhow::Result<Outcome> {
-    let Some(r) = request::Entity::find_by_id(request_id)
-        .one(&state.db)
-        .await?
-    else {
-        return Ok(Outcome::Held);
-    };
     let occ = OccurrenceRef {
         request_id,
         occurrence,
     };
-    if !write::open(&state.db, occ).await? {
+    if !write::open(&state.db, occ, &[]).await? {
         return Ok(Outcome::Held);
     }
+    again(state, occ, Vec::new()).await
+}
+
+/// The next round for an occurrence whose rows in `replacing` (all awaiting an answer, all
+/// due) are to lapse: the rows lapse in the same transaction that writes the new offers, or
+/// the coordinators' notice, so that a process killed in between leaves them due, for any
+/// worker to take up again, and two workers never both escalate them.
+pub(crate) async fn again(
+    state: &AppState,
+    occ: OccurrenceRef,
+    replacing: Vec<assignment::Model>,
+) -> anyhow::Result<Outcome> {
+    let Some(r) = request::Entity::find_by_id(occ.request_id)
+        .one(&state.db)
+        .await?
+    else {
+        return lapse_alone(state, &replacing).await;
+    };
     let zone = zone_of(state, &r).await?;
     let Some((_, start)) = occurrences(&r, zone)
         .into_iter()
-        .find(|(o, _)| o.occurrence == occurrence)
+        .find(|(o, _)| o.occurrence == occ.occurrence)
     else {
-        return Ok(Outcome::Held);
+        return lapse_alone(state, &replacing).await;
     };
     let kind = if r.urgency == Urgency::Emergency {
         State::Offered
     } else {
         State::Published
     };
-    let decliners = decliners(state, occ).await?;
-    dispatch(state, &r, zone, occ, start, kind, &decliners).await
+    let mut asked = asked_before(state, occ).await?;
+    asked.extend(replacing.iter().map(|a| a.mediator_id));
+    asked.sort_unstable();
+    asked.dedup();
+    let round = Round { asked, replacing };
+    dispatch(state, &r, zone, occ, start, kind, round).await
+}
+
+/// Lapses `replacing` with no next round: the occurrence no longer waits for anyone (the
+/// request or the meeting was cancelled, or someone holds it), so that due rows never stay
+/// due.
+async fn lapse_alone(state: &AppState, replacing: &[assignment::Model]) -> anyhow::Result<Outcome> {
+    if !replacing.is_empty() {
+        let write = crate::storage::Write::begin(&state.db).await?;
+        let now = state.clock.now();
+        if lapse::lapse_in(&write.txn, &state.links(), replacing, now).await? {
+            write.commit().await?;
+        } else {
+            write.rollback().await?;
+        }
+    }
+    Ok(Outcome::Held)
+}
+
+/// Who a round must not ask, and the rows it replaces.
+struct Round {
+    /// Mediators asked before for this occurrence.
+    asked: Vec<i64>,
+    /// The due rows that lapse with this round's write.
+    replacing: Vec<assignment::Model>,
 }
 
 /// One occurrence: snapshot of its day, insertion, write; once more on a lost race.
@@ -133,7 +179,7 @@ async fn dispatch(
     occ: OccurrenceRef,
     start: DateTime<Utc>,
     kind: State,
-    exclude: &[i64],
+    round: Round,
 ) -> anyhow::Result<Outcome> {
     let latest = start + (r.latest_start - r.earliest_start);
     let end = latest + TimeDelta::minutes(i64::from(r.duration_minutes));
@@ -143,11 +189,31 @@ async fn dispatch(
         zone,
     );
     let links = state.links();
-    let count = if kind == State::Offered { OFFERS } else { 1 };
-    let mut excluded = exclude.to_vec();
+    let count = if kind == State::Offered {
+        crate::domain::offer::round_size(OFFERS, round.asked.len())
+    } else {
+        1
+    };
+    let replacing = &round.replacing;
+    let ignoring: Vec<i64> = replacing.iter().map(|a| a.id).collect();
+    let mut excluded = round.asked.clone();
     for _attempt in 0..ATTEMPTS {
-        if !write::open(&state.db, occ).await? {
-            return Ok(Outcome::Held);
+        if !write::open(&state.db, occ, &ignoring).await? {
+            return lapse_alone(state, replacing).await;
+        }
+        let now = state.clock.now();
+        if latest < now {
+            // Too late for anyone: only the coordinators can still act (call the family,
+            // move the meeting).
+            let reason = if replacing.is_empty() {
+                "the time to start it has passed".to_string()
+            } else {
+                format!(
+                    "no one answered in time ({} asked) and the time to start it has passed",
+                    round.asked.len()
+                )
+            };
+            return unfilled(state, occ, &reason, &[], replacing, now).await;
         }
         let snapshot = snapshot::build_in(&state.db, window, zone).await?;
         excluded.extend(write::offered_during(&state.db, start, end).await?);
@@ -167,15 +233,30 @@ async fn dispatch(
                     }
                     Err(_) => Vec::new(),
                 };
-                let reason = no_one.describe();
-                write::unfilled(&state.db, &links, occ, &reason, &alternatives).await?;
-                return Ok(Outcome::Unfilled {
-                    reason,
-                    alternatives,
-                });
+                let reason = if replacing.is_empty() {
+                    no_one.describe()
+                } else {
+                    format!(
+                        "no one answered in time ({} asked); no one else: {}",
+                        round.asked.len(),
+                        no_one.describe()
+                    )
+                };
+                return unfilled(state, occ, &reason, &alternatives, replacing, now).await;
             }
         };
-        match write::assign(&state.db, &links, occ, &choices, kind).await? {
+        let expires_at = state
+            .config
+            .offers
+            .lifetimes()
+            .expires_at(r.urgency, now, start);
+        let offer = write::Offer {
+            state: kind,
+            expires_at,
+            replacing,
+            now,
+        };
+        match write::assign(&state.db, &links, occ, &choices, offer).await? {
             Written::Rows(ids) if kind == State::Offered => {
                 return Ok(Outcome::Offered {
                     assignment_ids: ids,
@@ -193,8 +274,31 @@ async fn dispatch(
     // Every candidate found was taken meanwhile (other emergencies' offers, a publication):
     // the coordinators must still hear of it, never silence.
     let reason = "every mediator who fits is held by other offers or assignments".to_string();
-    write::unfilled(&state.db, &links, occ, &reason, &[]).await?;
-    Ok(Outcome::Contended)
+    let now = state.clock.now();
+    match unfilled(state, occ, &reason, &[], replacing, now).await? {
+        Outcome::Held => Ok(Outcome::Held),
+        _ => Ok(Outcome::Contended),
+    }
+}
+
+/// Tells the coordinators (lapsing `replacing` with it); `Held` when those rows were
+/// answered or lapsed by another worker meanwhile.
+async fn unfilled(
+    state: &AppState,
+    occ: OccurrenceRef,
+    reason: &str,
+    alternatives: &[String],
+    replacing: &[assignment::Model],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Outcome> {
+    let links = state.links();
+    if !write::unfilled(&state.db, &links, occ, reason, alternatives, replacing, now).await? {
+        return Ok(Outcome::Held);
+    }
+    Ok(Outcome::Unfilled {
+        reason: reason.to_string(),
+        alternatives: alternatives.to_vec(),
+    })
 }
 
 /// Rounds of choose-then-write before giving up on a contended occurrence: each round
@@ -236,13 +340,14 @@ fn end_of_local_day(now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
     local_time::local_date_time_or_next(tomorrow, NaiveTime::MIN, zone)
 }
 
-/// Mediators who declined this occurrence before.
-async fn decliners(state: &AppState, occ: OccurrenceRef) -> anyhow::Result<Vec<i64>> {
+/// Mediators asked for this occurrence before who are not asked again (declined, lapsed,
+/// or withdrawn when another took it).
+async fn asked_before(state: &AppState, occ: OccurrenceRef) -> anyhow::Result<Vec<i64>> {
     use sea_orm::{ColumnTrait, QueryFilter};
     Ok(assignment::Entity::find()
         .filter(assignment::Column::RequestId.eq(occ.request_id))
         .filter(assignment::Column::Occurrence.eq(occ.occurrence))
-        .filter(assignment::Column::State.eq(State::Declined))
+        .filter(assignment::Column::State.is_in(crate::domain::assignment::ASKED_BEFORE))
         .all(&state.db)
         .await?
         .into_iter()

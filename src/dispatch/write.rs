@@ -8,7 +8,7 @@
 //! per-mediator advisory lock on PostgreSQL (SQLite's writers are serialised anyway), so
 //! that two dispatches on two processes cannot both book the same hour. Either conflict is
 //! `Raced`: the caller rebuilds the snapshot and tries once more.
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
     EntityTrait, PaginatorTrait, QueryFilter, Statement,
@@ -39,16 +39,27 @@ pub enum Written {
     Raced(Vec<i64>),
 }
 
-/// Writes `choices` for `occ` as `state` (`offered` or `published`).
+/// How the rows of one dispatch are written.
+#[derive(Debug, Clone, Copy)]
+pub struct Offer<'a> {
+    /// `offered` or `published`.
+    pub state: State,
+    pub expires_at: DateTime<Utc>,
+    /// Due rows of the occurrence that lapse in the same transaction.
+    pub replacing: &'a [assignment::Model],
+    pub now: DateTime<Utc>,
+}
+
+/// Writes `choices` for `occ` as `offer.state` (`offered` or `published`).
 pub async fn assign(
     db: &DatabaseConnection,
     links: &Links,
     occ: OccurrenceRef,
     choices: &[Choice],
-    state: State,
+    offer: Offer<'_>,
 ) -> Result<Written, DbErr> {
     let write = Write::begin(db).await?;
-    match assign_in(&write.txn, links, occ, choices, state).await {
+    match assign_in(&write.txn, links, occ, choices, offer).await {
         Ok(Written::Rows(ids)) => {
             write.commit().await?;
             Ok(Written::Rows(ids))
@@ -73,9 +84,13 @@ async fn assign_in<C: ConnectionTrait>(
     links: &Links,
     occ: OccurrenceRef,
     choices: &[Choice],
-    state: State,
+    offer: Offer<'_>,
 ) -> Result<Written, DbErr> {
-    if !open(txn, occ).await? {
+    let state = offer.state;
+    if !super::lapse::lapse_in(txn, links, offer.replacing, offer.now).await? {
+        return Ok(Written::Held);
+    }
+    if !open(txn, occ, &[]).await? {
         return Ok(Written::Held);
     }
     let mut mediators: Vec<i64> = choices.iter().map(|c| c.mediator_id).collect();
@@ -108,7 +123,7 @@ async fn assign_in<C: ConnectionTrait>(
     if !busy.is_empty() {
         return Ok(Written::Raced(busy));
     }
-    let now = Utc::now().trunc_subsecs(6);
+    let now = offer.now.trunc_subsecs(6);
     let event = match state {
         State::Offered => Event::Offer,
         _ => Event::Published,
@@ -123,6 +138,7 @@ async fn assign_in<C: ConnectionTrait>(
             end: c.end,
             state,
             plan_id: None,
+            expires_at: Some(offer.expires_at.trunc_subsecs(6)),
         }
         .row(links.host(), now);
         let row = row.insert(txn).await?;
@@ -139,6 +155,7 @@ async fn assign_in<C: ConnectionTrait>(
                 "occurrence": occ.occurrence,
                 "mediator_id": c.mediator_id,
                 "start": c.start,
+                "expires_at": offer.expires_at.trunc_subsecs(6),
                 "by": "dispatch",
             }),
         )
@@ -153,8 +170,12 @@ async fn assign_in<C: ConnectionTrait>(
 const LOCK_SPACE: i32 = 0x0d15_7a7c;
 
 /// Whether the occurrence still waits for someone: its request submitted, no live row and
-/// no open offer.
-pub async fn open<C: ConnectionTrait>(db: &C, occ: OccurrenceRef) -> Result<bool, DbErr> {
+/// no open offer (besides the rows of `ignoring`, about to lapse).
+pub async fn open<C: ConnectionTrait>(
+    db: &C,
+    occ: OccurrenceRef,
+    ignoring: &[i64],
+) -> Result<bool, DbErr> {
     let submitted = request::Entity::find_by_id(occ.request_id)
         .one(db)
         .await?
@@ -172,6 +193,7 @@ pub async fn open<C: ConnectionTrait>(db: &C, occ: OccurrenceRef) -> Result<bool
         .filter(assignment::Column::RequestId.eq(occ.request_id))
         .filter(assignment::Column::Occurrence.eq(occ.occurrence))
         .filter(assignment::Column::State.is_in(BUSY))
+        .filter(assignment::Column::Id.is_not_in(ignoring.iter().copied()))
         .count(db)
         .await?;
     Ok(holding == 0)
@@ -195,16 +217,23 @@ pub async fn offered_during<C: ConnectionTrait>(
         .collect())
 }
 
-/// Queues the coordinators' notice that the occurrence found no one, with its audit event.
+/// Queues the coordinators' notice that the occurrence found no one, with its audit event,
+/// lapsing `replacing` in the same transaction. False, with nothing written, when those rows
+/// were answered or lapsed meanwhile.
 pub async fn unfilled(
     db: &DatabaseConnection,
     links: &Links,
     occ: OccurrenceRef,
     reason: &str,
     alternatives: &[String],
-) -> Result<(), DbErr> {
+    replacing: &[assignment::Model],
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let write = Write::begin(db).await?;
     let result = async {
+        if !super::lapse::lapse_in(&write.txn, links, replacing, now).await? {
+            return Ok(false);
+        }
         notice::unfilled(
             &write.txn,
             links,
@@ -227,11 +256,19 @@ pub async fn unfilled(
                 "by": "dispatch",
             }),
         )
-        .await
+        .await?;
+        Ok(true)
     }
     .await;
     match result {
-        Ok(()) => write.commit().await,
+        Ok(true) => {
+            write.commit().await?;
+            Ok(true)
+        }
+        Ok(false) => {
+            write.rollback().await?;
+            Ok(false)
+        }
         Err(e) => {
             write.rollback().await?;
             Err(e)

@@ -26,6 +26,10 @@ pub enum State {
     Withdrawn,
     #[sea_orm(string_value = "cancelled")]
     Cancelled,
+    /// Offered or published and not answered by its `expires_at`: the occurrence went to
+    /// the next candidates (or to the coordinators, when no one was left).
+    #[sea_orm(string_value = "lapsed")]
+    Lapsed,
 }
 
 words!(State, "an assignment state", {
@@ -35,6 +39,7 @@ words!(State, "an assignment state", {
     Declined => "declined",
     Withdrawn => "withdrawn",
     Cancelled => "cancelled",
+    Lapsed => "lapsed",
 });
 
 impl State {
@@ -46,6 +51,13 @@ impl State {
 
 /// The states that hold a request occurrence.
 pub const LIVE_STATES: [State; 2] = [State::Published, State::Accepted];
+
+/// The states that wait for the mediator's answer, until `expires_at`.
+pub const AWAITING: [State; 2] = [State::Offered, State::Published];
+
+/// The states of a mediator who was asked for an occurrence and is not asked for it again:
+/// they said no, another took it first, or they let it lapse.
+pub const ASKED_BEFORE: [State; 3] = [State::Declined, State::Withdrawn, State::Lapsed];
 
 #[cfg(test)]
 mod tests {

@@ -39,6 +39,7 @@ pub mod availability;
 pub mod language;
 pub mod local_time;
 pub mod locale;
+pub mod offer;
 pub mod policy;
 pub mod recurrence;
 pub mod request;

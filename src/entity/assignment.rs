@@ -25,6 +25,9 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
     pub responded_at: Option<ChronoDateTimeUtc>,
+    /// When an offered or published row lapses unanswered (`domain::offer`); none for rows
+    /// that wait for nothing, or were written before offers lapsed.
+    pub expires_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -94,9 +94,7 @@ async fn accept(
 ) -> Result<axum::Json<AssignmentView>, ApiError> {
     let id = assignment_id(id)?;
     let who = responder(&caller)?;
-    respond::accept(&state.db, &state.links(), who, id)
-        .await
-        .map_err(api_error)?;
+    respond::accept(&state, who, id).await.map_err(api_error)?;
     Ok(axum::Json(list::one(&state.db, &caller, id).await?))
 }
 

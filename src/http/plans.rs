@@ -241,7 +241,7 @@ async fn publish(
         parse_json(&body)?
     };
     Ok(axum::Json(
-        publish::publish(&state.db, &state.links(), &caller, id, body).await?,
+        publish::publish(&state, &caller, id, body).await?,
     ))
 }
 

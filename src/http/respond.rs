@@ -171,9 +171,8 @@ async fn perform(
         Ok(who) => who,
         Err(e) => return failure(lang, &e.to_string()),
     };
-    let links = state.links();
     let result = match action {
-        Action::Accept => respond::accept(&state.db, &links, who, a.id).await,
+        Action::Accept => respond::accept(&state, who, a.id).await,
         Action::Decline => {
             respond::decline_and_redispatch(&state, who, a.id, answer.reason.as_deref()).await
         }
@@ -218,6 +217,22 @@ async fn perform(
             )
         }
         Err(RespondError::Answered(state)) => answered(lang, state, &when),
+        Err(RespondError::Yours(_)) => {
+            let title = lang.t("Incontro già tuo", "Already yours");
+            page(
+                StatusCode::OK,
+                lang,
+                title,
+                &format!(
+                    "<h1>{title}</h1><p>{}</p><p>{}</p>",
+                    escape(&when),
+                    lang.t(
+                        "Questo incontro ti è già stato assegnato: non serve accettare l'offerta.",
+                        "This meeting has already been given to you: there is no offer to accept."
+                    )
+                ),
+            )
+        }
         Err(RespondError::NotFound) => unknown(lang),
         Err(RespondError::BadReason(_)) => {
             let title = lang.t("Motivo non accettato", "Reason not accepted");
@@ -270,8 +285,10 @@ fn answered(lang: Lang, state: &str, when: &str) -> Response {
         (Lang::It, "declined") => "rifiutato",
         (Lang::It, "withdrawn") => "assegnato a un'altra persona",
         (Lang::It, "cancelled") => "annullato",
+        (Lang::It, "lapsed") => "chiuso: il tempo per rispondere è scaduto",
         (Lang::It, _) => "chiuso",
         (Lang::En, "withdrawn") => "taken by someone else",
+        (Lang::En, "lapsed") => "closed: the time to answer ran out",
         (Lang::En, s) => match s {
             "accepted" | "declined" | "cancelled" => s,
             _ => "closed",

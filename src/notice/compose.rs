@@ -54,6 +54,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "offer_taken.en.txt",
     "offer_taken.it.html",
     "offer_taken.en.html",
+    "lapsed.it.txt",
+    "lapsed.en.txt",
+    "lapsed.it.html",
+    "lapsed.en.html",
     "reminder.it.txt",
     "reminder.en.txt",
     "reminder.it.html",
@@ -65,13 +69,14 @@ const TEMPLATES: &[(&str, &str)] = templates!(
 );
 
 /// The kinds of notice, as in `notices.kind` and the template names.
-pub const KINDS: [&str; 8] = [
+pub const KINDS: [&str; 9] = [
     "published",
     "changed",
     "cancelled",
     "declined",
     "offer",
     "offer_taken",
+    "lapsed",
     "reminder",
     "unfilled",
 ];
@@ -175,7 +180,9 @@ impl Event {
             Event::Published | Event::Changed | Event::Offer | Event::Reminder => {
                 crate::feed::Method::Request
             }
-            Event::Cancelled | Event::Declined | Event::OfferTaken => crate::feed::Method::Cancel,
+            Event::Cancelled | Event::Declined | Event::OfferTaken | Event::Lapsed => {
+                crate::feed::Method::Cancel
+            }
         }
     }
 }

@@ -36,8 +36,10 @@ pub enum Event {
     Declined,
     /// Offered to one of several candidates (emergencies).
     Offer,
-    /// Another candidate accepted the offer first.
+    /// Another candidate accepted the offer first, or a plan filled the occurrence.
     OfferTaken,
+    /// Not answered in time: the next candidates are asked.
+    Lapsed,
     /// The day before.
     Reminder,
 }
@@ -51,6 +53,7 @@ impl Event {
             Event::Declined => "declined",
             Event::Offer => "offer",
             Event::OfferTaken => "offer_taken",
+            Event::Lapsed => "lapsed",
             Event::Reminder => "reminder",
         }
     }
@@ -130,8 +133,15 @@ pub(crate) async fn queue_for_assignment<C: ConnectionTrait>(
             recipients.push((Audience::Mediator, email, m.name.clone(), m.locale.clone()));
         }
     }
-    // Offers concern the candidates only; the organisation hears when one accepts.
-    if !matches!(event, Event::Offer | Event::OfferTaken) {
+    // Offers concern the candidates only; the organisation hears when one accepts. An
+    // emergency is offered (its lapse concerns the candidates), anything else published to
+    // one mediator, whose lapse the organisation, told of the mediator, must hear of.
+    let offer_only = match event {
+        Event::Offer | Event::OfferTaken => true,
+        Event::Lapsed => r.urgency == crate::domain::request::Urgency::Emergency,
+        _ => false,
+    };
+    if !offer_only {
         if let Some(o) = &o {
             if let Some(email) = o.contact_email.clone().filter(|e| !e.trim().is_empty()) {
                 recipients.push((

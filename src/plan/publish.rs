@@ -3,7 +3,7 @@
 //! left out; live assignments the plan changed are moved or cancelled with their notices.
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
@@ -16,9 +16,11 @@ use super::plans::{self, require_staff, PlanView};
 use crate::assignment::{NewAssignment, State};
 use crate::audit;
 use crate::auth::Caller;
+use crate::domain::request::Urgency;
 use crate::entity::{assignment, plan, plan_assignment, request};
 use crate::error::Error;
 use crate::notice::{self, Event, Links};
+use crate::startup::AppState;
 use crate::storage::Write;
 
 /// Body of `POST /plans/{id}/publish` (nothing to say yet; kept for the future).
@@ -36,20 +38,25 @@ struct Published {
     moved: usize,
     cancelled: usize,
     kept: usize,
+    /// Open offers (emergencies) of occurrences the plan filled.
+    offers_withdrawn: usize,
 }
 
+/// Publishes plan `plan_id`. Each new assignment waits for its mediator's answer until
+/// `expires_at` (by its request's urgency, at the state's clock); open offers of the
+/// occurrences it fills are withdrawn, their mediators told.
 pub async fn publish(
-    db: &sea_orm::DatabaseConnection,
-    links: &Links,
+    state: &AppState,
     caller: &Caller,
     plan_id: i64,
     _body: PublishBody,
 ) -> Result<PlanView, Error> {
     require_staff(caller)?;
+    let (db, links) = (&state.db, &state.links());
     let w = Write::begin(db).await?;
     let plan = plans::find(&w.txn, plan_id).await?;
     editable(&plan)?;
-    let now = Utc::now();
+    let now = state.clock.now().trunc_subsecs(6);
     // Conditional, so that of two concurrent publications one wins.
     let claimed = plan::Entity::update_many()
         .col_expr(plan::Column::PublishedAt, Expr::value(now))
@@ -78,6 +85,15 @@ pub async fn publish(
     let mut done = Published::default();
     let actor = Some(caller.user_id);
     let withdrawn = withdrawn_since(&w.txn, &drafts).await?;
+    let urgencies = urgencies(&w.txn, &drafts).await?;
+    let lifetimes = state.config.offers.lifetimes();
+    let expiry = |d: &plan_assignment::Model| {
+        let urgency = urgencies
+            .get(&d.request_id)
+            .copied()
+            .unwrap_or(Urgency::Routine);
+        lifetimes.expires_at(urgency, now, d.start)
+    };
     for d in &drafts {
         if withdrawn.contains(&(d.request_id, d.occurrence)) {
             // A live assignment it kept was cancelled with the request or the occurrence.
@@ -115,11 +131,13 @@ pub async fn publish(
             }
             Some(a) => {
                 cancel(&w.txn, links, actor, plan_id, a, now).await?;
-                create(&w.txn, links, actor, plan_id, d, now).await?;
+                create(&w.txn, links, actor, plan_id, d, now, expiry(d)).await?;
                 done.moved += 1;
             }
             None => {
-                create(&w.txn, links, actor, plan_id, d, now).await?;
+                done.offers_withdrawn +=
+                    withdraw_offers(&w.txn, links, actor, plan_id, d, now).await?;
+                create(&w.txn, links, actor, plan_id, d, now, expiry(d)).await?;
                 done.created += 1;
             }
         }
@@ -155,6 +173,7 @@ pub async fn publish(
             "cancelled": done.cancelled,
             "kept": done.kept,
             "withdrawn": done.withdrawn,
+            "offers_withdrawn": done.offers_withdrawn,
         }),
     )
     .await?;
@@ -221,6 +240,68 @@ async fn cancel<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The urgency of each draft's request.
+async fn urgencies<C: ConnectionTrait>(
+    db: &C,
+    drafts: &[plan_assignment::Model],
+) -> Result<HashMap<i64, Urgency>, Error> {
+    let ids: Vec<i64> = drafts
+        .iter()
+        .map(|d| d.request_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut urgencies = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, Urgency)> = request::Entity::find()
+            .select_only()
+            .column(request::Column::Id)
+            .column(request::Column::Urgency)
+            .filter(request::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        urgencies.extend(rows);
+    }
+    Ok(urgencies)
+}
+
+/// Withdraws the open offers of the draft's occurrence, which the plan fills: their
+/// mediators are told, and none of them can accept it afterwards. How many.
+async fn withdraw_offers<C: ConnectionTrait>(
+    txn: &C,
+    links: &Links,
+    actor: Option<i64>,
+    plan_id: i64,
+    d: &plan_assignment::Model,
+    now: chrono::DateTime<Utc>,
+) -> Result<usize, Error> {
+    let offers = assignment::Entity::find()
+        .filter(assignment::Column::RequestId.eq(d.request_id))
+        .filter(assignment::Column::Occurrence.eq(d.occurrence))
+        .filter(assignment::Column::State.eq(State::Offered))
+        .all(txn)
+        .await?;
+    for o in &offers {
+        let mut row: assignment::ActiveModel = o.clone().into();
+        row.state = Set(State::Withdrawn);
+        row.sequence = Set(o.sequence + 1);
+        row.updated_at = Set(now);
+        row.update(txn).await?;
+        notice::for_assignment(txn, links, Event::OfferTaken, o.id, None).await?;
+        audit::record(
+            txn,
+            actor,
+            audit::Action::Withdrawn,
+            "assignment",
+            o.id,
+            json!({"plan_id": plan_id, "before": {"state": "offered"}, "after": {"state": "withdrawn"}, "filled_by_mediator": d.mediator_id}),
+        )
+        .await?;
+    }
+    Ok(offers.len())
+}
+
 async fn create<C: ConnectionTrait>(
     txn: &C,
     links: &Links,
@@ -228,6 +309,7 @@ async fn create<C: ConnectionTrait>(
     plan_id: i64,
     d: &plan_assignment::Model,
     now: chrono::DateTime<Utc>,
+    expires_at: chrono::DateTime<Utc>,
 ) -> Result<(), Error> {
     let (row, token) = NewAssignment {
         request_id: d.request_id,
@@ -237,6 +319,7 @@ async fn create<C: ConnectionTrait>(
         end: d.end,
         state: State::Published,
         plan_id: Some(plan_id),
+        expires_at: Some(expires_at),
     }
     .row(links.host(), now);
     let inserted = assignment::Entity::insert(row)

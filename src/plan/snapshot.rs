@@ -29,7 +29,7 @@ use ponte_solver::problem::{Problem, Time};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use crate::assignment::{State, LIVE_STATES};
+use crate::assignment::LIVE_STATES;
 use crate::domain::local_time::{parse_zone, DEFAULT_ZONE};
 use crate::domain::request::{Modality as RequestModality, Status};
 use crate::domain::{policy, recurrence};
@@ -214,7 +214,7 @@ impl Rows {
         let mut refused: HashMap<OccurrenceRef, Vec<i64>> = HashMap::new();
         for chunk in ids.chunks(500) {
             for a in assignment::Entity::find()
-                .filter(assignment::Column::State.is_in([State::Declined, State::Withdrawn]))
+                .filter(assignment::Column::State.is_in(crate::domain::assignment::ASKED_BEFORE))
                 .filter(assignment::Column::RequestId.is_in(chunk.to_vec()))
                 .all(db)
                 .await?

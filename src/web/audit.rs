@@ -161,6 +161,11 @@ pub const WORDS: &[(&str, &str, &str)] = &[
         "Locked after too many attempts",
     ),
     ("aud.a.unlocked", "Blocco tolto", "Lock lifted"),
+    (
+        "aud.a.lapsed",
+        "Scaduta senza risposta",
+        "Lapsed unanswered",
+    ),
 ];
 
 pub fn routes() -> Router<AppState> {

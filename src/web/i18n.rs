@@ -122,6 +122,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("accepted", "Accettata", "Accepted"),
     ("declined", "Rifiutata", "Declined"),
     ("withdrawn", "Ritirata", "Withdrawn"),
+    ("lapsed", "Scaduta", "Lapsed"),
     ("absence", "Assenza", "Absence"),
     ("extra", "Ore in più", "Extra hours"),
     ("school", "Scuola", "School"),

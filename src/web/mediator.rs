@@ -61,9 +61,9 @@ pub struct WeekQuery {
 }
 
 /// The mediator's zone and today's date there.
-fn zone_and_today(me: &mediator::Model) -> (Tz, NaiveDate) {
+fn zone_and_today(me: &mediator::Model, now: DateTime<Utc>) -> (Tz, NaiveDate) {
     let zone = local_time::parse_zone(&me.timezone).unwrap_or(DEFAULT_ZONE);
-    (zone, Utc::now().with_timezone(&zone).date_naive())
+    (zone, now.with_timezone(&zone).date_naive())
 }
 
 fn midnight(day: NaiveDate, zone: Tz) -> DateTime<Utc> {
@@ -87,7 +87,8 @@ pub async fn week(
 ) -> Result<Response, WebError> {
     let me = own_mediator(&state, &ctx).await?;
     let caller = ctx.caller()?;
-    let (zone, today) = zone_and_today(&me);
+    let now = state.clock.now();
+    let (zone, today) = zone_and_today(&me, now);
     let day = crate::domain::local_time::parse_date(q.start.trim()).unwrap_or(today);
     let monday = day - TimeDelta::days(i64::from(day.weekday().num_days_from_monday()));
     let agenda = agenda::of_mediator_between(
@@ -95,6 +96,7 @@ pub async fn week(
         me.id,
         midnight(monday, zone),
         midnight(monday + TimeDelta::days(7), zone),
+        now,
     )
     .await?;
     let feed = tokens::status(&state.db, caller, Owner::Mediator(me.id)).await?;
@@ -148,13 +150,15 @@ pub async fn today(
     Query(q): Query<WeekQuery>,
 ) -> Result<Response, WebError> {
     let me = own_mediator(&state, &ctx).await?;
-    let (zone, today) = zone_and_today(&me);
+    let now = state.clock.now();
+    let (zone, today) = zone_and_today(&me, now);
     let tomorrow = today + TimeDelta::days(1);
     let agenda = agenda::of_mediator_between(
         &state.db,
         me.id,
         midnight(today, zone),
         midnight(today + TimeDelta::days(UPCOMING_DAYS), zone),
+        now,
     )
     .await?;
     let (now, later): (Vec<&assignment::Model>, Vec<&assignment::Model>) = agenda
@@ -215,6 +219,8 @@ fn outcome(ctx: &Ctx, done: &str) -> Markup {
         "declined" => (true, "med2.done_declined"),
         "taken" => (false, "med2.done_taken"),
         "answered" => (false, "med2.done_answered"),
+        "lapsed" => (false, "med2.done_lapsed"),
+        "yours" => (true, "med2.done_yours"),
         "reason_long" => (false, "med2.done_reason_long"),
         "feed_confirm" => (false, "med2.feed_confirm_needed"),
         _ => return html! {},
@@ -277,6 +283,13 @@ fn slot(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back: &str)
             }
             div.state { (state_badge(ctx, a.state.as_str())) }
             @if answerable {
+                @if let Some(at) = a.expires_at {
+                    p.expires {
+                        (ctx.t("med2.answer_by")) " "
+                        time datetime=(at.to_rfc3339()) { (ctx.locale.date_time(at, zone)) }
+                        " (" (time_left(ctx, at - agenda.now)) ")"
+                    }
+                }
                 div.answer {
                     form method="post" action=(format!("/week/assignments/{}/accept", a.id)) {
                         (csrf_field(ctx))
@@ -310,6 +323,19 @@ fn place(ctx: &Ctx, agenda: &Agenda, r: &request::Model) -> String {
         (_, Some(s)) => format!("{}, {}", s.name, s.address),
         (_, None) => "—".to_string(),
     }
+}
+
+/// "8 min", "3 h 10 min", "2 giorni" left to answer; rounded up, so that "0 min" is never
+/// shown for an offer still open.
+fn time_left(ctx: &Ctx, left: TimeDelta) -> String {
+    let minutes = (left.num_seconds().max(0) + 59) / 60;
+    if minutes >= 48 * 60 {
+        return ctx
+            .t("med2.days_left")
+            .replace("{n}", &(minutes / (24 * 60)).to_string());
+    }
+    let left = duration(minutes.max(1) as i32);
+    ctx.t("med2.left").replace("{t}", &left)
 }
 
 fn duration(minutes: i32) -> String {
@@ -348,7 +374,7 @@ pub async fn accept(
     ctx.check_csrf(&form.csrf)?;
     let who = responder(&state, &ctx).await?;
     let id = path_id(&id)?;
-    let done = match respond::accept(&state.db, &state.links(), who, id).await {
+    let done = match respond::accept(&state, who, id).await {
         Ok(_) => "accepted",
         Err(e) => answer_error(e)?,
     };
@@ -385,7 +411,9 @@ async fn responder(state: &AppState, ctx: &Ctx) -> Result<Responder, WebError> {
 fn answer_error(e: RespondError) -> Result<&'static str, WebError> {
     match e {
         RespondError::Taken => Ok("taken"),
+        RespondError::Answered("lapsed") => Ok("lapsed"),
         RespondError::Answered(_) => Ok("answered"),
+        RespondError::Yours(_) => Ok("yours"),
         RespondError::BadReason(_) => Ok("reason_long"),
         RespondError::NotFound => Err(WebError::NotFound),
         RespondError::Db(e) => Err(Error::from(e).into()),
@@ -946,6 +974,11 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("med2.done_accepted", "Incarico accettato: è nel tuo calendario.", "Assignment accepted: it is in your calendar."),
     ("med2.done_declined", "Incarico rifiutato: il coordinamento cerca un altro mediatore.", "Assignment declined: the coordinators will find another mediator."),
     ("med2.done_taken", "Troppo tardi: l'incarico è già stato preso da un altro mediatore.", "Too late: already taken by another mediator."),
+    ("med2.answer_by", "Rispondi entro", "Answer by"),
+    ("med2.left", "mancano {t}", "{t} left"),
+    ("med2.days_left", "mancano {n} giorni", "{n} days left"),
+    ("med2.done_lapsed", "Il tempo per rispondere è scaduto: l'incarico è stato proposto ad altri.", "The time to answer ran out: the assignment was offered to others."),
+    ("med2.done_yours", "Questo incontro è già tuo: lo trovi tra i tuoi incarichi.", "This meeting is already yours: you will find it among your assignments."),
     ("med2.done_answered", "Hai già risposto a questo incarico, oppure non attende più una risposta.", "You have already answered this assignment, or it no longer awaits an answer."),
     ("med2.done_reason_long", "Il motivo può avere al massimo 500 caratteri, senza caratteri di controllo.", "The reason can have at most 500 characters, and no control characters."),
     ("med2.feed_title", "I tuoi incontri nel calendario del telefono", "Your meetings in your phone's calendar"),

@@ -14,7 +14,7 @@ use crate::both;
 use crate::helpers::{json_of, Backend, TestApp};
 
 /// Every day, all day: dispatch tests must not depend on the hour they run at.
-async fn always_available(app: &TestApp, mediator_id: i64) {
+pub(crate) async fn always_available(app: &TestApp, mediator_id: i64) {
     let rules: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         .iter()
         .map(|d| json!({"weekday": d, "start": "00:00", "end": "23:59"}))
@@ -43,12 +43,12 @@ async fn four_speakers(app: &TestApp) -> Vec<i64> {
 }
 
 /// Tomorrow at `hour` in Rome, as a local date-time the API reads in the organisation's zone.
-fn tomorrow_at(hour: u32) -> String {
+pub(crate) fn tomorrow_at(hour: u32) -> String {
     let day = (Utc::now().with_timezone(&Rome) + TimeDelta::days(1)).date_naive();
     format!("{day}T{hour:02}:00")
 }
 
-async fn submit(app: &TestApp, changes: Value) -> i64 {
+pub(crate) async fn submit(app: &TestApp, changes: Value) -> i64 {
     let mut body = json!({
         "site_id": app.site_a,
         "language": "zh",
@@ -74,7 +74,7 @@ async fn submit(app: &TestApp, changes: Value) -> i64 {
     got["id"].as_i64().unwrap()
 }
 
-async fn rows_of(app: &TestApp, request_id: i64) -> Vec<assignment::Model> {
+pub(crate) async fn rows_of(app: &TestApp, request_id: i64) -> Vec<assignment::Model> {
     assignment::Entity::find()
         .filter(assignment::Column::RequestId.eq(request_id))
         .order_by_asc(assignment::Column::Id)
@@ -83,7 +83,7 @@ async fn rows_of(app: &TestApp, request_id: i64) -> Vec<assignment::Model> {
         .unwrap()
 }
 
-async fn unfilled_notices(app: &TestApp, request_id: i64) -> Vec<notice::Model> {
+pub(crate) async fn unfilled_notices(app: &TestApp, request_id: i64) -> Vec<notice::Model> {
     notice::Entity::find()
         .filter(notice::Column::Kind.eq("unfilled"))
         .filter(notice::Column::RequestId.eq(request_id))
@@ -92,7 +92,7 @@ async fn unfilled_notices(app: &TestApp, request_id: i64) -> Vec<notice::Model> 
         .unwrap()
 }
 
-fn mediators(rows: &[assignment::Model], state: &str) -> Vec<i64> {
+pub(crate) fn mediators(rows: &[assignment::Model], state: &str) -> Vec<i64> {
     let mut ids: Vec<i64> = rows
         .iter()
         .filter(|a| a.state.as_str() == state)

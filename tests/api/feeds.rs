@@ -761,6 +761,7 @@ async fn cancelled_occurrences_leave_the_feeds(backend: Backend) {
             end: start + TimeDelta::minutes(90),
             state: ponte::assignment::State::Accepted,
             plan_id: None,
+            expires_at: None,
         }
         .row("ponte.test", Utc::now());
         rows.push(row.insert(&app.db).await.unwrap());

@@ -51,6 +51,8 @@ pub struct TestApp {
     pub address: String,
     /// The application's clock: set by the test, it moves only when told.
     pub clock: std::sync::Arc<ManualClock>,
+    /// The application's state, for calling services (a worker's sweep) directly.
+    pub state: ponte::startup::AppState,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
     pub backend: Backend,
@@ -129,6 +131,7 @@ impl TestApp {
         let clock = ManualClock::at(Utc::now());
         let app = Application::on(listener, db.clone(), config).with_clock(clock.clone());
         let address = format!("http://{}", app.local_addr());
+        let state = app.state().clone();
         tokio::spawn(app.run_until_stopped());
 
         let now = Utc::now();
@@ -225,6 +228,7 @@ impl TestApp {
         TestApp {
             address,
             clock,
+            state,
             db,
             client: reqwest::Client::new(),
             backend,

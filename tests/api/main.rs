@@ -14,6 +14,7 @@ mod foundation;
 mod fuzz;
 mod hardening;
 mod notices;
+mod offers;
 mod plans;
 mod registry;
 mod reports;

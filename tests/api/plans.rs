@@ -372,7 +372,7 @@ async fn plan_week(app: &TestApp) -> Value {
     wait_finished(app, id).await
 }
 
-async fn wait_finished(app: &TestApp, id: i64) -> Value {
+pub(crate) async fn wait_finished(app: &TestApp, id: i64) -> Value {
     let started = std::time::Instant::now();
     loop {
         let (status, body) = json_of(

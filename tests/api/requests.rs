@@ -1229,6 +1229,7 @@ async fn live_assignment(
         end: start + TimeDelta::minutes(60),
         state: AssignmentState::parse(state).unwrap(),
         plan_id: None,
+        expires_at: None,
     }
     .row("ponte.test", Utc::now());
     row.insert(&app.db).await.unwrap()

@@ -57,6 +57,8 @@ async fn publish(app: &TestApp, request_id: i64, occurrence: i32, start: DateTim
         end: start + TimeDelta::minutes(90),
         state: State::Published,
         plan_id: None,
+        // Three hours to answer: the week says so.
+        expires_at: Some(Utc::now() + TimeDelta::hours(3)),
     }
     .row("ponte.test", Utc::now());
     row.insert(&app.db).await.unwrap().id
@@ -113,6 +115,8 @@ async fn mediator_flow(c: &Client, app: &TestApp, monday: NaiveDate, first: i64,
         "Plesso Mazzoni",
         "IC Convenevole, Prato",
         "Da confermare",
+        "Rispondi entro",
+        "mancano",
     ] {
         // Badges are upper case on screen: compare as a reader would.
         assert!(

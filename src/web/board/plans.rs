@@ -467,15 +467,7 @@ pub async fn publish(
     ctx.check_csrf(&form.csrf)?;
     let caller = staff(&ctx)?;
     let id = path_id(&raw)?;
-    match publish::publish(
-        &state.db,
-        &state.links(),
-        caller,
-        id,
-        PublishBody::default(),
-    )
-    .await
-    {
+    match publish::publish(&state, caller, id, PublishBody::default()).await {
         Ok(_) => Ok(Redirect::to(&format!("/coord/plans/{id}?published=1")).into_response()),
         Err(Error::Conflict(message)) => {
             let plan = plan_row(&state, id).await?;
