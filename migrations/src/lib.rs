@@ -7,6 +7,7 @@ mod m20261201_000003_occurrence_cancellations;
 mod m20261203_000004_change_times;
 mod m20261203_000005_server_secrets;
 mod m20261204_000006_offer_expiry;
+mod m20261204_000007_closures;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000004_change_times::Migration),
             Box::new(m20261203_000005_server_secrets::Migration),
             Box::new(m20261204_000006_offer_expiry::Migration),
+            Box::new(m20261204_000007_closures::Migration),
         ]
     }
 }

@@ -20,6 +20,7 @@ use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::domain::request::Urgency;
 use crate::entity::{assignment, organisation, request};
 use crate::plan::snapshot::{self, OccurrenceRef, Window};
+use crate::registry::closures::Closures;
 use crate::startup::AppState;
 
 pub mod choose;
@@ -68,10 +69,17 @@ pub async fn after_submit(state: &AppState, request_id: i64) -> anyhow::Result<V
         Urgency::Urgent => (State::Published, end_of_local_day(now, zone)),
         Urgency::Routine => return Ok(Vec::new()),
     };
+    // A series skips its holidays and closures; a single meeting was asked for its day.
+    let closures = if r.rrule.is_some() {
+        let day = |t: DateTime<Utc>| local_time::to_local(t, zone).date_naive();
+        Closures::load(&state.db, day(now), day(until)).await?
+    } else {
+        Closures::default()
+    };
     let mut outcomes = Vec::new();
     for (occ, start) in occurrences(&r, zone) {
         let latest = start + (r.latest_start - r.earliest_start);
-        if latest < now || start >= until {
+        if latest < now || start >= until || closures.skips(&r, start, zone).is_some() {
             continue;
         }
         let round = Round {

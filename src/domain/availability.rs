@@ -190,7 +190,8 @@ pub fn validate_period(from: NaiveDate, to: NaiveDate) -> Result<(), Availabilit
 
 /// The shifts of local dates `from..=to`, as sorted, non-overlapping UTC intervals.
 ///
-/// For each date: the weekly intervals of its weekday plus the day's extras, merged where
+/// For each date: the weekly intervals of its weekday (none on a national holiday,
+/// `closure::national_holiday`) plus the day's extras, merged where
 /// they overlap or touch, minus the day's absences; each remaining interval is converted to
 /// UTC in `zone`. An endpoint in the spring-forward gap moves to the first instant after
 /// the gap; an ambiguous one takes its first occurrence.
@@ -228,7 +229,13 @@ pub fn expand_shifts(
 
     let mut shifts: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
     for date in from.iter_days().take_while(|d| *d <= to) {
-        let mut intervals = weekly[date.weekday().num_days_from_monday() as usize].clone();
+        // Weekly hours are working hours: on a national holiday only the extra hours
+        // entered for that day count.
+        let mut intervals = if super::closure::national_holiday(date).is_some() {
+            Vec::new()
+        } else {
+            weekly[date.weekday().num_days_from_monday() as usize].clone()
+        };
         let no_exceptions = (Vec::new(), Vec::new());
         let (extras, absences) = dated.get(&date).unwrap_or(&no_exceptions);
         intervals.extend_from_slice(extras);
@@ -574,6 +581,30 @@ mod tests {
     }
 
     #[test]
+    fn weekly_hours_stop_on_national_holidays_but_extra_hours_count() {
+        let rules = [WeeklyRule {
+            weekday: Weekday::Tue,
+            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(13, 0, 0).unwrap(),
+        }];
+        // Tuesday 8 December 2026 (Immacolata) and the Tuesday after.
+        let holiday = NaiveDate::from_ymd_opt(2026, 12, 8).unwrap();
+        let next = NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
+        let shifts = expand_shifts(&rules, &[], holiday, next, chrono_tz::Europe::Rome);
+        assert_eq!(shifts.len(), 1, "{shifts:?}");
+        assert_eq!(shifts[0].0.date_naive(), next);
+        let extra = [Exception {
+            date: holiday,
+            kind: ExceptionKind::Extra,
+            start: NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(12, 0, 0).unwrap(),
+        }];
+        let shifts = expand_shifts(&rules, &extra, holiday, holiday, chrono_tz::Europe::Rome);
+        assert_eq!(shifts.len(), 1, "{shifts:?}");
+        assert_eq!(shifts[0].1 - shifts[0].0, TimeDelta::hours(2));
+    }
+
+    #[test]
     fn shifts_that_meet_across_the_gap_become_one() {
         let sunday = d("2026-03-29");
         let rules = [
@@ -655,10 +686,12 @@ mod tests {
         let late = NaiveDate::MAX - TimeDelta::days(10);
         let _ = expand_shifts(&rules, &[], late, NaiveDate::MAX, ROME);
         let ten_years = expand_shifts(&rules, &[], d("2026-01-01"), d("2035-12-31"), ROME);
-        // Cut to 731 days, 1 January 2026 to 1 January 2028: 52 Mondays in each year.
-        assert_eq!(ten_years.len(), 104);
+        // Cut to 731 days, 1 January 2026 to 1 January 2028: 52 Mondays in each year, but
+        // for the four that are national holidays (Easter Mondays of 2026 and 2027, 4
+        // October and 1 November 2027).
+        assert_eq!(ten_years.len(), 100);
         assert_eq!(
-            local(&ten_years[103..]),
+            local(&ten_years[99..]),
             ["2027-12-27T09:00:00+01:00/2027-12-27T10:00:00+01:00"]
         );
     }

@@ -5,6 +5,7 @@ pub mod assignment;
 pub mod audit_event;
 pub mod availability_exception;
 pub mod availability_rule;
+pub mod closure;
 pub mod feed_token;
 pub mod idempotency_key;
 pub mod mediator;

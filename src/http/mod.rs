@@ -19,6 +19,7 @@ pub mod assignments;
 pub mod audit;
 pub mod caller;
 pub mod client;
+pub mod closures;
 pub mod error;
 pub mod extract;
 pub mod feeds;
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router {
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(organisations::router())
+        .merge(closures::router())
         .merge(mediators::router())
         .merge(requests::router())
         .merge(users::router())

@@ -227,6 +227,16 @@ async fn unfilled<C: ConnectionTrait>(
         .await?;
     let zones = store::zones(db, candidates.iter().map(|r| r.organisation_id)).await?;
     let cancelled = occurrence::cancelled(db, candidates.iter().map(|r| r.id)).await?;
+    let closures = crate::registry::closures::Closures::load(
+        db,
+        window
+            .start
+            .date_naive()
+            .pred_opt()
+            .unwrap_or(window.start.date_naive()),
+        window.end.date_naive(),
+    )
+    .await?;
     let mut list = Vec::new();
     for r in &candidates {
         let zone = zones
@@ -234,7 +244,8 @@ async fn unfilled<C: ConnectionTrait>(
             .copied()
             .unwrap_or(DEFAULT_ZONE);
         for (occurrence, start) in occurrences_in(r, zone, cancelled.get(&r.id), window) {
-            if covered.contains(&(r.id, occurrence)) {
+            // Held, or skipped for a holiday or closure: not waiting for anyone.
+            if covered.contains(&(r.id, occurrence)) || closures.skips(r, start, zone).is_some() {
                 continue;
             }
             let (reason, detail) = reasons

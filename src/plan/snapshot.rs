@@ -20,7 +20,7 @@
 //!   reported in [`Snapshot::conflicts`], so that the instance is never malformed.
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use ponte_solver::check::check_assignments;
 use ponte_solver::error::InputError;
@@ -34,6 +34,7 @@ use crate::domain::local_time::{parse_zone, DEFAULT_ZONE};
 use crate::domain::request::{Modality as RequestModality, Status};
 use crate::domain::{policy, recurrence};
 use crate::entity::{assignment, mediator, organisation, request, site};
+use crate::registry::closures::Closures;
 use crate::registry::mediators::strings;
 use crate::registry::shifts::Availabilities;
 
@@ -156,6 +157,8 @@ struct Rows {
     refused: HashMap<OccurrenceRef, Vec<i64>>,
     /// Occurrences their requesters called off: not to be planned.
     cancelled: HashSet<OccurrenceRef>,
+    /// Holidays and closures: a series' occurrences on them are not planned.
+    closures: Closures,
 }
 
 impl Rows {
@@ -238,6 +241,20 @@ impl Rows {
                 })
             })
             .collect();
+        // A day around the window, for zones east and west of UTC.
+        let closures = Closures::new(
+            crate::registry::closures::calendar(
+                db,
+                window
+                    .start
+                    .date_naive()
+                    .pred_opt()
+                    .unwrap_or(NaiveDate::MIN),
+                window.end.date_naive().succ_opt().unwrap_or(NaiveDate::MAX),
+            )
+            .await?,
+            &sites,
+        );
         Ok(Rows {
             sites,
             organisations,
@@ -247,6 +264,7 @@ impl Rows {
             live,
             refused,
             cancelled,
+            closures,
         })
     }
 }
@@ -453,7 +471,8 @@ impl Builder {
     ) -> Vec<(OccurrenceRef, DateTime<Utc>)> {
         let span =
             r.latest_start - r.earliest_start + TimeDelta::minutes(r.duration_minutes.into());
-        crate::request::occurrence::starts(r, self.request_zone(r, rows))
+        let zone = self.request_zone(r, rows);
+        crate::request::occurrence::starts(r, zone)
             .into_iter()
             .enumerate()
             .filter_map(|(k, start)| {
@@ -461,8 +480,12 @@ impl Builder {
                     request_id: r.id,
                     occurrence: k as i32 + 1,
                 };
-                let wanted = self.window.overlaps(start, start + span) || live.contains_key(&occ);
-                (wanted && !rows.cancelled.contains(&occ)).then_some((occ, start))
+                let held = live.contains_key(&occ);
+                let wanted = self.window.overlaps(start, start + span) || held;
+                // A live assignment on a day closed since stays pinned: releasing it is the
+                // coordinators' call, not the planner's.
+                let closed = !held && rows.closures.skips(r, start, zone).is_some();
+                (wanted && !closed && !rows.cancelled.contains(&occ)).then_some((occ, start))
             })
             .collect()
     }

@@ -9,6 +9,7 @@ use crate::error::Error;
 pub mod access;
 pub mod availability;
 pub mod browse;
+pub mod closures;
 pub mod input;
 pub mod mediator_checks;
 pub mod mediators;

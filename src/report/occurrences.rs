@@ -110,9 +110,25 @@ pub async fn load<C: ConnectionTrait>(db: &C, range: Range) -> Result<Data, DbEr
     let mut first_site: HashMap<i64, i64> = HashMap::new();
     let mut by_id: Vec<&site::Model> = sites.values().collect();
     by_id.sort_by_key(|s| s.id);
-    for s in by_id {
+    for s in &by_id {
         first_site.entry(s.organisation_id).or_insert(s.id);
     }
+    let closures = crate::registry::closures::Closures::new(
+        crate::registry::closures::calendar(
+            db,
+            window
+                .start
+                .date_naive()
+                .pred_opt()
+                .unwrap_or(window.start.date_naive()),
+            window.end.date_naive(),
+        )
+        .await?,
+        &by_id.into_iter().cloned().collect::<Vec<_>>(),
+    );
+    // Occurrences of a series skipped for a holiday or a closure: not asked for, so
+    // neither met nor unmet, unless a mediator holds one all the same.
+    let mut closed: std::collections::HashSet<(i64, i32)> = Default::default();
 
     let mut occurrences = Vec::new();
     for r in &requests {
@@ -126,6 +142,9 @@ pub async fn load<C: ConnectionTrait>(db: &C, range: Range) -> Result<Data, DbEr
         {
             if start < window.start || start >= window.end {
                 continue;
+            }
+            if closures.skips(r, start, zone).is_some() {
+                closed.insert((r.id, k as i32 + 1));
             }
             occurrences.push(Occurrence {
                 request_id: r.id,
@@ -193,6 +212,7 @@ pub async fn load<C: ConnectionTrait>(db: &C, range: Range) -> Result<Data, DbEr
             o.last_mediator = Some(live.mediator_id);
         }
     }
+    occurrences.retain(|o| o.live.is_some() || !closed.contains(&(o.request_id, o.occurrence)));
     let mediators = mediator::Entity::find()
         .all(db)
         .await?

@@ -26,6 +26,7 @@ use crate::entity::{assignment, site};
 use crate::error::Error;
 use crate::feed::tokens::{self, Owner};
 use crate::registry::browse;
+use crate::registry::closures::Closures;
 use crate::request::choices::{self, Choices};
 use crate::request::list;
 use crate::request::occurrence::{self, OccurrenceCancelBody};
@@ -568,6 +569,8 @@ struct OccurrenceRow {
     k: i32,
     start: chrono::DateTime<Utc>,
     cancelled: bool,
+    /// Skipped for a holiday or a closure: its name.
+    closed: Option<String>,
     assignment: Option<assignment::Model>,
 }
 
@@ -597,31 +600,46 @@ async fn render_detail(
         .map_err(Error::from)?
         .into_iter()
         .collect();
-    let now = Utc::now();
+    let now = state.clock.now();
+    let starts = occurrence::starts(&model, zone);
+    let closures = match (starts.first(), starts.last()) {
+        (Some(first), Some(last)) if model.rrule.is_some() => {
+            let day = |t: chrono::DateTime<Utc>| local_time::to_local(t, zone).date_naive();
+            Closures::load(&state.db, day(*first), day(*last))
+                .await
+                .map_err(Error::from)?
+        }
+        _ => Closures::default(),
+    };
     // Occurrences are counted from 1, as in plans and assignments.
-    let rows: Vec<OccurrenceRow> = occurrence::starts(&model, zone)
+    let rows: Vec<OccurrenceRow> = starts
         .into_iter()
         .enumerate()
         .map(|(i, start)| {
             let k = i as i32 + 1;
+            let assignment = assignments.iter().find(|a| a.occurrence == k).cloned();
             OccurrenceRow {
                 k,
                 start,
                 cancelled: cancelled.contains(&k),
-                assignment: assignments.iter().find(|a| a.occurrence == k).cloned(),
+                closed: closures
+                    .skips(&model, start, zone)
+                    .filter(|_| assignment.is_none())
+                    .map(|c| c.name),
+                assignment,
             }
         })
         .collect();
     let open: Vec<&OccurrenceRow> = rows
         .iter()
-        .filter(|r| !r.cancelled && r.start > now)
+        .filter(|r| !r.cancelled && r.closed.is_none() && r.start > now)
         .collect();
     let active = model.status != Status::Cancelled;
     // The stored status knows submitted and cancelled; the school wants to read "assigned"
     // once every meeting still on has a mediator.
     let all_held = rows
         .iter()
-        .filter(|r| !r.cancelled)
+        .filter(|r| !r.cancelled && r.closed.is_none())
         .all(|r| r.assignment.is_some());
     let shown_status = if active && all_held {
         "assigned"
@@ -678,6 +696,9 @@ async fn render_detail(
                         span.when { (ctx.locale.date_time(row.start, zone)) }
                         @if row.cancelled {
                             span class="badge b-cancelled" { (t("req2.occ_cancelled")) }
+                        } @else if let Some(name) = &row.closed {
+                            span class="badge b-closed" { (t("req2.occ_closed")) }
+                            span.muted.closed-name { (name) }
                         } @else {
                             @match &row.assignment {
                                 Some(a) => {
@@ -887,6 +908,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("req2.occ_done", "Incontri annullati:", "Meetings cancelled:"),
     ("req2.occ_already", "Quegli incontri erano già stati annullati.", "Those meetings were already cancelled."),
     ("req2.occ_cancelled", "Annullato", "Cancelled"),
+    ("req2.occ_closed", "Chiuso: non si tiene", "Closed: not held"),
     ("req2.of_which_cancelled", "annullati", "cancelled"),
     ("req2.feed_intro", "Il calendario dell'ente: ogni incontro con il nome del mediatore, nel calendario condiviso della segreteria. Senza dati delle famiglie.", "The organisation's calendar: every meeting with the mediator's name, in the office's shared calendar. No data of the families."),
     ("req2.feed_page_title", "Il link al calendario dell'ente", "The organisation's calendar link"),

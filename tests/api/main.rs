@@ -8,6 +8,7 @@ mod smtp_sink;
 mod assignments;
 mod audit;
 mod board;
+mod closures;
 mod dispatch;
 mod feeds;
 mod foundation;

@@ -62,7 +62,12 @@ async fn absence(app: &TestApp, mediator_id: i64, day: &str, start: &str, end: &
 }
 
 /// A submitted request of organisation A in Chinese, 60 minutes, with a 2-hour window.
-async fn a_request(app: &TestApp, earliest: &str, modality: &str, rrule: Option<&str>) -> i64 {
+pub(crate) async fn a_request(
+    app: &TestApp,
+    earliest: &str,
+    modality: &str,
+    rrule: Option<&str>,
+) -> i64 {
     let earliest = utc(earliest);
     let now = Utc::now();
     request::ActiveModel {
@@ -164,11 +169,12 @@ both!(
 async fn snapshot_shifts_follow_the_clock_change(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let m = app.mediator_id;
-    // Saturday and Sunday 09:00–13:00; on Sunday 28 March 2027 the clocks go forward.
+    // Saturday and Sunday 09:00–13:00; on Sunday 26 March 2028 the clocks go forward
+    // (not 2027: its change falls on Easter Sunday, a holiday without weekly hours).
     weekly(&app, m, &[(6, "09:00", "13:00"), (7, "09:00", "13:00")]).await;
-    let window = Window::local_dates(date("2027-03-27"), date("2027-03-28"), ROME);
-    assert_eq!(window.start, utc("2027-03-26T23:00:00Z"));
-    assert_eq!(window.end, utc("2027-03-28T22:00:00Z"), "a 47-hour window");
+    let window = Window::local_dates(date("2028-03-25"), date("2028-03-26"), ROME);
+    assert_eq!(window.start, utc("2028-03-24T23:00:00Z"));
+    assert_eq!(window.end, utc("2028-03-26T22:00:00Z"), "a 47-hour window");
 
     let snap = snapshot::build(&app.db, window).await.unwrap();
     let key = format!("M{m}");
@@ -186,13 +192,13 @@ async fn snapshot_shifts_follow_the_clock_change(backend: Backend) {
     assert_eq!(
         shifts,
         vec![
-            (utc("2027-03-27T08:00:00Z"), utc("2027-03-27T12:00:00Z")),
-            (utc("2027-03-28T07:00:00Z"), utc("2027-03-28T11:00:00Z")),
+            (utc("2028-03-25T08:00:00Z"), utc("2028-03-25T12:00:00Z")),
+            (utc("2028-03-26T07:00:00Z"), utc("2028-03-26T11:00:00Z")),
         ]
     );
     assert_eq!(
         med.shifts[1].start.to_rfc3339(),
-        "2027-03-28T09:00:00+02:00"
+        "2028-03-26T09:00:00+02:00"
     );
     // 1800 weekly minutes over 47 hours: 1800 × 2820 / 10080, rounded down.
     assert_eq!(med.max_work_minutes, Some(503));
@@ -202,11 +208,12 @@ async fn snapshot_shifts_follow_the_clock_change(backend: Backend) {
 
 async fn snapshot_expands_series_and_numbers_occurrences(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    // Mondays at 09:00 Rome from 22 March 2027 (CET), five times: the second is on 29 March,
-    // after the change, still at 09:00 local (07:00 UTC).
+    // Tuesdays at 09:00 Rome from 23 March 2027 (CET), five times: the second is on 30
+    // March, after the change, still at 09:00 local (07:00 UTC). (Not Mondays: 29 March
+    // 2027 is Easter Monday, a holiday the series skips.)
     let series = a_request(
         &app,
-        "2027-03-22T08:00:00Z",
+        "2027-03-23T08:00:00Z",
         "phone",
         Some("FREQ=WEEKLY;COUNT=5"),
     )
@@ -227,11 +234,11 @@ async fn snapshot_expands_series_and_numbers_occurrences(backend: Backend) {
     let second = &snap.instance.requests[0];
     assert_eq!(
         second.earliest_start.to_rfc3339(),
-        "2027-03-29T09:00:00+02:00"
+        "2027-03-30T09:00:00+02:00"
     );
     assert_eq!(
         second.latest_start.to_rfc3339(),
-        "2027-03-29T11:00:00+02:00"
+        "2027-03-30T11:00:00+02:00"
     );
     assert_eq!(
         snap.occurrence(&second.id),

@@ -217,6 +217,9 @@ async fn organisation_validation(backend: Backend) {
         .post(app.url(ORGANISATIONS))
         .bearer_auth(&app.admin.token)
         .header("content-type", "application/json")
+        // The server answers before reading the whole body and drops the connection: the
+        // next request must not try to reuse it (a broken pipe, seen once on a busy run).
+        .header("connection", "close")
         .body(huge)
         .send()
         .await
@@ -750,9 +753,10 @@ async fn shifts_follow_daylight_saving_time(backend: Backend) {
         &app.admin.token,
     )
     .await;
+    // 52 Mondays, less three national holidays (Easter Monday, 1 May, Christmas Day).
     assert_eq!(
         leap_year["shifts"].as_array().unwrap().len(),
-        52,
+        49,
         "366 days are allowed"
     );
     for (query, field) in [

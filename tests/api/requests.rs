@@ -1193,7 +1193,14 @@ async fn a_request_is_cancelled_once(backend: Backend) {
 
 /// A weekly series of five Tuesdays (zh, in person at site A), starting two weeks ahead.
 async fn weekly_series(app: &TestApp) -> (Value, Vec<DateTime<Utc>>) {
-    let first = (Utc::now() + TimeDelta::days(14)).date_naive();
+    // Two weeks ahead, moved on until none of the five dates is a national holiday, which
+    // a series skips (the test must not depend on the day it runs).
+    let mut first = (Utc::now() + TimeDelta::days(14)).date_naive();
+    while (0..5)
+        .any(|w| ponte::domain::closure::national_holiday(first + TimeDelta::weeks(w)).is_some())
+    {
+        first += TimeDelta::days(1);
+    }
     let created = create(
         app,
         json!({

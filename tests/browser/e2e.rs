@@ -5,13 +5,18 @@ use chrono::{NaiveDate, NaiveTime, Weekday};
 
 use super::*;
 
-/// A weekday next week: inside the mediator's hours, far enough that nothing is past.
+/// A weekday next week: inside the mediator's hours, far enough that nothing is past, and
+/// not a national holiday (8 December, say), when weekly hours do not apply.
 fn a_day_next_week() -> NaiveDate {
     let today = Utc::now()
         .with_timezone(&chrono_tz::Europe::Rome)
         .date_naive();
     let monday = today + TimeDelta::days(7 - i64::from(today.weekday().num_days_from_monday()));
-    monday + TimeDelta::days(1)
+    let mut tuesday = monday + TimeDelta::days(1);
+    while ponte::domain::closure::national_holiday(tuesday).is_some() {
+        tuesday += TimeDelta::weeks(1);
+    }
+    tuesday
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
