@@ -37,10 +37,28 @@ pub enum Error {
     /// needs the coordinator's explicit consent (`confirm_published_change`).
     #[error("the draft keeps live assignment {assignment_id}: changing it needs \"confirm_published_change\": true")]
     NeedsConsent { assignment_id: i64 },
+    /// An absence entered over live assignments without `confirm_releases`: each of them,
+    /// so that the mediator or the coordinator sees what confirming would release.
+    #[error("the absence covers {} live assignment(s): send \"confirm_releases\": true to release them", .0.len())]
+    WouldRelease(Vec<HeldAssignment>),
     #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// A live assignment that a change would take from its mediator.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct HeldAssignment {
+    pub assignment_id: i64,
+    pub request_id: i64,
+    pub occurrence: i32,
+    #[schema(value_type = String, example = "2027-03-30T08:00:00Z")]
+    pub start: chrono::DateTime<chrono::Utc>,
+    #[schema(value_type = String, example = "2027-03-30T09:00:00Z")]
+    pub end: chrono::DateTime<chrono::Utc>,
+    /// `published` or `accepted`.
+    pub state: String,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -23,7 +23,15 @@ pub async fn for_request<C: ConnectionTrait>(
     request_id: i64,
 ) -> Result<usize, DbErr> {
     let open = assignment::Entity::find().filter(assignment::Column::RequestId.eq(request_id));
-    cancel_all(txn, links, actor_user_id, open, "request_cancelled").await
+    cancel_all(
+        txn,
+        links,
+        actor_user_id,
+        open,
+        "request_cancelled",
+        Event::Cancelled,
+    )
+    .await
 }
 
 /// Cancels the open assignments of the given occurrences of `request_id`, as `for_request`.
@@ -40,9 +48,38 @@ pub async fn for_occurrences<C: ConnectionTrait>(
         let open = assignment::Entity::find()
             .filter(assignment::Column::RequestId.eq(request_id))
             .filter(assignment::Column::Occurrence.is_in(chunk.to_vec()));
-        done += cancel_all(txn, links, actor_user_id, open, "occurrence_cancelled").await?;
+        done += cancel_all(
+            txn,
+            links,
+            actor_user_id,
+            open,
+            "occurrence_cancelled",
+            Event::Cancelled,
+        )
+        .await?;
     }
     Ok(done)
+}
+
+/// Releases the live assignments `ids` that their mediator can no longer keep (an absence
+/// entered over them): each ends for that mediator, with a `Released` notice to the
+/// mediator and the organisation, which is told another is being sought.
+pub async fn for_absence<C: ConnectionTrait>(
+    txn: &C,
+    links: &Links,
+    actor_user_id: Option<i64>,
+    ids: &[i64],
+) -> Result<usize, DbErr> {
+    let rows = assignment::Entity::find().filter(assignment::Column::Id.is_in(ids.to_vec()));
+    cancel_all(
+        txn,
+        links,
+        actor_user_id,
+        rows,
+        "mediator_absent",
+        Event::Released,
+    )
+    .await
 }
 
 async fn cancel_all<C: ConnectionTrait>(
@@ -51,6 +88,7 @@ async fn cancel_all<C: ConnectionTrait>(
     actor_user_id: Option<i64>,
     rows: Select<assignment::Entity>,
     cause: &str,
+    event: Event,
 ) -> Result<usize, DbErr> {
     let open = rows
         .filter(assignment::Column::State.is_in(OPEN))
@@ -85,7 +123,7 @@ async fn cancel_all<C: ConnectionTrait>(
             }),
         )
         .await?;
-        notice::for_assignment(txn, links, Event::Cancelled, a.id, None).await?;
+        notice::for_assignment(txn, links, event, a.id, None).await?;
     }
     Ok(open.len())
 }

@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::error::Error;
-pub use crate::error::{FieldErrors, Validator};
+pub use crate::error::{FieldErrors, HeldAssignment, Validator};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -25,6 +25,12 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A conflict with live assignments, each listed in the problem's `assignments`.
+    #[error("conflict: {detail}")]
+    ConflictHolding {
+        detail: String,
+        assignments: Vec<HeldAssignment>,
+    },
     /// A body that is not declared as JSON: a form or `text/plain` post is what a page of
     /// another site can send without asking, so it is refused whatever it contains.
     #[error("unsupported media type: {0}")]
@@ -55,7 +61,7 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::ConflictHolding { .. } => StatusCode::CONFLICT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -90,6 +96,16 @@ impl From<Error> for ApiError {
             e @ (Error::RuleBroken { .. } | Error::NeedsConsent { .. }) => {
                 ApiError::Conflict(e.to_string())
             }
+            e @ Error::WouldRelease(_) => {
+                let detail = e.to_string();
+                let Error::WouldRelease(assignments) = e else {
+                    unreachable!("matched above")
+                };
+                ApiError::ConflictHolding {
+                    detail,
+                    assignments,
+                }
+            }
             Error::Database(e) => ApiError::Database(e),
             Error::Internal(m) => ApiError::Internal(m),
         }
@@ -106,6 +122,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<FieldErrors>,
+    /// For a conflict with live assignments: each of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignments: Option<Vec<HeldAssignment>>,
 }
 
 impl IntoResponse for ApiError {
@@ -131,9 +150,10 @@ impl IntoResponse for ApiError {
             ApiError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         };
-        let errors = match self {
-            ApiError::Invalid(errors) => Some(errors),
-            _ => None,
+        let (errors, assignments) = match self {
+            ApiError::Invalid(errors) => (Some(errors), None),
+            ApiError::ConflictHolding { assignments, .. } => (None, Some(assignments)),
+            _ => (None, None),
         };
         let problem = Problem {
             kind: "about:blank".to_string(),
@@ -141,6 +161,7 @@ impl IntoResponse for ApiError {
             status: status.as_u16(),
             detail,
             errors,
+            assignments,
         };
         let mut response = (status, axum::Json(problem)).into_response();
         response.headers_mut().insert(

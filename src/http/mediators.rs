@@ -122,6 +122,7 @@ async fn get_availability(
     (status = 200, body = Availability),
     (status = 403, body = Problem),
     (status = 404, body = Problem),
+    (status = 409, description = "An absence covers live assignments (listed in `assignments`); send `confirm_releases: true` to release them", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem),
 ))]
 async fn put_availability(
@@ -131,9 +132,9 @@ async fn put_availability(
     extract::Json(body): extract::Json<Availability>,
 ) -> Result<Json<Availability>, ApiError> {
     let id = parse_id(&id, "mediator")?;
-    availability::replace(&state.db, &caller, id, body)
+    availability::replace_and_redispatch(&state, &caller, id, body)
         .await
-        .map(Json)
+        .map(|done| Json(done.availability))
         .map_err(ApiError::from)
 }
 

@@ -58,6 +58,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "lapsed.en.txt",
     "lapsed.it.html",
     "lapsed.en.html",
+    "released.it.txt",
+    "released.en.txt",
+    "released.it.html",
+    "released.en.html",
     "reminder.it.txt",
     "reminder.en.txt",
     "reminder.it.html",
@@ -69,7 +73,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
 );
 
 /// The kinds of notice, as in `notices.kind` and the template names.
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 10] = [
     "published",
     "changed",
     "cancelled",
@@ -77,6 +81,7 @@ pub const KINDS: [&str; 9] = [
     "offer",
     "offer_taken",
     "lapsed",
+    "released",
     "reminder",
     "unfilled",
 ];
@@ -180,9 +185,11 @@ impl Event {
             Event::Published | Event::Changed | Event::Offer | Event::Reminder => {
                 crate::feed::Method::Request
             }
-            Event::Cancelled | Event::Declined | Event::OfferTaken | Event::Lapsed => {
-                crate::feed::Method::Cancel
-            }
+            Event::Cancelled
+            | Event::Declined
+            | Event::OfferTaken
+            | Event::Lapsed
+            | Event::Released => crate::feed::Method::Cancel,
         }
     }
 }

@@ -40,6 +40,8 @@ pub enum Event {
     OfferTaken,
     /// Not answered in time: the next candidates are asked.
     Lapsed,
+    /// Its mediator entered an absence over it: another is sought.
+    Released,
     /// The day before.
     Reminder,
 }
@@ -54,6 +56,7 @@ impl Event {
             Event::Offer => "offer",
             Event::OfferTaken => "offer_taken",
             Event::Lapsed => "lapsed",
+            Event::Released => "released",
             Event::Reminder => "reminder",
         }
     }

@@ -1,6 +1,6 @@
 //! A mediator's availability: weekly rules and dated exceptions, read and replaced as a
 //! whole.
-use chrono::{NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -11,15 +11,19 @@ use serde_json::json;
 use super::access;
 use super::input::{self, MAX_TEXT_CHARS};
 use super::mediators::find as find_mediator;
+use crate::assignment::LIVE_STATES;
 use crate::audit;
 use crate::auth::Caller;
 use crate::domain::availability::{
     validate_exceptions, validate_rules, weekday_from_iso, AvailabilityError, Exception,
     ExceptionKind, WeeklyRule,
 };
-use crate::entity::{availability_exception, availability_rule, mediator};
-use crate::error::Error;
+use crate::domain::local_time::{local_date_time_or_next, parse_zone, DEFAULT_ZONE};
+use crate::domain::request::Urgency;
+use crate::entity::{assignment, availability_exception, availability_rule, mediator, request};
 use crate::error::Validator;
+use crate::error::{Error, HeldAssignment};
+use crate::notice::Links;
 use crate::storage::Write;
 
 /// Enough for several shifts a day and a year of exceptions; more is a client bug that
@@ -34,6 +38,18 @@ pub struct Availability {
     #[schema(value_type = Vec<RuleSchema>)]
     pub rules: Vec<WeeklyRule>,
     pub exceptions: Vec<DatedException>,
+    /// In a replacement: an absence over live (published or accepted) assignments releases
+    /// them only with this set; without it the answer is 409 listing them. Never stored.
+    #[serde(default, skip_serializing)]
+    pub confirm_releases: bool,
+}
+
+/// What a replacement did: the availability stored, and the live assignments its
+/// absences released.
+#[derive(Debug, Clone)]
+pub struct Replaced {
+    pub availability: Availability,
+    pub released: Vec<HeldAssignment>,
 }
 
 /// An [`Exception`] with a note for people (`Pasquetta`, `visita medica`).
@@ -86,12 +102,18 @@ pub async fn get(
     load(db, mediator_id).await
 }
 
+/// Replaces the mediator's availability. Absences over their live assignments to come are
+/// refused with the list (`Error::WouldRelease`) unless `confirm_releases`; confirmed, the
+/// assignments are released in the same transaction, with their notices. The caller then
+/// looks for someone else ([`replace_and_redispatch`]).
 pub async fn replace(
     db: &DatabaseConnection,
+    links: &Links,
     caller: &Caller,
     mediator_id: i64,
     new: Availability,
-) -> Result<Availability, Error> {
+    now: DateTime<Utc>,
+) -> Result<Replaced, Error> {
     access::mediator(caller, mediator_id)?;
     let new = check(new)?;
     let write = Write::begin(db).await?;
@@ -105,6 +127,11 @@ pub async fn replace(
         .await?;
     if touched.rows_affected == 0 {
         return Err(Error::NotFound("mediator"));
+    }
+    let held = held_during_absences(&write.txn, mediator_id, &new, now).await?;
+    if !held.is_empty() && !new.confirm_releases {
+        write.rollback().await?;
+        return Err(Error::WouldRelease(held));
     }
     availability_rule::Entity::delete_many()
         .filter(availability_rule::Column::MediatorId.eq(mediator_id))
@@ -145,11 +172,92 @@ pub async fn replace(
         audit::Action::AvailabilityReplaced,
         "mediator",
         mediator_id,
-        json!(new),
+        json!({"rules": new.rules, "exceptions": new.exceptions, "released": held}),
     )
     .await?;
+    let ids: Vec<i64> = held.iter().map(|h| h.assignment_id).collect();
+    crate::assignment::cancel::for_absence(&write.txn, links, Some(caller.user_id), &ids).await?;
     write.commit().await?;
-    Ok(new)
+    Ok(Replaced {
+        availability: new,
+        released: held,
+    })
+}
+
+/// The use case of every way of entering availability (API, page): replace, then look at
+/// once for someone else for each released emergency or urgent meeting; routine ones wait,
+/// unfilled, for the next plan. A failed re-dispatch is logged: the absence is stored.
+pub async fn replace_and_redispatch(
+    state: &crate::startup::AppState,
+    caller: &Caller,
+    mediator_id: i64,
+    new: Availability,
+) -> Result<Replaced, Error> {
+    let now = state.clock.now();
+    let done = replace(&state.db, &state.links(), caller, mediator_id, new, now).await?;
+    for h in &done.released {
+        let urgent = request::Entity::find_by_id(h.request_id)
+            .one(&state.db)
+            .await?
+            .is_some_and(|r| r.urgency != Urgency::Routine);
+        if urgent {
+            if let Err(e) = crate::dispatch::redispatch(state, h.request_id, h.occurrence).await {
+                tracing::error!(error = %e, assignment = h.assignment_id, "re-dispatch after an absence failed");
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// The mediator's live assignments still to end after `now` that an absence of `new`
+/// overlaps, the absence read in the mediator's zone.
+async fn held_during_absences<C: ConnectionTrait>(
+    db: &C,
+    mediator_id: i64,
+    new: &Availability,
+    now: DateTime<Utc>,
+) -> Result<Vec<HeldAssignment>, Error> {
+    let absences: Vec<&DatedException> = new
+        .exceptions
+        .iter()
+        .filter(|e| e.kind == ExceptionKind::Absence)
+        .collect();
+    if absences.is_empty() {
+        return Ok(Vec::new());
+    }
+    let zone = mediator::Entity::find_by_id(mediator_id)
+        .one(db)
+        .await?
+        .and_then(|m| parse_zone(&m.timezone).ok())
+        .unwrap_or(DEFAULT_ZONE);
+    let away: Vec<(DateTime<Utc>, DateTime<Utc>)> = absences
+        .iter()
+        .map(|e| {
+            (
+                local_date_time_or_next(e.date, e.start, zone),
+                local_date_time_or_next(e.date, e.end, zone),
+            )
+        })
+        .collect();
+    let live = assignment::Entity::find()
+        .filter(assignment::Column::MediatorId.eq(mediator_id))
+        .filter(assignment::Column::State.is_in(LIVE_STATES))
+        .filter(assignment::Column::End.gt(now))
+        .order_by_asc(assignment::Column::Start)
+        .all(db)
+        .await?;
+    Ok(live
+        .into_iter()
+        .filter(|a| away.iter().any(|(s, e)| a.start < *e && a.end > *s))
+        .map(|a| HeldAssignment {
+            assignment_id: a.id,
+            request_id: a.request_id,
+            occurrence: a.occurrence,
+            start: a.start,
+            end: a.end,
+            state: a.state.as_str().to_string(),
+        })
+        .collect())
 }
 
 /// Every problem of the lists at once: each interval that does not end after it starts,
@@ -243,5 +351,9 @@ pub(super) async fn load<C: ConnectionTrait>(
             note: e.note,
         })
         .collect();
-    Ok(Availability { rules, exceptions })
+    Ok(Availability {
+        rules,
+        exceptions,
+        confirm_releases: false,
+    })
 }

@@ -737,11 +737,34 @@ pub async fn save_availability(
             }
         }
     }
+    let confirm_releases = pairs
+        .iter()
+        .any(|(k, v)| k == "confirm_releases" && !v.is_empty());
     if errors.is_empty() {
-        match availability::replace(&state.db, caller, me.id, Availability { rules, exceptions })
-            .await
-        {
+        let new = Availability {
+            rules,
+            exceptions,
+            confirm_releases,
+        };
+        match availability::replace_and_redispatch(&state, caller, me.id, new).await {
             Ok(_) => return Ok(Redirect::to("/availability?saved=1").into_response()),
+            Err(Error::WouldRelease(held)) => {
+                let zone = local_time::parse_zone(&me.timezone).unwrap_or(DEFAULT_ZONE);
+                let when: Vec<String> = held
+                    .iter()
+                    .map(|h| {
+                        format!(
+                            "{}–{}",
+                            ctx.locale.date_time(h.start, zone),
+                            ctx.locale.time(h.end, zone)
+                        )
+                    })
+                    .collect();
+                errors.insert(
+                    "releases".into(),
+                    format!("{} {}", ctx.t("avail.releases"), when.join("; ")),
+                );
+            }
             Err(Error::Invalid(api)) => {
                 for (key, message) in api {
                     let (list, index) = parse_index(&key);
@@ -871,6 +894,15 @@ fn render_availability(
                 }
                 button.secondary.js-only type="button" data-add-row="exc" { "+ " (t("avail.add_exception")) }
             }
+            @if let Some(releases) = errors.get("releases") {
+                section.card.danger-zone #releases {
+                    p.error { (releases) }
+                    div.check {
+                        input type="checkbox" id="confirm_releases" name="confirm_releases" value="1";
+                        label for="confirm_releases" { (t("avail.confirm_releases")) }
+                    }
+                }
+            }
             div.actions { button.primary type="submit" { (t("form.save")) } }
         }
     };
@@ -975,6 +1007,8 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("med2.done_declined", "Incarico rifiutato: il coordinamento cerca un altro mediatore.", "Assignment declined: the coordinators will find another mediator."),
     ("med2.done_taken", "Troppo tardi: l'incarico è già stato preso da un altro mediatore.", "Too late: already taken by another mediator."),
     ("med2.answer_by", "Rispondi entro", "Answer by"),
+    ("avail.releases", "Questa assenza copre incontri che ti sono già assegnati:", "This absence covers meetings already assigned to you:"),
+    ("avail.confirm_releases", "Lascia questi incontri: le scuole vengono avvisate e cerchiamo un'altra persona", "Give up these meetings: the schools are told and someone else is sought"),
     ("med2.left", "mancano {t}", "{t} left"),
     ("med2.days_left", "mancano {n} giorni", "{n} days left"),
     ("med2.done_lapsed", "Il tempo per rispondere è scaduto: l'incarico è stato proposto ad altri.", "The time to answer ran out: the assignment was offered to others."),

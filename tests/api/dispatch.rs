@@ -13,18 +13,25 @@ use crate::assignments::{add_mediator, audits, insert_assignment, notices_of, AS
 use crate::both;
 use crate::helpers::{json_of, Backend, TestApp};
 
-/// Every day, all day: dispatch tests must not depend on the hour they run at.
+/// Every day, all day: dispatch tests must not depend on the hour they run at, nor on
+/// the day (weekly hours stop on national holidays: extra hours cover the next ones).
 pub(crate) async fn always_available(app: &TestApp, mediator_id: i64) {
     let rules: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         .iter()
         .map(|d| json!({"weekday": d, "start": "00:00", "end": "23:59"}))
+        .collect();
+    let today = Utc::now().with_timezone(&Rome).date_naive();
+    let extras: Vec<Value> = (0..15)
+        .map(|d| today + TimeDelta::days(d))
+        .filter(|d| ponte::domain::closure::national_holiday(*d).is_some())
+        .map(|d| json!({"date": d, "kind": "extra", "start": "00:00", "end": "23:59"}))
         .collect();
     let r = app
         .call(
             Method::PUT,
             &format!("/api/v1/mediators/{mediator_id}/availability"),
             Some(&app.coordinator.token),
-            Some(&json!({"rules": rules, "exceptions": []})),
+            Some(&json!({"rules": rules, "exceptions": extras})),
         )
         .await;
     assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());

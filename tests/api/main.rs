@@ -5,6 +5,7 @@ mod helpers;
 #[path = "../support/smtp_sink.rs"]
 mod smtp_sink;
 
+mod absences;
 mod assignments;
 mod audit;
 mod board;
