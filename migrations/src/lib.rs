@@ -8,6 +8,7 @@ mod m20261203_000004_change_times;
 mod m20261203_000005_server_secrets;
 mod m20261204_000006_offer_expiry;
 mod m20261204_000007_closures;
+mod m20261204_000008_closeouts;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000005_server_secrets::Migration),
             Box::new(m20261204_000006_offer_expiry::Migration),
             Box::new(m20261204_000007_closures::Migration),
+            Box::new(m20261204_000008_closeouts::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ use crate::entity::assignment;
 
 pub mod agenda;
 pub mod cancel;
+pub mod closeout;
 pub mod list;
 pub mod respond;
 pub mod view;

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::State;
 use crate::auth::{Caller, Role};
+use crate::domain::closeout::{self, Outcome};
 use crate::domain::local_time::Instant;
 use crate::entity::{assignment, mediator, request};
 use crate::request::store::{zone_in, zones};
@@ -50,6 +51,24 @@ pub struct AssignmentView {
     pub created_at: Instant,
     #[schema(value_type = InstantDoc)]
     pub updated_at: Instant,
+    /// What actually happened, once recorded (`POST /assignments/{id}/closeout`).
+    pub closeout: Option<CloseoutView>,
+}
+
+/// A meeting's recorded outcome.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CloseoutView {
+    pub outcome: Outcome,
+    #[schema(value_type = Option<InstantDoc>)]
+    pub actual_start: Option<Instant>,
+    #[schema(value_type = Option<InstantDoc>)]
+    pub actual_end: Option<Instant>,
+    /// Minutes counted as delivered: the actual duration of a delivered meeting, else 0.
+    pub delivered_minutes: i64,
+    /// Staff, the mediator and the organisation.
+    pub note: Option<String>,
+    #[schema(value_type = Option<InstantDoc>)]
+    pub recorded_at: Option<Instant>,
 }
 
 /// Who the assignment is for; contact details only for staff and the mediator themself.
@@ -156,6 +175,18 @@ impl Context {
                 .map(at),
             created_at: at(a.created_at),
             updated_at: at(a.updated_at),
+            closeout: a.outcome.map(|outcome| CloseoutView {
+                outcome,
+                actual_start: a.actual_start.map(at),
+                actual_end: a.actual_end.map(at),
+                delivered_minutes: closeout::delivered_minutes(
+                    outcome,
+                    a.actual_start.unwrap_or(a.start),
+                    a.actual_end.unwrap_or(a.end),
+                ),
+                note: a.closeout_note.clone(),
+                recorded_at: a.closed_out_at.map(at),
+            }),
         }
     }
 }

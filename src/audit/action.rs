@@ -39,11 +39,13 @@ pub enum Action {
     Unlocked,
     /// An offer or a published assignment not answered in time.
     Lapsed,
+    /// What actually happened at a meeting, recorded or corrected.
+    ClosedOut,
 }
 
 impl Action {
     /// Every verb, in the order the audit log's filter offers them.
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::Created,
         Action::Updated,
         Action::Cancelled,
@@ -69,6 +71,7 @@ impl Action {
         Action::Locked,
         Action::Unlocked,
         Action::Lapsed,
+        Action::ClosedOut,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +101,7 @@ impl Action {
             Action::Locked => "locked",
             Action::Unlocked => "unlocked",
             Action::Lapsed => "lapsed",
+            Action::ClosedOut => "closed_out",
         }
     }
 

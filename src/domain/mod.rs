@@ -36,6 +36,7 @@ macro_rules! words {
 }
 pub mod assignment;
 pub mod availability;
+pub mod closeout;
 pub mod closure;
 pub mod language;
 pub mod local_time;

@@ -2,6 +2,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::assignment::State;
+use crate::domain::closeout::Outcome;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "assignments")]
@@ -28,6 +29,13 @@ pub struct Model {
     /// When an offered or published row lapses unanswered (`domain::offer`); none for rows
     /// that wait for nothing, or were written before offers lapsed.
     pub expires_at: Option<ChronoDateTimeUtc>,
+    /// What happened, once recorded after the start (`domain::closeout`).
+    pub outcome: Option<Outcome>,
+    pub actual_start: Option<ChronoDateTimeUtc>,
+    pub actual_end: Option<ChronoDateTimeUtc>,
+    pub closeout_note: Option<String>,
+    pub closed_out_by: Option<i64>,
+    pub closed_out_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,7 +8,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, Problem};
-use super::extract::parse_json;
+use super::extract::{self, parse_json};
+use crate::assignment::closeout::CloseoutBody;
 use crate::assignment::list::{self, ListParams};
 use crate::assignment::respond::{self, RespondError, Responder};
 use crate::assignment::view::{AssignmentPage, AssignmentView};
@@ -21,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_one))
         .routes(routes!(accept))
         .routes(routes!(decline))
+        .routes(routes!(closeout))
 }
 
 /// Why a mediator declines; optional.
@@ -132,6 +134,36 @@ async fn decline(
         .await
         .map_err(api_error)?;
     Ok(axum::Json(list::one(&state.db, &caller, id).await?))
+}
+
+/// Record what actually happened, after the meeting began: its mediator or the requesting
+/// organisation once, coordinators at any time (to correct it). Delivered hours in the
+/// reports come from here.
+#[utoipa::path(
+    post,
+    path = "/assignments/{id}/closeout",
+    tag = "assignments",
+    params(("id" = i64, Path, description = "Assignment id")),
+    request_body = CloseoutBody,
+    responses(
+        (status = 200, description = "Recorded", body = AssignmentView),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not an assignment the caller may close out", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not started yet, not live, or already closed out (coordinators may correct it)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is wrong: each named", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn closeout(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<i64>, PathRejection>,
+    extract::Json(body): extract::Json<CloseoutBody>,
+) -> Result<axum::Json<AssignmentView>, ApiError> {
+    let id = assignment_id(id)?;
+    Ok(axum::Json(
+        crate::assignment::closeout::record(&state, &caller, id, body).await?,
+    ))
 }
 
 /// Only mediators answer assignments; anyone else has none (404, as for another's).

@@ -54,6 +54,10 @@ pub struct Headings<'a> {
     pub median_urgent: &'a str,
     pub median_emergency: &'a str,
     pub cancel_notice: &'a str,
+    pub delivered_hours: &'a str,
+    pub closed_out: &'a str,
+    pub family_no_shows: &'a str,
+    pub mediator_no_shows: &'a str,
     /// The name of the last row.
     pub total: &'a str,
 }
@@ -80,6 +84,11 @@ pub fn render(
         headings.median_urgent,
         headings.median_emergency,
         headings.cancel_notice,
+        // Last, so that the columns of earlier exports keep their places.
+        headings.delivered_hours,
+        headings.closed_out,
+        headings.family_no_shows,
+        headings.mediator_no_shows,
     ];
     line(&mut out, sep, head.iter().map(|h| text(h, sep)));
     for row in &report.rows {
@@ -108,6 +117,12 @@ fn cells(row: &Row, name: &str, decimal: Decimal) -> Vec<Cow<'static, str>> {
         opt(row.median_urgent_minutes).into(),
         opt(row.median_emergency_minutes).into(),
         opt(row.cancel_notice_median_minutes).into(),
+        decimal
+            .number(row.delivered_minutes as f64 / 60.0, 2)
+            .into(),
+        row.closed_out.to_string().into(),
+        row.family_no_shows.to_string().into(),
+        row.mediator_no_shows.to_string().into(),
     ]
 }
 

@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 use super::median;
 use super::occurrences::{Data, Occurrence};
 use super::range::Range;
+use crate::domain::closeout::Outcome;
 use crate::domain::request::Urgency;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -68,6 +69,14 @@ pub struct Row {
     pub median_urgent_minutes: Option<i64>,
     pub median_emergency_minutes: Option<i64>,
     pub cancel_notice_median_minutes: Option<i64>,
+    /// Minutes delivered, as closed out: what funders count. `minutes` are the planned ones.
+    pub delivered_minutes: i64,
+    /// Filled occurrences whose outcome was recorded.
+    pub closed_out: u32,
+    pub family_no_shows: u32,
+    pub mediator_no_shows: u32,
+    /// No-shows (family or mediator) per 100 closed-out meetings; null before any closeout.
+    pub no_show_pct: Option<f64>,
 }
 
 impl Row {
@@ -96,6 +105,10 @@ struct Acc {
     urgent: Vec<i64>,
     emergency: Vec<i64>,
     notice: Vec<i64>,
+    delivered: i64,
+    closed_out: u32,
+    family_no_shows: u32,
+    mediator_no_shows: u32,
 }
 
 impl Acc {
@@ -111,6 +124,15 @@ impl Acc {
         let Some(live) = &o.live else { return };
         self.filled += 1;
         self.minutes += live.minutes;
+        if let Some((outcome, delivered)) = live.outcome {
+            self.closed_out += 1;
+            self.delivered += delivered;
+            match outcome {
+                Outcome::FamilyNoShow => self.family_no_shows += 1,
+                Outcome::MediatorNoShow => self.mediator_no_shows += 1,
+                Outcome::Delivered | Outcome::CancelledLate => {}
+            }
+        }
         if let Some(t) = live.travel_minutes {
             self.travel += t;
             self.travel_known += 1;
@@ -138,6 +160,14 @@ impl Acc {
             median_urgent_minutes: median(&mut self.urgent),
             median_emergency_minutes: median(&mut self.emergency),
             cancel_notice_median_minutes: median(&mut self.notice),
+            delivered_minutes: self.delivered,
+            closed_out: self.closed_out,
+            family_no_shows: self.family_no_shows,
+            mediator_no_shows: self.mediator_no_shows,
+            no_show_pct: (self.closed_out > 0).then(|| {
+                f64::from(self.family_no_shows + self.mediator_no_shows) * 100.0
+                    / f64::from(self.closed_out)
+            }),
         }
     }
 }
@@ -240,6 +270,7 @@ mod tests {
             minutes: 60,
             assigned_at: at(after),
             travel_minutes: travel,
+            outcome: None,
         });
         o.last_mediator = Some(mediator);
         o

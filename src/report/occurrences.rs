@@ -20,6 +20,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 
 use super::range::Range;
 use crate::assignment::LIVE_STATES;
+use crate::domain::closeout::Outcome;
 use crate::domain::local_time::{parse_zone, DEFAULT_ZONE};
 use crate::domain::recurrence;
 use crate::domain::request::{Modality, Status, Urgency};
@@ -40,6 +41,8 @@ pub struct Live {
     /// When the assignment was made (its row's creation).
     pub assigned_at: DateTime<Utc>,
     pub travel_minutes: Option<i64>,
+    /// What happened, once closed out, with the minutes it counts as delivered.
+    pub outcome: Option<(Outcome, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -205,6 +208,14 @@ pub async fn load<C: ConnectionTrait>(db: &C, range: Range) -> Result<Data, DbEr
                     minutes: (a.end - a.start).num_minutes().max(0),
                     assigned_at: a.created_at,
                     travel_minutes: travel.get(&a.id).copied(),
+                    outcome: a.outcome.map(|outcome| {
+                        let delivered = crate::domain::closeout::delivered_minutes(
+                            outcome,
+                            a.actual_start.unwrap_or(a.start),
+                            a.actual_end.unwrap_or(a.end),
+                        );
+                        (outcome, delivered)
+                    }),
                 });
             }
         }

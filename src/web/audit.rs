@@ -166,6 +166,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
         "Scaduta senza risposta",
         "Lapsed unanswered",
     ),
+    ("aud.a.closed_out", "Esito registrato", "Outcome recorded"),
 ];
 
 pub fn routes() -> Router<AppState> {

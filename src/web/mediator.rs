@@ -18,10 +18,12 @@ use super::i18n::Locale;
 use super::layout::{self, badge, csrf_field};
 use super::session::Ctx;
 use crate::assignment::agenda::{self, Agenda};
+use crate::assignment::closeout;
 use crate::assignment::respond::{self, RespondError, Responder};
 use crate::auth::Role;
 use crate::domain::assignment::State as AssignmentState;
 use crate::domain::availability::{ExceptionKind, WeeklyRule};
+use crate::domain::closeout::Outcome;
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::domain::request::Modality;
 use crate::entity::{assignment, mediator, request};
@@ -161,6 +163,19 @@ pub async fn today(
         now,
     )
     .await?;
+    let past = agenda::of_mediator_between(
+        &state.db,
+        me.id,
+        now - TimeDelta::days(closeout::AWAITING_DAYS),
+        now,
+        now,
+    )
+    .await?;
+    let to_close: Vec<&assignment::Model> = past
+        .rows
+        .iter()
+        .filter(|a| a.state.is_live() && a.outcome.is_none())
+        .collect();
     let (now, later): (Vec<&assignment::Model>, Vec<&assignment::Model>) = agenda
         .rows
         .iter()
@@ -175,6 +190,15 @@ pub async fn today(
             (view_switch(&ctx, "/today"))
         }
         (outcome(&ctx, &q.done))
+        @if !to_close.is_empty() {
+            section.card.closeouts aria-labelledby="close-head" {
+                h2 #close-head { (t("med2.to_close")) }
+                p.muted { (t("med2.to_close_intro")) }
+                ul.slots {
+                    @for a in &to_close { (closeout_form(&ctx, &past, a, zone)) }
+                }
+            }
+        }
         section.day.today aria-labelledby="today-head" {
             h2 #today-head { (day_title(&ctx, today)) }
             @if now.is_empty() {
@@ -199,7 +223,7 @@ pub async fn today(
             p { a href="/week" { (t("med2.whole_week")) " →" } }
         }
     };
-    Ok(layout::page(&ctx, t("med2.today_title"), "/week", content).into_response())
+    Ok(layout::page(&ctx, t("med2.today_title"), "/today", content).into_response())
 }
 
 fn view_switch(ctx: &Ctx, current: &str) -> Markup {
@@ -220,6 +244,9 @@ fn outcome(ctx: &Ctx, done: &str) -> Markup {
         "taken" => (false, "med2.done_taken"),
         "answered" => (false, "med2.done_answered"),
         "lapsed" => (false, "med2.done_lapsed"),
+        "closed_out" => (true, "med2.done_closed_out"),
+        "closeout_invalid" => (false, "med2.done_closeout_invalid"),
+        "closeout_refused" => (false, "med2.done_closeout_refused"),
         "yours" => (true, "med2.done_yours"),
         "reason_long" => (false, "med2.done_reason_long"),
         "feed_confirm" => (false, "med2.feed_confirm_needed"),
@@ -312,6 +339,109 @@ fn slot(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back: &str)
             }
         }
     }
+}
+
+/// A meeting that began and awaits its outcome: what happened, when, and a note.
+fn closeout_form(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz) -> Markup {
+    let t = |k| ctx.t(k);
+    let r = agenda.requests.get(&a.request_id);
+    let language = r
+        .map(|r| ctx.locale.language_name(&r.language))
+        .unwrap_or_default();
+    let org = r
+        .and_then(|r| agenda.orgs.get(&r.organisation_id))
+        .map(String::as_str)
+        .unwrap_or("—");
+    let id = a.id;
+    let hm = |t: DateTime<Utc>| t.with_timezone(&zone).format("%H:%M").to_string();
+    html! {
+        li.slot.closeout id=(format!("c-{id}")) {
+            div.time { (hm(a.start)) "–" (hm(a.end)) }
+            div.what {
+                p.head { strong.lang { (language) } " · " (org) }
+                p.muted { (ctx.locale.date(a.start.with_timezone(&zone).date_naive())) }
+            }
+            form.closeout-form method="post" action=(format!("/week/assignments/{id}/closeout")) {
+                (csrf_field(ctx))
+                div.cell {
+                    label for=(format!("outcome-{id}")) { (t("med2.outcome")) }
+                    select id=(format!("outcome-{id}")) name="outcome" {
+                        @for o in Outcome::ALL {
+                            option value=(o.as_str()) { (t(outcome_key(o))) }
+                        }
+                    }
+                }
+                div.cell {
+                    label for=(format!("start-{id}")) { (t("avail.from")) }
+                    input type="time" id=(format!("start-{id}")) name="start" value=(hm(a.start));
+                }
+                div.cell {
+                    label for=(format!("end-{id}")) { (t("avail.to")) }
+                    input type="time" id=(format!("end-{id}")) name="end" value=(hm(a.end));
+                }
+                div.cell.grow {
+                    label for=(format!("note-{id}")) { (t("avail.note")) }
+                    input type="text" id=(format!("note-{id}")) name="note" maxlength="1000";
+                }
+                button.primary type="submit" {
+                    (t("med2.close_out")) span.sr-only { ": " (language) ", " (ctx.locale.date_time(a.start, zone)) }
+                }
+            }
+        }
+    }
+}
+
+fn outcome_key(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Delivered => "med2.outcome_delivered",
+        Outcome::FamilyNoShow => "med2.outcome_family_no_show",
+        Outcome::MediatorNoShow => "med2.outcome_mediator_no_show",
+        Outcome::CancelledLate => "med2.outcome_cancelled_late",
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CloseoutForm {
+    pub csrf: String,
+    pub outcome: String,
+    pub start: String,
+    pub end: String,
+    pub note: String,
+}
+
+/// The mediator records what happened; times are read on the meeting's local day.
+pub async fn close_out(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<CloseoutForm>,
+) -> Result<Response, WebError> {
+    ctx.check_csrf(&form.csrf)?;
+    let me = own_mediator(&state, &ctx).await?;
+    let caller = ctx.caller()?;
+    let id = path_id(&id)?;
+    let zone = local_time::parse_zone(&me.timezone).unwrap_or(DEFAULT_ZONE);
+    let view = crate::assignment::list::one(&state.db, caller, id).await?;
+    let day = view.start.utc.with_timezone(&zone).date_naive();
+    let at = |hm: &str| {
+        NaiveTime::parse_from_str(hm.trim(), "%H:%M")
+            .ok()
+            .map(|t| local_time::local_date_time_or_next(day, t, zone).to_rfc3339())
+    };
+    let body = closeout::CloseoutBody {
+        outcome: Some(form.outcome.clone()),
+        actual_start: at(&form.start),
+        actual_end: at(&form.end),
+        note: Some(form.note.clone()),
+    };
+    let done = match closeout::record(&state, caller, id, body).await {
+        Ok(_) => "closed_out",
+        Err(Error::Invalid(_)) => "closeout_invalid",
+        Err(Error::Conflict(_)) => "closeout_refused",
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Redirect::to(&format!("/today?done={done}")).into_response())
 }
 
 fn place(ctx: &Ctx, agenda: &Agenda, r: &request::Model) -> String {
@@ -1007,6 +1137,17 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("med2.done_declined", "Incarico rifiutato: il coordinamento cerca un altro mediatore.", "Assignment declined: the coordinators will find another mediator."),
     ("med2.done_taken", "Troppo tardi: l'incarico è già stato preso da un altro mediatore.", "Too late: already taken by another mediator."),
     ("med2.answer_by", "Rispondi entro", "Answer by"),
+    ("med2.to_close", "Com'è andata?", "How did it go?"),
+    ("med2.to_close_intro", "Gli incontri già iniziati che aspettano l'esito: le ore svolte contano nei resoconti per i finanziatori.", "Meetings that began and await their outcome: delivered hours count in the funders' reports."),
+    ("med2.outcome", "Esito", "Outcome"),
+    ("med2.outcome_delivered", "Svolto", "Delivered"),
+    ("med2.outcome_family_no_show", "La famiglia non si è presentata", "The family did not come"),
+    ("med2.outcome_mediator_no_show", "Non sono potuto andare", "I could not go"),
+    ("med2.outcome_cancelled_late", "Annullato all'ultimo momento", "Cancelled at the last minute"),
+    ("med2.close_out", "Registra l'esito", "Record the outcome"),
+    ("med2.done_closed_out", "Esito registrato: grazie.", "Outcome recorded: thank you."),
+    ("med2.done_closeout_invalid", "Controlla gli orari: la fine viene dopo l'inizio, entro 12 ore da quanto previsto.", "Check the times: the end comes after the start, within 12 hours of the plan."),
+    ("med2.done_closeout_refused", "Questo incontro non si può chiudere ora: non è iniziato o l'esito c'è già.", "This meeting cannot be closed out now: it has not begun, or its outcome is already recorded."),
     ("avail.releases", "Questa assenza copre incontri che ti sono già assegnati:", "This absence covers meetings already assigned to you:"),
     ("avail.confirm_releases", "Lascia questi incontri: le scuole vengono avvisate e cerchiamo un'altra persona", "Give up these meetings: the schools are told and someone else is sought"),
     ("med2.left", "mancano {t}", "{t} left"),
@@ -1046,5 +1187,6 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/today", get(today))
         .route("/week/assignments/{id}/accept", post(accept))
         .route("/week/assignments/{id}/decline", post(decline))
+        .route("/week/assignments/{id}/closeout", post(close_out))
         .route("/week/feed", post(rotate_feed))
 }

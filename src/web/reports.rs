@@ -138,6 +138,10 @@ fn headings(ctx: &Ctx) -> Headings<'static> {
         median_urgent: t("rep.csv.median_urgent"),
         median_emergency: t("rep.csv.median_emergency"),
         cancel_notice: t("rep.csv.cancel_notice"),
+        delivered_hours: t("rep.csv.delivered_hours"),
+        closed_out: t("rep.csv.closed_out"),
+        family_no_shows: t("rep.csv.family_no_shows"),
+        mediator_no_shows: t("rep.csv.mediator_no_shows"),
         total: t("rep.total"),
     }
 }
@@ -212,6 +216,7 @@ fn summary(ctx: &Ctx, total: &Row) -> Markup {
             div.stat { span.n { (pct(l, total.filled_pct)) } span.l { (t("rep.col.filled_pct")) } }
             div.stat.alert[total.unfilled() > 0] { span.n { (total.unfilled()) } span.l { (t("rep.unfilled")) } }
             div.stat { span.n { (hours(l, total.minutes)) } span.l { (t("rep.col.hours")) } }
+            div.stat { span.n { (hours(l, total.delivered_minutes)) } span.l { (t("rep.col.delivered")) } }
             div.stat { span.n { (hours(l, total.travel_minutes)) } span.l { (t("rep.col.travel")) } }
             div.stat { span.n { (duration(l, total.median_urgent_minutes)) } span.l { (t("rep.col.urgent")) } }
             div.stat { span.n { (duration(l, total.median_emergency_minutes)) } span.l { (t("rep.col.emergency")) } }
@@ -273,6 +278,8 @@ fn group_section(ctx: &Ctx, report: &Report) -> Markup {
                             th.num scope="col" { (t("rep.col.filled")) }
                             th.num scope="col" { (t("rep.col.filled_pct")) }
                             th.num scope="col" { (t("rep.col.hours")) }
+                            th.num scope="col" { (t("rep.col.delivered")) }
+                            th.num scope="col" { (t("rep.col.no_show")) }
                             th.num scope="col" { (t("rep.col.travel")) }
                             th.num scope="col" { (t("rep.col.urgent")) }
                             th.num scope="col" { (t("rep.col.emergency")) }
@@ -302,6 +309,8 @@ fn table_row(l: Locale, name: &str, row: &Row, total: bool) -> Markup {
             td.num { (row.filled) }
             td.num { (pct(l, row.filled_pct)) }
             td.num { (hours(l, row.minutes)) }
+            td.num { (hours(l, row.delivered_minutes)) }
+            td.num title=(format!("{} / {}", row.family_no_shows + row.mediator_no_shows, row.closed_out)) { (pct(l, row.no_show_pct)) }
             td.num title=(format!("{} / {}", row.travel_known, row.filled)) { (hours(l, row.travel_minutes)) }
             td.num { (duration(l, row.median_urgent_minutes)) }
             td.num { (duration(l, row.median_emergency_minutes)) }

@@ -9,6 +9,7 @@ mod absences;
 mod assignments;
 mod audit;
 mod board;
+mod closeouts;
 mod closures;
 mod dispatch;
 mod feeds;

@@ -97,8 +97,18 @@ async fn flows(c: &Client, app: &TestApp) {
     )
     .await;
     publish(app, todays, 1, rome(today, 12)).await;
+    // Yesterday's meeting, which awaits its outcome.
+    let past = submit_request(
+        app,
+        "zh",
+        &format!("{}T22:00", today + TimeDelta::days(1)),
+        None,
+    )
+    .await;
+    let yesterday = publish(app, past, 1, rome(today - TimeDelta::days(1), 10)).await;
 
     mediator_flow(c, app, monday, first, other).await;
+    closeout_flow(c, app, yesterday, today).await;
     requester_flow(c, app, series).await;
     coordinator_flow(c, app).await;
 }
@@ -313,6 +323,53 @@ async fn mediator_flow(c: &Client, app: &TestApp, monday: NaiveDate, first: i64,
         .unwrap();
     navigate_by(c, switch.click()).await;
     assert_eq!(text_of(c, "main h1").await, "Pagina non trovata");
+    logout(c).await;
+}
+
+/// The mediator says how yesterday's meeting went; the coordinator's report counts it.
+async fn closeout_flow(c: &Client, app: &TestApp, yesterday: i64, today: NaiveDate) {
+    login(c, app, "li.wei@mediatori.example", PASSWORD).await;
+    c.goto(&app.url("/today")).await.unwrap();
+    let card = text_of(c, &format!("#c-{yesterday}")).await;
+    assert!(card.contains("10:00"), "{card}");
+    c.find(Locator::Id(&format!("outcome-{yesterday}")))
+        .await
+        .unwrap()
+        .select_by_value("delivered")
+        .await
+        .unwrap();
+    shot(c, "people-05-mediator-closeout").await;
+    submit(c, &format!("#c-{yesterday} form")).await;
+    assert!(
+        path_of(c).await.contains("done=closed_out"),
+        "{}",
+        path_of(c).await
+    );
+    assert!(
+        !exists(c, &format!("#c-{yesterday}")).await,
+        "a closed-out meeting leaves the list"
+    );
+    let row = assignment::Entity::find_by_id(yesterday)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.outcome.map(|o| o.as_str()), Some("delivered"));
+    assert_eq!(
+        row.actual_end
+            .zip(row.actual_start)
+            .map(|(e, s)| (e - s).num_minutes()),
+        Some(90)
+    );
+    logout(c).await;
+
+    login(c, app, "coord@ponte.example", PASSWORD).await;
+    let from = today - TimeDelta::days(1);
+    c.goto(&app.url(&format!("/coord/reports?from={from}&to={today}")))
+        .await
+        .unwrap();
+    let stats = text_of(c, ".rep-stats").await;
+    assert!(stats.contains("Ore svolte"), "{stats}");
     logout(c).await;
 }
 
