@@ -93,20 +93,7 @@ async fn assign_in<C: ConnectionTrait>(
     if !open(txn, occ, &[]).await? {
         return Ok(Written::Held);
     }
-    let mut mediators: Vec<i64> = choices.iter().map(|c| c.mediator_id).collect();
-    mediators.sort_unstable();
-    mediators.dedup();
-    if txn.get_database_backend() == DbBackend::Postgres {
-        for m in &mediators {
-            // In id order, so that two dispatches locking overlapping sets cannot deadlock.
-            txn.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_advisory_xact_lock($1, $2)",
-                [LOCK_SPACE.into(), (*m as i32).into()],
-            ))
-            .await?;
-        }
-    }
+    lock_mediators(txn, choices.iter().map(|c| c.mediator_id)).await?;
     let mut busy = Vec::new();
     for c in choices {
         let overlapping = assignment::Entity::find()
@@ -168,6 +155,49 @@ async fn assign_in<C: ConnectionTrait>(
 
 /// Advisory lock keys of dispatch: (this space, mediator id).
 const LOCK_SPACE: i32 = 0x0d15_7a7c;
+
+/// Takes the per-mediator write lock of `mediators` until the transaction ends: on
+/// PostgreSQL an advisory lock per mediator, in id order so that two writers locking
+/// overlapping sets cannot deadlock; on SQLite nothing, its writers being serialised.
+/// Everything that gives a mediator time (dispatch, publication) takes it before checking
+/// what the mediator already holds.
+pub async fn lock_mediators<C: ConnectionTrait>(
+    txn: &C,
+    mediators: impl IntoIterator<Item = i64>,
+) -> Result<(), DbErr> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let mut mediators: Vec<i64> = mediators.into_iter().collect();
+    mediators.sort_unstable();
+    mediators.dedup();
+    for m in mediators {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            [LOCK_SPACE.into(), (m as i32).into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// The rows that hold `mediator_id`'s time over `[start, end)`: live assignments and open
+/// offers (which may be accepted any moment).
+pub async fn holding<C: ConnectionTrait>(
+    db: &C,
+    mediator_id: i64,
+    start: chrono::DateTime<Utc>,
+    end: chrono::DateTime<Utc>,
+) -> Result<Vec<assignment::Model>, DbErr> {
+    assignment::Entity::find()
+        .filter(assignment::Column::MediatorId.eq(mediator_id))
+        .filter(assignment::Column::State.is_in(BUSY))
+        .filter(assignment::Column::Start.lt(end))
+        .filter(assignment::Column::End.gt(start))
+        .all(db)
+        .await
+}
 
 /// Whether the occurrence still waits for someone: its request submitted, no live row and
 /// no open offer (besides the rows of `ignoring`, about to lapse).

@@ -40,6 +40,29 @@ struct Published {
     kept: usize,
     /// Open offers (emergencies) of occurrences the plan filled.
     offers_withdrawn: usize,
+    /// Drafts whose mediator took other work at their time since the plan ran.
+    stale: usize,
+}
+
+/// The reason of a draft left unpublished because its mediator is no longer free.
+pub const BUSY_SINCE_PLANNED: &str = "busy_since_planned";
+
+/// A row that holds the draft's mediator at the draft's time and is none of the plan's
+/// own (its live assignments, which it moves or keeps, and the open offers of the same
+/// occurrence, which publication withdraws): work taken since the plan ran.
+async fn taken_since<C: ConnectionTrait>(
+    txn: &C,
+    d: &plan_assignment::Model,
+    plans_own: &HashSet<i64>,
+) -> Result<Option<assignment::Model>, Error> {
+    Ok(
+        crate::dispatch::write::holding(txn, d.mediator_id, d.start, d.end)
+            .await?
+            .into_iter()
+            .filter(|a| !plans_own.contains(&a.id))
+            .filter(|a| !(a.request_id == d.request_id && a.occurrence == d.occurrence))
+            .min_by_key(|a| a.start),
+    )
 }
 
 /// Publishes plan `plan_id`. Each new assignment waits for its mediator's answer until
@@ -82,6 +105,26 @@ pub async fn publish(
             live.insert(a.id, a);
         }
     }
+    // What went live since the plan ran (an emergency accepted, another plan published)
+    // may hold a draft's mediator at its time: each mediator's time is locked as dispatch
+    // locks it, then every draft that would give time is checked against it.
+    crate::dispatch::write::lock_mediators(&w.txn, drafts.iter().map(|d| d.mediator_id)).await?;
+    // Live assignments the coordinator took out of the plan (cancelled below).
+    let taken_out: Vec<i64> = plan
+        .unassigned
+        .as_ref()
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|u| u["reason"] == UNASSIGNED_BY_COORDINATOR)
+        .filter_map(|u| u["assignment_id"].as_i64())
+        .collect();
+    let plans_own: HashSet<i64> = live
+        .keys()
+        .copied()
+        .chain(taken_out.iter().copied())
+        .collect();
+    let mut stale: Vec<Value> = Vec::new();
     let mut done = Published::default();
     let actor = Some(caller.user_id);
     let withdrawn = withdrawn_since(&w.txn, &drafts).await?;
@@ -104,6 +147,26 @@ pub async fn publish(
             .assignment_id
             .and_then(|id| live.get(&id))
             .filter(|a| a.state.is_live());
+        let unchanged = current
+            .is_some_and(|a| (a.mediator_id, a.start, a.end) == (d.mediator_id, d.start, d.end));
+        if !unchanged {
+            if let Some(other) = taken_since(&w.txn, d, &plans_own).await? {
+                done.stale += 1;
+                stale.push(json!({
+                    "request_id": d.request_id,
+                    "occurrence": d.occurrence,
+                    "reason": BUSY_SINCE_PLANNED,
+                    "mediator_id": d.mediator_id,
+                    "assignment_id": d.assignment_id,
+                    "detail": format!(
+                        "not published: since the plan ran, the mediator took assignment {} ({}) at {}; run the plan again",
+                        other.id, other.state, other.start.to_rfc3339()
+                    ),
+                    "holding_assignment_id": other.id,
+                }));
+                continue;
+            }
+        }
         match current {
             Some(a) if a.mediator_id == d.mediator_id => {
                 if a.start == d.start && a.end == d.end {
@@ -142,16 +205,6 @@ pub async fn publish(
             }
         }
     }
-    // Live assignments the coordinator took out of the plan.
-    let taken_out: Vec<i64> = plan
-        .unassigned
-        .as_ref()
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|u| u["reason"] == UNASSIGNED_BY_COORDINATOR)
-        .filter_map(|u| u["assignment_id"].as_i64())
-        .collect();
     for id in taken_out {
         if let Some(a) = assignment::Entity::find_by_id(id).one(&w.txn).await? {
             if a.state.is_live() {
@@ -160,6 +213,18 @@ pub async fn publish(
             }
         }
     }
+    if !stale.is_empty() {
+        // Told to the coordinator where the plan tells its other unfilled occurrences.
+        let mut unassigned = plan.unassigned.clone().unwrap_or(json!([]));
+        if let Some(list) = unassigned.as_array_mut() {
+            list.extend(stale.iter().cloned());
+        }
+        plan::Entity::update_many()
+            .col_expr(plan::Column::Unassigned, Expr::value(unassigned))
+            .filter(plan::Column::Id.eq(plan_id))
+            .exec(&w.txn)
+            .await?;
+    }
     audit::record(
         &w.txn,
         actor,
@@ -167,6 +232,7 @@ pub async fn publish(
         "plan",
         plan_id,
         json!({
+            "not_published": stale,
             "created": done.created,
             "changed": done.changed,
             "moved": done.moved,

@@ -97,6 +97,7 @@ fn reason_key(code: &str) -> &'static str {
         "capacity" => "board.reason.capacity",
         "not_plannable" => "board.reason.not_plannable",
         "unassigned_by_coordinator" => "board.reason.by_coordinator",
+        "busy_since_planned" => "board.reason.busy_since",
         _ => "board.reason.not_planned",
     }
 }
@@ -124,6 +125,7 @@ mod tests {
             "capacity",
             "not_plannable",
             "unassigned_by_coordinator",
+            "busy_since_planned",
             "anything else",
         ] {
             let key = reason_key(code);

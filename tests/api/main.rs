@@ -19,6 +19,7 @@ mod hardening;
 mod notices;
 mod offers;
 mod plans;
+mod publication;
 mod registry;
 mod reports;
 mod requests;

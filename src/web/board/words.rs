@@ -56,6 +56,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("board.reason.capacity", "I mediatori adatti sono già tutti impegnati", "Every suitable mediator is already busy"),
     ("board.reason.not_plannable", "Dati incompleti: la richiesta non può essere pianificata", "Incomplete data: the request cannot be planned"),
     ("board.reason.by_coordinator", "Tolta dal piano dal coordinamento", "Taken out of the plan by a coordinator"),
+    ("board.reason.busy_since", "Non pubblicata: il mediatore ha preso un altro incarico a quell'ora dopo il calcolo del piano", "Not published: the mediator took other work at that time after the plan ran"),
     ("board.reason.not_planned", "Non ancora pianificata: esegui un piano", "Not planned yet: run a plan"),
     ("board.rule.1", "ogni incontro va assegnato una sola volta.", "each meeting is assigned once."),
     ("board.rule.2", "il mediatore non parla la lingua richiesta.", "the mediator does not speak the language."),
