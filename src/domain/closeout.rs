@@ -87,6 +87,29 @@ pub fn check_times(
     Ok(())
 }
 
+/// From what local time, the day after a meeting, its closeout reminder goes out.
+pub const REMINDER_FROM: chrono::NaiveTime = match chrono::NaiveTime::from_hms_opt(8, 0, 0) {
+    Some(t) => t,
+    None => panic!("08:00 is a time"),
+};
+
+/// Whether the closeout reminder of a meeting that started at `start` is due at `now`:
+/// from 08:00 of the day after, in `zone`, and only for meetings of the last `days` days
+/// (older ones are the coordinators' to chase).
+pub fn reminder_due(
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    zone: chrono_tz::Tz,
+    days: i64,
+) -> bool {
+    let day = start.with_timezone(&zone).date_naive();
+    let Some(next) = day.succ_opt() else {
+        return false;
+    };
+    let from = crate::domain::local_time::local_date_time_or_next(next, REMINDER_FROM, zone);
+    now >= from && start >= now - TimeDelta::days(days)
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::{ActiveEnum, Iterable};
@@ -119,6 +142,24 @@ mod tests {
             delivered_minutes(Outcome::FamilyNoShow, at(9, 0), at(10, 0)),
             0
         );
+    }
+
+    #[test]
+    fn the_reminder_goes_the_morning_after() {
+        let rome = chrono_tz::Europe::Rome;
+        // 30 March 2027 at 11:00 in Rome (09:00 UTC).
+        let start = at(9, 0);
+        let next_morning = |h| at(h, 0) + TimeDelta::days(1);
+        assert!(!reminder_due(start, at(20, 0), rome, 14));
+        assert!(
+            !reminder_due(start, next_morning(5), rome, 14),
+            "07:00 in Rome"
+        );
+        assert!(
+            reminder_due(start, next_morning(6), rome, 14),
+            "08:00 in Rome"
+        );
+        assert!(!reminder_due(start, start + TimeDelta::days(15), rome, 14));
     }
 
     #[test]

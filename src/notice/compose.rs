@@ -62,6 +62,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "released.en.txt",
     "released.it.html",
     "released.en.html",
+    "closeout_reminder.it.txt",
+    "closeout_reminder.en.txt",
+    "closeout_reminder.it.html",
+    "closeout_reminder.en.html",
     "reminder.it.txt",
     "reminder.en.txt",
     "reminder.it.html",
@@ -73,7 +77,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
 );
 
 /// The kinds of notice, as in `notices.kind` and the template names.
-pub const KINDS: [&str; 10] = [
+pub const KINDS: [&str; 11] = [
     "published",
     "changed",
     "cancelled",
@@ -82,6 +86,7 @@ pub const KINDS: [&str; 10] = [
     "offer_taken",
     "lapsed",
     "released",
+    "closeout_reminder",
     "reminder",
     "unfilled",
 ];
@@ -138,6 +143,8 @@ pub struct Context {
     pub case_reference: Option<String>,
     pub accept_url: Option<String>,
     pub decline_url: Option<String>,
+    /// The recipient's page for this meeting: the mediator's Today, the request's page.
+    pub page_url: String,
     pub request_id: i64,
     pub occurrence: i32,
     pub reason: String,
@@ -182,9 +189,11 @@ impl Event {
     /// The iTIP method of the attachment: the event stands, or it is off for this recipient.
     pub fn ics_method(self) -> crate::feed::Method {
         match self {
-            Event::Published | Event::Changed | Event::Offer | Event::Reminder => {
-                crate::feed::Method::Request
-            }
+            Event::Published
+            | Event::Changed
+            | Event::Offer
+            | Event::Reminder
+            | Event::CloseoutReminder => crate::feed::Method::Request,
             Event::Cancelled
             | Event::Declined
             | Event::OfferTaken
@@ -261,6 +270,7 @@ mod tests {
             case_reference: Some("PR-2026-17".into()),
             accept_url: Some("http://x/respond/t?action=accept".into()),
             decline_url: Some("http://x/respond/t?action=decline".into()),
+            page_url: "http://x/today".into(),
             request_id: 7,
             occurrence: 0,
             reason: "nessun mediatore disponibile".into(),

@@ -42,6 +42,8 @@ pub enum Event {
     Lapsed,
     /// Its mediator entered an absence over it: another is sought.
     Released,
+    /// The day after: how did it go? (its closeout is awaited).
+    CloseoutReminder,
     /// The day before.
     Reminder,
 }
@@ -57,6 +59,7 @@ impl Event {
             Event::OfferTaken => "offer_taken",
             Event::Lapsed => "lapsed",
             Event::Released => "released",
+            Event::CloseoutReminder => "closeout_reminder",
             Event::Reminder => "reminder",
         }
     }
@@ -177,6 +180,10 @@ pub(crate) async fn queue_for_assignment<C: ConnectionTrait>(
                 .filter(|_| audience == Audience::Organisation),
             accept_url: token.map(|t| format!("{}/respond/{t}?action=accept", links.base_url)),
             decline_url: token.map(|t| format!("{}/respond/{t}?action=decline", links.base_url)),
+            page_url: match audience {
+                Audience::Mediator => format!("{}/today", links.base_url),
+                _ => format!("{}/requests/{}", links.base_url, r.id),
+            },
             request_id: r.id,
             occurrence: a.occurrence,
             ..Context::default()

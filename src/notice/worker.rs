@@ -38,6 +38,7 @@ pub fn spawn(state: &AppState) {
     tracing::info!(worker = %id, transport = %transport.describe(), "outbox worker started");
     let db = state.db.clone();
     let links = state.links();
+    let clock = state.clock.clone();
     tokio::spawn(supervise("outbox", RESTART_DELAY, move || {
         run(
             db.clone(),
@@ -45,6 +46,7 @@ pub fn spawn(state: &AppState) {
             config.clone(),
             transport.clone(),
             id.clone(),
+            clock.clone(),
         )
     }));
 }
@@ -114,6 +116,7 @@ async fn run(
     config: MailConfig,
     transport: Transport,
     id: String,
+    clock: crate::clock::SharedClock,
 ) {
     let lease = chrono::Duration::milliseconds(config.lease_ms as i64);
     let poll = Duration::from_millis(config.poll_ms.max(10));
@@ -125,8 +128,12 @@ async fn run(
     loop {
         if last_scan.is_none_or(|t| t.elapsed() >= scan_every) {
             last_scan = Some(tokio::time::Instant::now());
-            if let Err(e) = queue_reminders(&db, &links).await {
+            let now = clock.now();
+            if let Err(e) = queue_reminders(&db, &links, now).await {
                 tracing::warn!(error = %e, "reminder scan failed");
+            }
+            if let Err(e) = queue_closeout_reminders(&db, &links, now).await {
+                tracing::warn!(error = %e, "closeout reminder scan failed");
             }
         }
         let rows = match outbox::claim(&db, &id, lease, config.batch.max(1)).await {
@@ -194,8 +201,11 @@ async fn send_all(
 /// Queues the reminder of every live assignment starting within a day, once per assignment
 /// version: the dedupe key `reminder:{id}:{sequence}` is unique in the table, so neither a
 /// second scan nor a second process queues it again.
-pub async fn queue_reminders(db: &DatabaseConnection, links: &Links) -> Result<u64, DbErr> {
-    let now = Utc::now();
+pub async fn queue_reminders(
+    db: &DatabaseConnection,
+    links: &Links,
+    now: chrono::DateTime<Utc>,
+) -> Result<u64, DbErr> {
     let due = assignment::Entity::find()
         .filter(assignment::Column::State.is_in(crate::assignment::LIVE_STATES))
         .filter(assignment::Column::Start.gt(now))
@@ -209,6 +219,43 @@ pub async fn queue_reminders(db: &DatabaseConnection, links: &Links) -> Result<u
         .iter()
         .map(|a| format!("reminder:{}:{}", a.id, a.sequence))
         .collect();
+    queue_once(db, links, Event::Reminder, &due, keys).await
+}
+
+/// Queues, from the morning after, the reminder of every live meeting of the last two
+/// weeks that still awaits its closeout: once per assignment (dedupe key `closeout:{id}`).
+pub async fn queue_closeout_reminders(
+    db: &DatabaseConnection,
+    links: &Links,
+    now: chrono::DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let days = crate::assignment::closeout::AWAITING_DAYS;
+    let zone = crate::domain::local_time::DEFAULT_ZONE;
+    let due: Vec<assignment::Model> = assignment::Entity::find()
+        .filter(assignment::Column::State.is_in(crate::assignment::LIVE_STATES))
+        .filter(assignment::Column::Outcome.is_null())
+        .filter(assignment::Column::Start.lte(now))
+        .filter(assignment::Column::Start.gte(now - chrono::Duration::days(days)))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|a| crate::domain::closeout::reminder_due(a.start, now, zone, days))
+        .collect();
+    let keys: Vec<String> = due.iter().map(|a| format!("closeout:{}", a.id)).collect();
+    queue_once(db, links, Event::CloseoutReminder, &due, keys).await
+}
+
+/// Queues `event` for each of `due` whose dedupe key is not in the outbox yet.
+async fn queue_once(
+    db: &DatabaseConnection,
+    links: &Links,
+    event: Event,
+    due: &[assignment::Model],
+    keys: Vec<String>,
+) -> Result<u64, DbErr> {
+    if due.is_empty() {
+        return Ok(0);
+    }
     let mut queued: std::collections::HashSet<String> = std::collections::HashSet::new();
     for chunk in keys.chunks(500) {
         let found = notice::Entity::find()
@@ -224,8 +271,7 @@ pub async fn queue_reminders(db: &DatabaseConnection, links: &Links) -> Result<u
         }
         let w = Write::begin(db).await?;
         written +=
-            super::queue_for_assignment(&w.txn, links, Event::Reminder, a.id, None, Some(&key))
-                .await?;
+            super::queue_for_assignment(&w.txn, links, event, a.id, None, Some(&key)).await?;
         w.commit().await?;
     }
     Ok(written)

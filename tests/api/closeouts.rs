@@ -3,13 +3,17 @@
 //! delivered hours beside the planned ones, and the no-shows.
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Europe::Rome;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
 use crate::assignments::{add_mediator, audits, insert_assignment, routine_request, ASSIGNMENTS};
 use crate::both;
 use crate::helpers::{assert_problem, json_of, Backend, TestApp};
 
-both!(a_meeting_is_closed_out_once_then_corrected_and_counted);
+both!(
+    a_meeting_is_closed_out_once_then_corrected_and_counted,
+    the_morning_after_a_reminder_asks_how_it_went
+);
 
 fn local(t: DateTime<Utc>) -> String {
     t.with_timezone(&Rome).format("%Y-%m-%dT%H:%M").to_string()
@@ -165,4 +169,76 @@ async fn total_of(app: &TestApp, start: DateTime<Utc>) -> Value {
     let (status, body) = json_of(app.get(&url, &app.coordinator.token).await).await;
     assert_eq!(status, 200, "{body}");
     body["total"].clone()
+}
+
+async fn the_morning_after_a_reminder_asks_how_it_went(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let links = ponte::notice::Links {
+        base_url: "https://ponte.test".into(),
+    };
+    // Tuesday 30 March 2027 at 10:00 in Rome; a second meeting already closed out.
+    let start: DateTime<Utc> = "2027-03-30T08:00:00Z".parse().unwrap();
+    let request = routine_request(&app, "2027-03-30T10:00").await;
+    let (open, _) =
+        insert_assignment(&app.db, request, 1, app.mediator_id, start, "accepted").await;
+    let other = routine_request(&app, "2027-03-30T14:00").await;
+    let (done, _) = insert_assignment(
+        &app.db,
+        other,
+        1,
+        app.mediator_id,
+        start + TimeDelta::hours(4),
+        "accepted",
+    )
+    .await;
+    app.clock.set(start + TimeDelta::hours(6));
+    let (status, view) = json_of(
+        app.post(
+            &format!("{ASSIGNMENTS}/{done}/closeout"),
+            &app.mediator.token,
+            &json!({"outcome": "delivered"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{view}");
+
+    let queue = |at: &str| {
+        let (db, links) = (app.db.clone(), links.clone());
+        let now: DateTime<Utc> = at.parse().unwrap();
+        async move {
+            ponte::notice::worker::queue_closeout_reminders(&db, &links, now)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(queue("2027-03-30T20:00:00Z").await, 0, "not the same day");
+    assert_eq!(
+        queue("2027-03-31T05:30:00Z").await,
+        0,
+        "07:30 in Rome: too early"
+    );
+    assert_eq!(
+        queue("2027-03-31T06:30:00Z").await,
+        1,
+        "to Li Wei, for the open one"
+    );
+    assert_eq!(queue("2027-03-31T09:00:00Z").await, 0, "once");
+    let sent = ponte::entity::notice::Entity::find()
+        .filter(ponte::entity::notice::Column::Kind.eq("closeout_reminder"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].assignment_id, Some(open));
+    assert!(
+        sent[0].subject.starts_with("Com'è andata?"),
+        "{}",
+        sent[0].subject
+    );
+    assert!(
+        sent[0].body_text.contains("https://ponte.test/today"),
+        "{}",
+        sent[0].body_text
+    );
 }

@@ -601,11 +601,11 @@ async fn reminders_are_queued_once_per_version(backend: Backend) {
         Utc::now() + Span::days(3),
     )
     .await;
-    let queued = ponte::notice::worker::queue_reminders(&app.db, &links)
+    let queued = ponte::notice::worker::queue_reminders(&app.db, &links, Utc::now())
         .await
         .unwrap();
     assert_eq!(queued, 2, "the mediator and the organisation");
-    let again = ponte::notice::worker::queue_reminders(&app.db, &links)
+    let again = ponte::notice::worker::queue_reminders(&app.db, &links, Utc::now())
         .await
         .unwrap();
     assert_eq!(again, 0, "a reminder is queued once");
@@ -622,7 +622,7 @@ async fn reminders_are_queued_once_per_version(backend: Backend) {
     let mut changed: assignment::ActiveModel = tomorrow.clone().into();
     changed.sequence = Set(tomorrow.sequence + 1);
     changed.update(&app.db).await.unwrap();
-    let queued = ponte::notice::worker::queue_reminders(&app.db, &links)
+    let queued = ponte::notice::worker::queue_reminders(&app.db, &links, Utc::now())
         .await
         .unwrap();
     assert_eq!(queued, 2);
