@@ -61,25 +61,19 @@ pub async fn for_occurrences<C: ConnectionTrait>(
     Ok(done)
 }
 
-/// Releases the live assignments `ids` that their mediator can no longer keep (an absence
-/// entered over them): each ends for that mediator, with a `Released` notice to the
-/// mediator and the organisation, which is told another is being sought.
-pub async fn for_absence<C: ConnectionTrait>(
+/// Releases the live assignments (and open offers) `ids` that their mediator can no longer
+/// keep (an absence entered over them, the mediator excluded from the request): each ends
+/// for that mediator, with a `Released` notice to the mediator and the organisation, which
+/// is told another is being sought. `cause` goes to the audit trail.
+pub async fn release<C: ConnectionTrait>(
     txn: &C,
     links: &Links,
     actor_user_id: Option<i64>,
     ids: &[i64],
+    cause: &str,
 ) -> Result<usize, DbErr> {
     let rows = assignment::Entity::find().filter(assignment::Column::Id.is_in(ids.to_vec()));
-    cancel_all(
-        txn,
-        links,
-        actor_user_id,
-        rows,
-        "mediator_absent",
-        Event::Released,
-    )
-    .await
+    cancel_all(txn, links, actor_user_id, rows, cause, Event::Released).await
 }
 
 async fn cancel_all<C: ConnectionTrait>(

@@ -120,6 +120,26 @@ pub async fn redispatch(
     again(state, occ, Vec::new()).await
 }
 
+/// After live assignments were released (an absence, a mediator excluded from the
+/// request): emergency and urgent occurrences are dispatched again at once; routine ones
+/// wait, unfilled, for the next plan. A failure is logged: the release is committed.
+pub async fn after_release(state: &AppState, released: &[(i64, i32)]) {
+    for &(request_id, occurrence) in released {
+        let urgent = match request::Entity::find_by_id(request_id).one(&state.db).await {
+            Ok(r) => r.is_some_and(|r| r.urgency != Urgency::Routine),
+            Err(e) => {
+                tracing::error!(error = %e, request_id, "re-dispatch after a release failed");
+                continue;
+            }
+        };
+        if urgent {
+            if let Err(e) = redispatch(state, request_id, occurrence).await {
+                tracing::error!(error = %e, request_id, occurrence, "re-dispatch after a release failed");
+            }
+        }
+    }
+}
+
 /// The next round for an occurrence whose rows in `replacing` (all awaiting an answer, all
 /// due) are to lapse: the rows lapse in the same transaction that writes the new offers, or
 /// the coordinators' notice, so that a process killed in between leaves them due, for any

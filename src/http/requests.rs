@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 use super::error::{ApiError, Problem};
 use super::extract::parse_json;
 use crate::auth::Caller;
+use crate::request::edit::RequestPatch;
 use crate::request::idempotency::{self, Replay};
 use crate::request::list::{self, ListParams};
 use crate::request::occurrence::{self, OccurrenceCancelBody, OccurrencesCancelled};
@@ -22,7 +23,7 @@ use crate::startup::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
-        .routes(routes!(get_one))
+        .routes(routes!(get_one, patch))
         .routes(routes!(cancel))
         .routes(routes!(cancel_occurrence))
 }
@@ -111,6 +112,37 @@ async fn get_one(
     let id = request_id(id)?;
     let model = store::visible(&state.db, &caller, id).await?;
     Ok(axum::Json(store::view_of(&state.db, &model).await?))
+}
+
+/// Change a request's notes, preferred or excluded mediators (its organisation's
+/// requesters, staff). A mediator newly excluded is released from the meetings they hold,
+/// with notices; an emergency or urgent request then goes to someone else at once.
+#[utoipa::path(
+    patch,
+    path = "/requests/{id}",
+    tag = "requests",
+    params(("id" = i64, Path, description = "Request id")),
+    request_body = RequestPatch,
+    responses(
+        (status = 200, description = "Changed", body = RequestView),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Mediators cannot change requests", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request is cancelled", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is wrong: each named", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn patch(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<i64>, PathRejection>,
+    super::extract::Json(body): super::extract::Json<RequestPatch>,
+) -> Result<axum::Json<RequestView>, ApiError> {
+    let id = request_id(id)?;
+    Ok(axum::Json(
+        crate::request::edit::patch(&state, &caller, id, body).await?,
+    ))
 }
 
 /// Cancel a request (its organisation's requesters, coordinators, admins). The body is

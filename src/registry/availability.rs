@@ -19,8 +19,7 @@ use crate::domain::availability::{
     ExceptionKind, WeeklyRule,
 };
 use crate::domain::local_time::{local_date_time_or_next, parse_zone, DEFAULT_ZONE};
-use crate::domain::request::Urgency;
-use crate::entity::{assignment, availability_exception, availability_rule, mediator, request};
+use crate::entity::{assignment, availability_exception, availability_rule, mediator};
 use crate::error::Validator;
 use crate::error::{Error, HeldAssignment};
 use crate::notice::Links;
@@ -176,7 +175,14 @@ pub async fn replace(
     )
     .await?;
     let ids: Vec<i64> = held.iter().map(|h| h.assignment_id).collect();
-    crate::assignment::cancel::for_absence(&write.txn, links, Some(caller.user_id), &ids).await?;
+    crate::assignment::cancel::release(
+        &write.txn,
+        links,
+        Some(caller.user_id),
+        &ids,
+        "mediator_absent",
+    )
+    .await?;
     write.commit().await?;
     Ok(Replaced {
         availability: new,
@@ -195,17 +201,12 @@ pub async fn replace_and_redispatch(
 ) -> Result<Replaced, Error> {
     let now = state.clock.now();
     let done = replace(&state.db, &state.links(), caller, mediator_id, new, now).await?;
-    for h in &done.released {
-        let urgent = request::Entity::find_by_id(h.request_id)
-            .one(&state.db)
-            .await?
-            .is_some_and(|r| r.urgency != Urgency::Routine);
-        if urgent {
-            if let Err(e) = crate::dispatch::redispatch(state, h.request_id, h.occurrence).await {
-                tracing::error!(error = %e, assignment = h.assignment_id, "re-dispatch after an absence failed");
-            }
-        }
-    }
+    let released: Vec<(i64, i32)> = done
+        .released
+        .iter()
+        .map(|h| (h.request_id, h.occurrence))
+        .collect();
+    crate::dispatch::after_release(state, &released).await;
     Ok(done)
 }
 

@@ -5,6 +5,7 @@
 //! here, one job per module.
 pub mod cancel;
 pub mod choices;
+pub mod edit;
 pub mod idempotency;
 pub mod intake;
 pub mod list;

@@ -68,7 +68,13 @@ pub async fn validate<C: ConnectionTrait>(
         check_site(db, org.id, body.site_id, fields.modality, &mut v).await?;
     }
     let required_tags = known_tags(db, &body.required_tags, &mut v).await?;
-    let (preferred_mediators, excluded_mediators) = mediators(db, body, &mut v).await?;
+    let (preferred_mediators, excluded_mediators) = mediators(
+        db,
+        &body.preferred_mediators,
+        &body.excluded_mediators,
+        &mut v,
+    )
+    .await?;
     v.finish()?;
 
     let (
@@ -213,14 +219,21 @@ fn fields(body: &RequestBody, zone: Tz, now: DateTime<Utc>, v: &mut Validator) -
             v.add("case_reference", problem);
         }
     }
-    if let Some(notes) = body.notes.as_deref().map(str::trim) {
-        if notes.chars().count() > MAX_NOTES_CHARS {
-            v.add("notes", format!("At most {MAX_NOTES_CHARS} characters."));
-        } else if let Some(problem) = multi_line_problem(notes) {
-            v.add("notes", problem);
-        }
+    if let Some(notes) = body.notes.as_deref() {
+        check_notes(notes, v);
     }
     f
+}
+
+/// The notes of a request: at most [`MAX_NOTES_CHARS`], line breaks allowed, no other
+/// control characters.
+pub(crate) fn check_notes(notes: &str, v: &mut Validator) {
+    let notes = notes.trim();
+    if notes.chars().count() > MAX_NOTES_CHARS {
+        v.add("notes", format!("At most {MAX_NOTES_CHARS} characters."));
+    } else if let Some(problem) = multi_line_problem(notes) {
+        v.add("notes", problem);
+    }
 }
 
 fn check_times(
@@ -349,26 +362,19 @@ async fn known_tags<C: ConnectionTrait>(
 }
 
 /// Preferred and excluded mediators, without repeats: each must exist, and none may be both.
-async fn mediators<C: ConnectionTrait>(
+pub(crate) async fn mediators<C: ConnectionTrait>(
     db: &C,
-    body: &RequestBody,
+    preferred: &[i64],
+    excluded: &[i64],
     v: &mut Validator,
 ) -> Result<(Vec<i64>, Vec<i64>), Error> {
-    let preferred_ok = v.bounded(
-        "preferred_mediators",
-        body.preferred_mediators.len(),
-        MAX_LISTED_MEDIATORS,
-    );
-    let excluded_ok = v.bounded(
-        "excluded_mediators",
-        body.excluded_mediators.len(),
-        MAX_LISTED_MEDIATORS,
-    );
+    let preferred_ok = v.bounded("preferred_mediators", preferred.len(), MAX_LISTED_MEDIATORS);
+    let excluded_ok = v.bounded("excluded_mediators", excluded.len(), MAX_LISTED_MEDIATORS);
     if !(preferred_ok && excluded_ok) {
         return Ok((Vec::new(), Vec::new()));
     }
-    let preferred = distinct(&body.preferred_mediators);
-    let excluded = distinct(&body.excluded_mediators);
+    let preferred = distinct(preferred);
+    let excluded = distinct(excluded);
     let all: BTreeSet<i64> = preferred.iter().chain(&excluded).copied().collect();
     if all.is_empty() {
         return Ok((preferred, excluded));

@@ -22,5 +22,6 @@ mod plans;
 mod publication;
 mod registry;
 mod reports;
+mod request_changes;
 mod requests;
 mod throttle;
