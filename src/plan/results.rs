@@ -90,6 +90,51 @@ pub fn pin_locked(snap: &mut Snapshot, locked: &[plan_assignment::Model]) -> any
     Ok(())
 }
 
+/// The occurrences a coordinator took out of the plan (`unassigned_by_coordinator` in its
+/// unassigned list): a rerun leaves them out of the instance, so that they stay unfilled
+/// (a live one's mediator keeps their time free, as publication will cancel it), and
+/// keeps their entries. Returns the entries to keep.
+pub fn keep_unassigned(snap: &mut Snapshot, plan_unassigned: Option<&Value>) -> Vec<Value> {
+    let kept: Vec<Value> = plan_unassigned
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|u| u["reason"] == super::edit::UNASSIGNED_BY_COORDINATOR)
+        .cloned()
+        .collect();
+    let keys: std::collections::HashSet<&String> = kept
+        .iter()
+        .filter_map(|u| {
+            let occ = OccurrenceRef {
+                request_id: u["request_id"].as_i64()?,
+                occurrence: i32::try_from(u["occurrence"].as_i64()?).ok()?,
+            };
+            snap.request_ids.get(&occ)
+        })
+        .collect();
+    if keys.is_empty() {
+        return kept;
+    }
+    let mut instance = snap.instance.clone();
+    instance.requests.retain(|r| !keys.contains(&r.id));
+    match Problem::new(instance.clone()) {
+        Ok(problem) => {
+            snap.instance = instance;
+            snap.problem = problem;
+        }
+        Err(errors) => snap.notes.push(format!(
+            "The occurrences taken out of the plan could not be left out: {}",
+            errors
+                .iter()
+                .take(3)
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+    }
+    kept
+}
+
 impl Stored {
     pub fn of(
         snap: &Snapshot,

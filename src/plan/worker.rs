@@ -19,7 +19,7 @@ use serde_json::json;
 use tokio::sync::Notify;
 
 use super::results;
-use super::snapshot::{self, Snapshot, Window};
+use super::snapshot::{self, Window};
 use crate::domain::local_time::DEFAULT_ZONE;
 use crate::entity::plan;
 use crate::startup::AppState;
@@ -194,6 +194,7 @@ async fn run_plan(db: &DatabaseConnection, me: &str, claimed: plan::Model) -> an
     let locked = results::locked_drafts(db, id).await?;
     let mut snap = snapshot::build_in(db, window, DEFAULT_ZONE).await?;
     results::pin_locked(&mut snap, &locked)?;
+    let kept = results::keep_unassigned(&mut snap, claimed.unassigned.as_ref());
     let time_limit = Duration::from_millis(claimed.time_limit_ms.max(100) as u64);
     let message = format!(
         "Solving {} occurrences with {} mediators",
@@ -229,7 +230,11 @@ async fn run_plan(db: &DatabaseConnection, me: &str, claimed: plan::Model) -> an
         }
     };
     progress(db, me, id, "storing", 1.0, "Storing the plan").await?;
-    store(db, me, id, &snap, &problem, &outcome, &locked).await
+    let mut stored = results::Stored::of(&snap, &problem, &outcome, &locked);
+    if let Some(list) = stored.unassigned.as_array_mut() {
+        list.extend(kept);
+    }
+    store(db, me, id, &outcome, stored).await
 }
 
 fn solve_now(problem: &Problem, options: &Options, started: Instant) -> Outcome {
@@ -240,12 +245,9 @@ async fn store(
     db: &DatabaseConnection,
     me: &str,
     id: i64,
-    snap: &Snapshot,
-    problem: &Problem,
     outcome: &Outcome,
-    locked: &[crate::entity::plan_assignment::Model],
+    stored: results::Stored,
 ) -> anyhow::Result<()> {
-    let stored = results::Stored::of(snap, problem, outcome, locked);
     let now = Utc::now();
     let w = Write::begin(db).await?;
     let still_mine = plan::Entity::update_many()

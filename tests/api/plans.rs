@@ -834,7 +834,74 @@ async fn changing_a_published_assignment_needs_consent(backend: Backend) {
 both!(
     a_plan_left_by_a_dead_worker_is_taken_up_again,
     unassigning_a_published_assignment_cancels_it_at_publication,
+    an_unassign_survives_a_rerun,
 );
+
+/// A coordinator's "unassign" stays through a rerun: the occurrence stays unfilled, with
+/// its reason, and is not published.
+async fn an_unassign_survives_a_rerun(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ids, _) = a_small_week(&app).await;
+    let plan = plan_week(&app).await;
+    let id = plan["id"].as_i64().unwrap();
+    let draft = plan["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["request_id"] == ids[2])
+        .unwrap()
+        .clone();
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/plans/{id}/assignments/{}", draft["id"]),
+            Some(&app.coordinator.token),
+            Some(&json!({"unassign": true})),
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    let (status, body) = json_of(
+        app.post(
+            &format!("/api/v1/plans/{id}/rerun"),
+            &app.coordinator.token,
+            &json!({"seed": 3, "time_limit_seconds": 1}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let again = wait_finished(&app, id).await;
+    let planned: Vec<&Value> = again["assignments"].as_array().unwrap().iter().collect();
+    assert!(
+        planned.iter().all(|d| d["request_id"] != ids[2]),
+        "the rerun gave it back: {again}"
+    );
+    assert_eq!(planned.len(), 2, "{again}");
+    let kept: Vec<&Value> = again["unassigned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["request_id"] == ids[2])
+        .collect();
+    assert_eq!(kept.len(), 1, "{again}");
+    assert_eq!(kept[0]["reason"], "unassigned_by_coordinator");
+    let (status, _) = json_of(
+        app.post(
+            &format!("/api/v1/plans/{id}/publish"),
+            &app.coordinator.token,
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let live = assignment::Entity::find()
+        .filter(assignment::Column::RequestId.eq(ids[2]))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(live.is_empty(), "{live:?}");
+}
 
 async fn a_plan_left_by_a_dead_worker_is_taken_up_again(backend: Backend) {
     let app = TestApp::spawn(backend).await;
