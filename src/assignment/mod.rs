@@ -8,6 +8,7 @@ use crate::auth::{digest, new_secret};
 use crate::entity::assignment;
 
 pub mod agenda;
+pub mod busy;
 pub mod cancel;
 pub mod closeout;
 pub mod list;

@@ -51,6 +51,9 @@ pub enum RespondError {
     /// plan published it to them): nothing to accept, it is theirs.
     #[error("this meeting is already yours: assignment {0}")]
     Yours(i64),
+    /// The mediator holds another live meeting at that time (assignment id).
+    #[error("you hold another meeting at that time: assignment {0}")]
+    Busy(i64),
     /// Too long, or with control characters: the message for the `reason` field.
     #[error("bad reason: {0}")]
     BadReason(String),
@@ -118,6 +121,8 @@ async fn accept_in<C: ConnectionTrait>(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<assignment::Model, RespondError> {
+    // The mediator's lock before the rows', in the order dispatch and publication take them.
+    super::busy::lock_mediators(txn, [who.mediator_id]).await?;
     let (mine, siblings) = lock_occurrence(txn, who, id).await?;
     let before = state_of(&mine);
     match before {
@@ -136,6 +141,17 @@ async fn accept_in<C: ConnectionTrait>(
     // Due but not yet swept by the expiry worker: lapsed all the same.
     if lapsed(&mine, now) {
         return Err(RespondError::Answered(State::Lapsed.as_str()));
+    }
+    // Never two live meetings at once: dispatch does not offer a busy mediator and
+    // publication does not book one, but an offer made before may meet a meeting since.
+    if let Some(other) = super::busy::holding(txn, mine.mediator_id, mine.start, mine.end)
+        .await?
+        .into_iter()
+        .find(|a| {
+            a.state.is_live() && (a.request_id, a.occurrence) != (mine.request_id, mine.occurrence)
+        })
+    {
+        return Err(RespondError::Busy(other.id));
     }
     let now = now.trunc_subsecs(6);
     // Conditional on the state read under the lock, and the row turns live here: the unique
@@ -243,6 +259,9 @@ impl From<RespondError> for crate::error::Error {
             RespondError::Yours(id) => {
                 Error::Conflict(format!("this meeting is already yours: assignment {id}"))
             }
+            RespondError::Busy(id) => Error::Conflict(format!(
+                "you hold another meeting at that time: assignment {id}"
+            )),
             RespondError::BadReason(message) => Error::field("reason", message),
             RespondError::Db(e) => Error::Database(e),
         }

@@ -10,8 +10,8 @@
 //! `Raced`: the caller rebuilds the snapshot and tries once more.
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter,
 };
 use serde_json::json;
 
@@ -25,8 +25,7 @@ use crate::plan::snapshot::OccurrenceRef;
 use crate::storage::is_unique_violation;
 use crate::storage::Write;
 
-/// States that hold a mediator's time: live, or offered and possibly accepted any moment.
-const BUSY: [State; 3] = [State::Offered, State::Published, State::Accepted];
+use crate::assignment::busy::{lock_mediators, BUSY};
 
 #[derive(Debug)]
 pub enum Written {
@@ -87,13 +86,15 @@ async fn assign_in<C: ConnectionTrait>(
     offer: Offer<'_>,
 ) -> Result<Written, DbErr> {
     let state = offer.state;
+    // The mediators' locks before any row's, as publication and answers take them, so
+    // that none of them waits for another in a circle.
+    lock_mediators(txn, choices.iter().map(|c| c.mediator_id)).await?;
     if !super::lapse::lapse_in(txn, links, offer.replacing, offer.now).await? {
         return Ok(Written::Held);
     }
     if !open(txn, occ, &[]).await? {
         return Ok(Written::Held);
     }
-    lock_mediators(txn, choices.iter().map(|c| c.mediator_id)).await?;
     let mut busy = Vec::new();
     for c in choices {
         let overlapping = assignment::Entity::find()
@@ -151,52 +152,6 @@ async fn assign_in<C: ConnectionTrait>(
         ids.push(row.id);
     }
     Ok(Written::Rows(ids))
-}
-
-/// Advisory lock keys of dispatch: (this space, mediator id).
-const LOCK_SPACE: i32 = 0x0d15_7a7c;
-
-/// Takes the per-mediator write lock of `mediators` until the transaction ends: on
-/// PostgreSQL an advisory lock per mediator, in id order so that two writers locking
-/// overlapping sets cannot deadlock; on SQLite nothing, its writers being serialised.
-/// Everything that gives a mediator time (dispatch, publication) takes it before checking
-/// what the mediator already holds.
-pub async fn lock_mediators<C: ConnectionTrait>(
-    txn: &C,
-    mediators: impl IntoIterator<Item = i64>,
-) -> Result<(), DbErr> {
-    if txn.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    let mut mediators: Vec<i64> = mediators.into_iter().collect();
-    mediators.sort_unstable();
-    mediators.dedup();
-    for m in mediators {
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock($1, $2)",
-            [LOCK_SPACE.into(), (m as i32).into()],
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
-/// The rows that hold `mediator_id`'s time over `[start, end)`: live assignments and open
-/// offers (which may be accepted any moment).
-pub async fn holding<C: ConnectionTrait>(
-    db: &C,
-    mediator_id: i64,
-    start: chrono::DateTime<Utc>,
-    end: chrono::DateTime<Utc>,
-) -> Result<Vec<assignment::Model>, DbErr> {
-    assignment::Entity::find()
-        .filter(assignment::Column::MediatorId.eq(mediator_id))
-        .filter(assignment::Column::State.is_in(BUSY))
-        .filter(assignment::Column::Start.lt(end))
-        .filter(assignment::Column::End.gt(start))
-        .all(db)
-        .await
 }
 
 /// Whether the occurrence still waits for someone: its request submitted, no live row and

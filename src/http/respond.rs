@@ -217,6 +217,22 @@ async fn perform(
             )
         }
         Err(RespondError::Answered(state)) => answered(lang, state, &when),
+        Err(RespondError::Busy(_)) => {
+            let title = lang.t("Hai già un incontro", "You are already booked");
+            page(
+                StatusCode::CONFLICT,
+                lang,
+                title,
+                &format!(
+                    "<h1>{title}</h1><p>{}</p><p>{}</p>",
+                    escape(&when),
+                    lang.t(
+                        "A quell'ora hai già un altro incontro confermato: questa offerta non si può accettare.",
+                        "You already have another confirmed meeting at that time: this offer cannot be accepted."
+                    )
+                ),
+            )
+        }
         Err(RespondError::Yours(_)) => {
             let title = lang.t("Incontro già tuo", "Already yours");
             page(

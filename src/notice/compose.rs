@@ -135,6 +135,9 @@ pub struct Context {
     pub organisation: String,
     pub site: String,
     pub address: String,
+    /// "Plesso Mazzoni, Via Roma 1" for a meeting in person; empty by phone or video,
+    /// which says so in `modality` (no empty "Where: , " line).
+    pub place: String,
     pub language: String,
     pub modality: String,
     /// The appointment, local to the organisation: "lunedì 7 dicembre 2026, 09:00–10:00".
@@ -263,6 +266,7 @@ mod tests {
             organisation: "IC Convenevole".into(),
             site: "Plesso Mazzoni".into(),
             address: "Via Roma 1, Prato".into(),
+            place: "Plesso Mazzoni, Via Roma 1, Prato".into(),
             language: "cinese".into(),
             modality: "in presenza".into(),
             when: "lunedì 7 dicembre 2026, 09:00–10:00".into(),
@@ -275,6 +279,32 @@ mod tests {
             occurrence: 0,
             reason: "nessun mediatore disponibile".into(),
             alternatives: vec!["by phone: Li Wei at 10:30".into()],
+        }
+    }
+
+    #[test]
+    fn a_meeting_by_phone_has_no_place_line() {
+        for (lang, word) in [("it", "Dove:"), ("en", "Where:")] {
+            let in_person = compose("published", &context(lang, Audience::Mediator)).unwrap();
+            assert!(
+                in_person
+                    .text
+                    .contains(&format!("{word} Plesso Mazzoni, Via Roma 1, Prato\n")),
+                "{}",
+                in_person.text
+            );
+            let by_phone = Context {
+                site: String::new(),
+                address: String::new(),
+                place: String::new(),
+                ..context(lang, Audience::Mediator)
+            };
+            let c = compose("published", &by_phone).unwrap();
+            assert!(!c.text.contains(word), "{}", c.text);
+            assert!(!c.html.contains(word), "{}", c.html);
+            // The lines around it follow one another, with no blank line between.
+            let after = c.text.split("(Europe/Rome)\n").nth(1).unwrap_or_default();
+            assert!(!after.is_empty() && !after.starts_with('\n'), "{}", c.text);
         }
     }
 

@@ -48,6 +48,25 @@ pub enum Event {
     Reminder,
 }
 
+/// Where a meeting is, for the details of a notice: the site and its address in person
+/// (the address alone when it already begins with the site's name), nothing by phone or
+/// video.
+fn place(modality: crate::domain::request::Modality, s: Option<&site::Model>) -> String {
+    match (modality, s) {
+        (crate::domain::request::Modality::InPerson, Some(s)) => {
+            let (name, address) = (s.name.trim(), s.address.trim());
+            if address.is_empty() {
+                name.to_string()
+            } else if name.is_empty() || address.starts_with(name) {
+                address.to_string()
+            } else {
+                format!("{name}, {address}")
+            }
+        }
+        _ => String::new(),
+    }
+}
+
 impl Event {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -170,6 +189,7 @@ pub(crate) async fn queue_for_assignment<C: ConnectionTrait>(
             organisation: o.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
             site: s.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
             address: s.as_ref().map(|s| s.address.clone()).unwrap_or_default(),
+            place: place(r.modality, s.as_ref()),
             language: compose::language_name(lang, &r.language),
             modality: compose::modality(lang, r.modality),
             when: compose::when(lang, zone, a.start, a.end),

@@ -56,7 +56,7 @@ async fn taken_since<C: ConnectionTrait>(
     plans_own: &HashSet<i64>,
 ) -> Result<Option<assignment::Model>, Error> {
     Ok(
-        crate::dispatch::write::holding(txn, d.mediator_id, d.start, d.end)
+        crate::assignment::busy::holding(txn, d.mediator_id, d.start, d.end)
             .await?
             .into_iter()
             .filter(|a| !plans_own.contains(&a.id))
@@ -108,7 +108,7 @@ pub async fn publish(
     // What went live since the plan ran (an emergency accepted, another plan published)
     // may hold a draft's mediator at its time: each mediator's time is locked as dispatch
     // locks it, then every draft that would give time is checked against it.
-    crate::dispatch::write::lock_mediators(&w.txn, drafts.iter().map(|d| d.mediator_id)).await?;
+    crate::assignment::busy::lock_mediators(&w.txn, drafts.iter().map(|d| d.mediator_id)).await?;
     // Live assignments the coordinator took out of the plan (cancelled below).
     let taken_out: Vec<i64> = plan
         .unassigned

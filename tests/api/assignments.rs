@@ -410,8 +410,11 @@ async fn race(app: &TestApp, addresses: &[String]) {
     for round in 0..20 {
         let request = routine_request(app, "2027-03-30T09:00").await;
         let mut offers = Vec::new();
+        // Each round at its own hour: a mediator who won an earlier round holds that
+        // hour, and an acceptance never double-books.
+        let at = start() + TimeDelta::hours(round);
         for m in &mediators {
-            let (id, _) = insert_assignment(&app.db, request, 1, m.id, start(), "offered").await;
+            let (id, _) = insert_assignment(&app.db, request, 1, m.id, at, "offered").await;
             offers.push(id);
         }
         // Spawned tasks, so that the accepts really run at once on the runtime's threads.

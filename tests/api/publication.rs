@@ -7,15 +7,47 @@ use ponte::entity::assignment;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
-use crate::assignments::{add_mediator, ASSIGNMENTS};
+use crate::assignments::{add_mediator, insert_assignment, routine_request, ASSIGNMENTS};
 use crate::both;
 use crate::dispatch::{always_available, rows_of, submit, tomorrow_at};
 use crate::helpers::{json_of, Backend, TestApp};
 
 both!(
     a_stale_plan_never_double_books_a_mediator,
-    dispatch_accept_and_publish_at_once_never_double_book
+    dispatch_accept_and_publish_at_once_never_double_book,
+    an_offer_over_a_live_meeting_cannot_be_accepted
 );
+
+/// An offer made before a meeting was booked at the same hour cannot be accepted: the
+/// mediator is told which meeting holds them.
+async fn an_offer_over_a_live_meeting_cannot_be_accepted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let day = chrono::Utc::now() + chrono::TimeDelta::days(3);
+    let booked = routine_request(&app, &day.format("%Y-%m-%dT10:00").to_string()).await;
+    let offered = routine_request(&app, &day.format("%Y-%m-%dT10:30").to_string()).await;
+    let at = |h: u32, m: u32| day.date_naive().and_hms_opt(h, m, 0).unwrap().and_utc();
+    let (live, _) =
+        insert_assignment(&app.db, booked, 1, app.mediator_id, at(9, 0), "published").await;
+    let (offer, _) =
+        insert_assignment(&app.db, offered, 1, app.mediator_id, at(9, 30), "offered").await;
+    let r = app
+        .post(
+            &format!("{ASSIGNMENTS}/{offer}/accept"),
+            &app.mediator.token,
+            &json!({}),
+        )
+        .await;
+    let (status, body) = json_of(r).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("assignment {live}")),
+        "{body}"
+    );
+    assert_eq!(double_bookings(&app).await, []);
+}
 
 /// Every pair of live assignments of one mediator that overlap.
 pub(crate) async fn double_bookings(app: &TestApp) -> Vec<(i64, i64)> {
