@@ -7,6 +7,7 @@ use ponte_solver::model::{Modality, Reason};
 use ponte_solver::problem::{Problem, Request};
 use ponte_solver::Plan;
 
+use super::why::{Alternative, Why};
 use crate::plan::snapshot::{OccurrenceRef, Snapshot};
 
 /// A mediator and a time for an occurrence.
@@ -27,11 +28,11 @@ pub enum NoOne {
 }
 
 impl NoOne {
-    /// For people: the spec's reason code, readable.
-    pub fn describe(&self) -> String {
+    /// Why, for the coordinators' notice.
+    pub fn why(&self) -> Why {
         match self {
-            NoOne::Reason(r) => r.as_str().replace('_', " "),
-            NoOne::NotInInstance(why) => why.clone(),
+            NoOne::Reason(r) => Why::Solver(*r),
+            NoOne::NotInInstance(why) => Why::NotInInstance(why.clone()),
         }
     }
 }
@@ -101,18 +102,26 @@ fn choice(p: &Problem, req: &Request, mediator: usize, start: i64) -> Choice {
 
 /// The nearest alternatives when no one fits: the other remote modalities, a later start
 /// the same day, and (from `next_day`, the snapshot of the following day) the same window a
-/// day later. Each a line for the coordinators: "by phone: Li Wei at 10:30".
+/// day later; each a [`Alternative`], put in words per reader.
 pub fn alternatives(
     snapshot: &Snapshot,
     req: &Request,
     next_day: Option<&Snapshot>,
     zone: Tz,
-) -> Vec<String> {
+) -> Vec<Alternative> {
     let p = &snapshot.problem;
-    let at = |c: &Choice| crate::domain::local_time::to_local(c.start, zone).format("%H:%M");
-    let day = |c: &Choice| crate::domain::local_time::to_local(c.start, zone).format("%d/%m %H:%M");
-    let mut lines = Vec::new();
-    for (modality, label) in [(Modality::Phone, "by phone"), (Modality::Video, "by video")] {
+    let at = |c: &Choice| {
+        crate::domain::local_time::to_local(c.start, zone)
+            .format("%H:%M")
+            .to_string()
+    };
+    let day = |c: &Choice| {
+        crate::domain::local_time::to_local(c.start, zone)
+            .format("%d/%m %H:%M")
+            .to_string()
+    };
+    let mut found_alternatives = Vec::new();
+    for modality in [Modality::Phone, Modality::Video] {
         if req.modality == modality {
             continue;
         }
@@ -120,7 +129,11 @@ pub fn alternatives(
         other.modality = modality;
         other.location = None;
         if let Ok(found) = best_few(p, &other, 1) {
-            lines.push(format!("{label}: {} at {}", found[0].name, at(&found[0])));
+            let (name, at) = (found[0].name.clone(), at(&found[0]));
+            found_alternatives.push(match modality {
+                Modality::Phone => Alternative::ByPhone { name, at },
+                _ => Alternative::ByVideo { name, at },
+            });
         }
     }
     // Later the same day: from the end of the window to the last start that ends by the
@@ -131,21 +144,23 @@ pub fn alternatives(
         later.earliest = req.latest + 1;
         later.latest = day_end - req.duration;
         if let Ok(found) = best_few(p, &later, 1) {
-            lines.push(format!(
-                "later today: {} at {}",
-                found[0].name,
-                at(&found[0])
-            ));
+            found_alternatives.push(Alternative::LaterToday {
+                name: found[0].name.clone(),
+                at: at(&found[0]),
+            });
         }
     }
     if let Some(next) = next_day {
         if let Some(moved) = moved_to(p, &next.problem, req, 24 * 3600) {
             if let Ok(found) = best_few(&next.problem, &moved, 1) {
-                lines.push(format!("next day: {} at {}", found[0].name, day(&found[0])));
+                found_alternatives.push(Alternative::NextDay {
+                    name: found[0].name.clone(),
+                    at: day(&found[0]),
+                });
             }
         }
     }
-    lines
+    found_alternatives
 }
 
 /// `req` a day later, in the terms of another instance (its locations and mediators may be

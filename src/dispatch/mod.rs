@@ -19,14 +19,17 @@ use crate::assignment::State;
 use crate::domain::local_time::{self, DEFAULT_ZONE};
 use crate::domain::request::Urgency;
 use crate::entity::{assignment, organisation, request};
+use crate::notice::Localized;
 use crate::plan::snapshot::{self, OccurrenceRef, Window};
 use crate::registry::closures::Closures;
 use crate::startup::AppState;
 
 pub mod choose;
 pub mod lapse;
+pub mod why;
 pub mod write;
 
+use why::{Alternative, Why};
 use write::Written;
 
 /// Candidates offered an emergency at once.
@@ -43,6 +46,7 @@ pub enum Outcome {
     Offered {
         assignment_ids: Vec<i64>,
     },
+    /// In English, as the audit trail keeps them; the notices speak each reader's language.
     Unfilled {
         reason: String,
         alternatives: Vec<String>,
@@ -233,15 +237,12 @@ async fn dispatch(
         if latest < now {
             // Too late for anyone: only the coordinators can still act (call the family,
             // move the meeting).
-            let reason = if replacing.is_empty() {
-                "the time to start it has passed".to_string()
+            let asked = if replacing.is_empty() {
+                0
             } else {
-                format!(
-                    "no one answered in time ({} asked) and the time to start it has passed",
-                    round.asked.len()
-                )
+                round.asked.len()
             };
-            return unfilled(state, occ, &reason, &[], replacing, now).await;
+            return unfilled(state, occ, &Why::TooLate { asked }, &[], replacing, now).await;
         }
         let snapshot = snapshot::build_in(&state.db, window, zone).await?;
         excluded.extend(write::offered_during(&state.db, start, end).await?);
@@ -261,16 +262,15 @@ async fn dispatch(
                     }
                     Err(_) => Vec::new(),
                 };
-                let reason = if replacing.is_empty() {
-                    no_one.describe()
+                let why = if replacing.is_empty() {
+                    no_one.why()
                 } else {
-                    format!(
-                        "no one answered in time ({} asked); no one else: {}",
-                        round.asked.len(),
-                        no_one.describe()
-                    )
+                    Why::NoAnswer {
+                        asked: round.asked.len(),
+                        then: Box::new(no_one.why()),
+                    }
                 };
-                return unfilled(state, occ, &reason, &alternatives, replacing, now).await;
+                return unfilled(state, occ, &why, &alternatives, replacing, now).await;
             }
         };
         let expires_at = state
@@ -301,9 +301,8 @@ async fn dispatch(
     }
     // Every candidate found was taken meanwhile (other emergencies' offers, a publication):
     // the coordinators must still hear of it, never silence.
-    let reason = "every mediator who fits is held by other offers or assignments".to_string();
     let now = state.clock.now();
-    match unfilled(state, occ, &reason, &[], replacing, now).await? {
+    match unfilled(state, occ, &Why::Contended, &[], replacing, now).await? {
         Outcome::Held => Ok(Outcome::Held),
         _ => Ok(Outcome::Contended),
     }
@@ -314,18 +313,30 @@ async fn dispatch(
 async fn unfilled(
     state: &AppState,
     occ: OccurrenceRef,
-    reason: &str,
-    alternatives: &[String],
+    why: &Why,
+    alternatives: &[Alternative],
     replacing: &[assignment::Model],
     now: DateTime<Utc>,
 ) -> anyhow::Result<Outcome> {
     let links = state.links();
-    if !write::unfilled(&state.db, &links, occ, reason, alternatives, replacing, now).await? {
+    let reason = why.words();
+    let alternatives: Vec<Localized> = alternatives.iter().map(Alternative::words).collect();
+    if !write::unfilled(
+        &state.db,
+        &links,
+        occ,
+        &reason,
+        &alternatives,
+        replacing,
+        now,
+    )
+    .await?
+    {
         return Ok(Outcome::Held);
     }
     Ok(Outcome::Unfilled {
-        reason: reason.to_string(),
-        alternatives: alternatives.to_vec(),
+        reason: reason.en,
+        alternatives: alternatives.into_iter().map(|a| a.en).collect(),
     })
 }
 

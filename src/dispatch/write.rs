@@ -20,7 +20,7 @@ use crate::assignment::{NewAssignment, State};
 use crate::audit;
 use crate::domain::request::Status;
 use crate::entity::{assignment, request};
-use crate::notice::{self, Event, Links};
+use crate::notice::{self, Event, Links, Localized};
 use crate::plan::snapshot::OccurrenceRef;
 use crate::storage::is_unique_violation;
 use crate::storage::Write;
@@ -209,8 +209,8 @@ pub async fn unfilled(
     db: &DatabaseConnection,
     links: &Links,
     occ: OccurrenceRef,
-    reason: &str,
-    alternatives: &[String],
+    reason: &Localized,
+    alternatives: &[Localized],
     replacing: &[assignment::Model],
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
@@ -236,8 +236,8 @@ pub async fn unfilled(
             occ.request_id,
             json!({
                 "occurrence": occ.occurrence,
-                "reason": reason,
-                "alternatives": alternatives,
+                "reason": reason.en,
+                "alternatives": alternatives.iter().map(|a| a.en.as_str()).collect::<Vec<_>>(),
                 "by": "dispatch",
             }),
         )

@@ -84,6 +84,32 @@ impl Event {
     }
 }
 
+/// A text in both languages notices are written in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Localized {
+    pub it: String,
+    pub en: String,
+}
+
+impl Localized {
+    /// A text that has no translation (a snapshot's message): the same in both.
+    pub fn same(text: &str) -> Localized {
+        Localized {
+            it: text.to_string(),
+            en: text.to_string(),
+        }
+    }
+
+    /// The text in `lang` (`it` or `en`).
+    pub fn get(&self, lang: &str) -> &str {
+        if lang == "en" {
+            &self.en
+        } else {
+            &self.it
+        }
+    }
+}
+
 /// Where links in emails point.
 #[derive(Debug, Clone)]
 pub struct Links {
@@ -376,8 +402,8 @@ pub async fn unfilled<C: ConnectionTrait>(
     links: &Links,
     request_id: i64,
     occurrence: i32,
-    reason: &str,
-    alternatives: &[String],
+    reason: &Localized,
+    alternatives: &[Localized],
 ) -> Result<(), DbErr> {
     let coordinators = user::Entity::find()
         .filter(user::Column::Role.eq("coordinator"))
@@ -393,8 +419,11 @@ pub async fn unfilled<C: ConnectionTrait>(
             recipient: c.name.clone(),
             request_id,
             occurrence,
-            reason: reason.to_string(),
-            alternatives: alternatives.to_vec(),
+            reason: reason.get(lang).to_string(),
+            alternatives: alternatives
+                .iter()
+                .map(|a| a.get(lang).to_string())
+                .collect(),
             ..Context::default()
         };
         let composed =

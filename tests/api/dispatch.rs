@@ -227,16 +227,25 @@ async fn when_no_one_fits_coordinators_hear_why_and_the_alternatives(backend: Ba
     let notices = unfilled_notices(&app, request).await;
     assert_eq!(notices.len(), 1, "one per coordinator: {notices:?}");
     assert_eq!(notices[0].recipient_email, "coord@ponte.example");
+    // The coordinator reads Italian: the reason and the alternative are in Italian too.
     let text = &notices[0].body_text;
-    assert!(text.contains("no mediator offers modality"), "{text}");
-    assert!(text.contains("by phone: Arben Hoxha at 10:00"), "{text}");
+    assert!(
+        text.contains("nessun mediatore offre questa modalità"),
+        "{text}"
+    );
+    assert!(
+        text.contains("al telefono: Arben Hoxha alle 10:00"),
+        "{text}"
+    );
 
     // Nobody speaks Tigrinya at all: the reason says so, and there is no alternative.
     let request = submit(&app, json!({"language": "ti"})).await;
     let notices = unfilled_notices(&app, request).await;
     assert_eq!(notices.len(), 1);
     assert!(
-        notices[0].body_text.contains("no mediator speaks language"),
+        notices[0]
+            .body_text
+            .contains("nessun mediatore parla la lingua"),
         "{}",
         notices[0].body_text
     );
@@ -314,7 +323,9 @@ async fn a_decline_goes_to_someone_else(backend: Backend) {
     let notices = unfilled_notices(&app, request).await;
     assert_eq!(notices.len(), 1);
     assert!(
-        notices[0].body_text.contains("all speakers excluded"),
+        notices[0]
+            .body_text
+            .contains("tutti i mediatori della lingua sono esclusi"),
         "{}",
         notices[0].body_text
     );

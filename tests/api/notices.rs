@@ -639,8 +639,14 @@ async fn unfilled_requests_reach_the_coordinators(backend: Backend) {
         &links,
         77,
         2,
-        "nessun mediatore di tigrino libero",
-        &["al telefono: Li Wei alle 10:30".to_string()],
+        &ponte::notice::Localized {
+            it: "nessun mediatore di tigrino libero".into(),
+            en: "no Tigrinya speaker free".into(),
+        },
+        &[ponte::notice::Localized {
+            it: "al telefono: Li Wei alle 10:30".into(),
+            en: "by phone: Li Wei at 10:30".into(),
+        }],
     )
     .await
     .unwrap();

@@ -137,8 +137,9 @@ async fn an_unanswered_emergency_goes_to_a_wider_round_then_to_the_coordinators(
     let told = unfilled_notices(&app, request).await;
     assert!(told.len() > told_before, "{told:?}");
     assert!(
-        told.iter()
-            .any(|n| n.body_text.contains("no one answered in time (7 asked)")),
+        told.iter().any(|n| n
+            .body_text
+            .contains("nessuno ha risposto in tempo (7 interpellati)")),
         "{:?}",
         told.iter().map(|n| &n.body_text).collect::<Vec<_>>()
     );
