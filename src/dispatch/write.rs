@@ -43,7 +43,7 @@ pub enum Written {
 pub struct Offer<'a> {
     /// `offered` or `published`.
     pub state: State,
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
     /// Due rows of the occurrence that lapse in the same transaction.
     pub replacing: &'a [assignment::Model],
     pub now: DateTime<Utc>,
@@ -126,7 +126,7 @@ async fn assign_in<C: ConnectionTrait>(
             end: c.end,
             state,
             plan_id: None,
-            expires_at: Some(offer.expires_at.trunc_subsecs(6)),
+            expires_at: offer.expires_at.map(|t| t.trunc_subsecs(6)),
         }
         .row(links.host(), now);
         let row = row.insert(txn).await?;
@@ -143,7 +143,7 @@ async fn assign_in<C: ConnectionTrait>(
                 "occurrence": occ.occurrence,
                 "mediator_id": c.mediator_id,
                 "start": c.start,
-                "expires_at": offer.expires_at.trunc_subsecs(6),
+                "expires_at": offer.expires_at.map(|t| t.trunc_subsecs(6)),
                 "by": "dispatch",
             }),
         )

@@ -38,16 +38,21 @@ impl Lifetimes {
     /// When an offer made at `now` for a meeting starting at `start` lapses: after its
     /// lifetime, and not after the meeting starts (an answer after that is no answer), but
     /// never sooner than [`MIN_ANSWER`] (or the lifetime, if shorter), so that a meeting
-    /// about to start still gives its mediator a moment to say yes.
+    /// about to start still gives its mediator a moment to say yes. A meeting already
+    /// begun waits for nothing (`None`): what happened is its closeout's to say, and a
+    /// plan published over past days must not lapse them all minutes later.
     pub fn expires_at(
         &self,
         urgency: Urgency,
         now: DateTime<Utc>,
         start: DateTime<Utc>,
-    ) -> DateTime<Utc> {
+    ) -> Option<DateTime<Utc>> {
+        if start < now {
+            return None;
+        }
         let lifetime = self.of(urgency);
         let soonest = now + lifetime.min(MIN_ANSWER);
-        (now + lifetime).min(start).max(soonest)
+        Some((now + lifetime).min(start).max(soonest))
     }
 }
 
@@ -78,9 +83,12 @@ mod tests {
         let l = Lifetimes::default();
         let now = at(8, 0);
         let start = at(18, 0);
-        assert_eq!(l.expires_at(Urgency::Emergency, now, start), at(8, 10));
-        assert_eq!(l.expires_at(Urgency::Urgent, now, start), at(9, 0));
-        assert_eq!(l.expires_at(Urgency::Routine, now, start), start);
+        assert_eq!(
+            l.expires_at(Urgency::Emergency, now, start),
+            Some(at(8, 10))
+        );
+        assert_eq!(l.expires_at(Urgency::Urgent, now, start), Some(at(9, 0)));
+        assert_eq!(l.expires_at(Urgency::Routine, now, start), Some(start));
     }
 
     #[test]
@@ -88,14 +96,12 @@ mod tests {
         let l = Lifetimes::default();
         assert_eq!(
             l.expires_at(Urgency::Urgent, at(8, 0), at(8, 20)),
-            at(8, 20)
+            Some(at(8, 20))
         );
-        // A meeting about to start, or already under way (an emergency that began minutes
-        // ago), still leaves a moment to answer.
-        assert_eq!(l.expires_at(Urgency::Urgent, at(8, 0), at(8, 2)), at(8, 5));
+        // A meeting about to start still leaves a moment to answer.
         assert_eq!(
-            l.expires_at(Urgency::Emergency, at(8, 0), at(7, 50)),
-            at(8, 5)
+            l.expires_at(Urgency::Urgent, at(8, 0), at(8, 2)),
+            Some(at(8, 5))
         );
         // A lifetime shorter than that minimum is kept.
         let quick = Lifetimes {
@@ -103,8 +109,19 @@ mod tests {
             ..l
         };
         assert_eq!(
-            quick.expires_at(Urgency::Emergency, at(8, 0), at(7, 50)),
-            at(8, 2)
+            quick.expires_at(Urgency::Emergency, at(8, 0), at(8, 30)),
+            Some(at(8, 2))
+        );
+    }
+
+    #[test]
+    fn a_meeting_already_begun_waits_for_nothing() {
+        let l = Lifetimes::default();
+        assert_eq!(l.expires_at(Urgency::Routine, at(8, 0), at(7, 0)), None);
+        // One starting this very minute is still to be confirmed.
+        assert_eq!(
+            l.expires_at(Urgency::Emergency, at(8, 0), at(8, 0)),
+            Some(at(8, 5))
         );
     }
 

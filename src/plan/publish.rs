@@ -375,7 +375,7 @@ async fn create<C: ConnectionTrait>(
     plan_id: i64,
     d: &plan_assignment::Model,
     now: chrono::DateTime<Utc>,
-    expires_at: chrono::DateTime<Utc>,
+    expires_at: Option<chrono::DateTime<Utc>>,
 ) -> Result<(), Error> {
     let (row, token) = NewAssignment {
         request_id: d.request_id,
@@ -385,7 +385,7 @@ async fn create<C: ConnectionTrait>(
         end: d.end,
         state: State::Published,
         plan_id: Some(plan_id),
-        expires_at: Some(expires_at),
+        expires_at,
     }
     .row(links.host(), now);
     let inserted = assignment::Entity::insert(row)
