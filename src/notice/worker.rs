@@ -223,7 +223,8 @@ pub async fn queue_reminders(
 }
 
 /// Queues, from the morning after, the reminder of every live meeting of the last two
-/// weeks that still awaits its closeout: once per assignment (dedupe key `closeout:{id}`).
+/// weeks that was booked before it began and still awaits its closeout: once per
+/// assignment (dedupe key `closeout:{id}`).
 pub async fn queue_closeout_reminders(
     db: &DatabaseConnection,
     links: &Links,
@@ -239,6 +240,9 @@ pub async fn queue_closeout_reminders(
         .all(db)
         .await?
         .into_iter()
+        // A meeting booked after it began (a plan published over past days, as the demo
+        // does) was recorded, not awaited: no one is asked about it.
+        .filter(|a| a.created_at < a.start)
         .filter(|a| crate::domain::closeout::reminder_due(a.start, now, zone, days))
         .collect();
     let keys: Vec<String> = due.iter().map(|a| format!("closeout:{}", a.id)).collect();

@@ -191,6 +191,26 @@ async fn the_morning_after_a_reminder_asks_how_it_went(backend: Backend) {
         "accepted",
     )
     .await;
+    // A third, booked only after it began (recorded, not awaited): no one is asked.
+    let recorded = routine_request(&app, "2027-03-30T12:00").await;
+    let (after, _) = insert_assignment(
+        &app.db,
+        recorded,
+        1,
+        app.mediator_id,
+        start + TimeDelta::hours(2),
+        "accepted",
+    )
+    .await;
+    ponte::entity::assignment::Entity::update_many()
+        .col_expr(
+            ponte::entity::assignment::Column::CreatedAt,
+            sea_orm::sea_query::Expr::value(start + TimeDelta::hours(3)),
+        )
+        .filter(ponte::entity::assignment::Column::Id.eq(after))
+        .exec(&app.db)
+        .await
+        .unwrap();
     app.clock.set(start + TimeDelta::hours(6));
     let (status, view) = json_of(
         app.post(
