@@ -44,10 +44,7 @@ pub async fn of_mediator_between<C: ConnectionTrait>(
         .all(db)
         .await?
         .into_iter()
-        .filter(|a| {
-            let awaiting = crate::domain::assignment::AWAITING.contains(&a.state);
-            !(awaiting && a.expires_at.is_some_and(|at| at <= now))
-        })
+        .filter(|a| !crate::domain::offer::has_lapsed(a.state, a.expires_at, now))
         .collect();
     let requests: HashMap<i64, request::Model> = request::Entity::find()
         .filter(request::Column::Id.is_in(rows.iter().map(|a| a.request_id)))

@@ -168,20 +168,20 @@ pub async fn record(
     list::one(&state.db, caller, id).await
 }
 
-/// The mediator's live assignments that began in the last [`AWAITING_DAYS`] and still
-/// await their closeout, oldest first.
+/// The live assignments (of one mediator, or of everyone) that began in the last
+/// [`AWAITING_DAYS`] and still await their closeout, oldest first.
 pub async fn awaiting<C: ConnectionTrait>(
     db: &C,
-    mediator_id: i64,
+    mediator_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Vec<assignment::Model>, DbErr> {
-    assignment::Entity::find()
-        .filter(assignment::Column::MediatorId.eq(mediator_id))
+    let mut query = assignment::Entity::find()
         .filter(assignment::Column::State.is_in(super::LIVE_STATES))
         .filter(assignment::Column::Outcome.is_null())
         .filter(assignment::Column::Start.lte(now))
-        .filter(assignment::Column::Start.gte(now - TimeDelta::days(AWAITING_DAYS)))
-        .order_by_asc(assignment::Column::Start)
-        .all(db)
-        .await
+        .filter(assignment::Column::Start.gte(now - TimeDelta::days(AWAITING_DAYS)));
+    if let Some(id) = mediator_id {
+        query = query.filter(assignment::Column::MediatorId.eq(id));
+    }
+    query.order_by_asc(assignment::Column::Start).all(db).await
 }

@@ -301,7 +301,7 @@ fn state_of(a: &assignment::Model) -> State {
 
 /// Past its `expires_at`: an answer now comes too late, whether or not the worker swept it.
 fn lapsed(a: &assignment::Model, now: DateTime<Utc>) -> bool {
-    a.expires_at.is_some_and(|at| at <= now)
+    crate::domain::offer::has_lapsed(a.state, a.expires_at, now)
 }
 
 async fn set_state<C: ConnectionTrait>(

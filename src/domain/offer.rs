@@ -59,6 +59,16 @@ impl Lifetimes {
 /// The least time any offer leaves to answer.
 pub const MIN_ANSWER: TimeDelta = TimeDelta::minutes(5);
 
+/// Whether a row in `state` with `expires_at` has lapsed at `now`: it awaited an answer
+/// and its time ran out, whether or not the expiry worker has swept it yet.
+pub fn has_lapsed(
+    state: super::assignment::State,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    super::assignment::AWAITING.contains(&state) && expires_at.is_some_and(|at| at <= now)
+}
+
 /// How many candidates the next round of an emergency asks: wider each round, so that an
 /// emergency nobody answers reaches more people each time rather than the same few.
 /// `asked` counts everyone asked before (declined, lapsed, withdrawn).

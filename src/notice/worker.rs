@@ -232,12 +232,7 @@ pub async fn queue_closeout_reminders(
 ) -> Result<u64, DbErr> {
     let days = crate::assignment::closeout::AWAITING_DAYS;
     let zone = crate::domain::local_time::DEFAULT_ZONE;
-    let due: Vec<assignment::Model> = assignment::Entity::find()
-        .filter(assignment::Column::State.is_in(crate::assignment::LIVE_STATES))
-        .filter(assignment::Column::Outcome.is_null())
-        .filter(assignment::Column::Start.lte(now))
-        .filter(assignment::Column::Start.gte(now - chrono::Duration::days(days)))
-        .all(db)
+    let due: Vec<assignment::Model> = crate::assignment::closeout::awaiting(db, None, now)
         .await?
         .into_iter()
         // A meeting booked after it began (a plan published over past days, as the demo

@@ -168,8 +168,8 @@ pub async fn list(
     today: NaiveDate,
 ) -> Result<Vec<ClosureView>, Error> {
     let mut v = Validator::new();
-    let from = day(&mut v, "from", q.from.as_deref()).unwrap_or(Some(today));
-    let to = day(&mut v, "to", q.to.as_deref()).unwrap_or(None);
+    let from = day(&mut v, "from", q.from.as_deref());
+    let to = day(&mut v, "to", q.to.as_deref());
     let organisation_id = match q.organisation_id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(s) => match s.parse::<i64>() {
@@ -279,18 +279,10 @@ fn computed(kind: Kind, town: Option<&str>, date: NaiveDate, name: &str) -> Clos
     }
 }
 
-/// A day of the body or the query: `Ok(None)` when absent; the error is on `v`.
-fn day(v: &mut Validator, field: &str, value: Option<&str>) -> Result<Option<NaiveDate>, ()> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(s) => match parse_date(s) {
-            Ok(d) => Ok(Some(d)),
-            Err(e) => {
-                v.add(field, e.to_string());
-                Err(())
-            }
-        },
-    }
+/// A day of the body or the query; `None` when absent or wrong (then the error is on `v`).
+fn day(v: &mut Validator, field: &str, value: Option<&str>) -> Option<NaiveDate> {
+    let s = value.map(str::trim).filter(|s| !s.is_empty())?;
+    parse_date(s).map_err(|e| v.add(field, e.to_string())).ok()
 }
 
 /// Enters a closure: staff for anyone or everyone, a requester for its own organisation.
@@ -313,10 +305,8 @@ pub async fn create(
     }
     let mut v = Validator::new();
     let first = required(&mut v, "first_day", body.first_day.as_deref());
-    let first = first.and_then(|s| day(&mut v, "first_day", Some(s)).ok().flatten());
-    let last = day(&mut v, "last_day", body.last_day.as_deref())
-        .ok()
-        .flatten();
+    let first = first.and_then(|s| day(&mut v, "first_day", Some(s)));
+    let last = day(&mut v, "last_day", body.last_day.as_deref());
     let name = required(&mut v, "name", body.name.as_deref())
         .map(|n| input::text(&mut v, "name", n, MAX_NAME_CHARS));
     if let (Some(first), Some(last)) = (first, last) {
