@@ -9,6 +9,7 @@ mod m20261203_000005_server_secrets;
 mod m20261204_000006_offer_expiry;
 mod m20261204_000007_closures;
 mod m20261204_000008_closeouts;
+mod m20261205_000009_occurrence_changes;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000006_offer_expiry::Migration),
             Box::new(m20261204_000007_closures::Migration),
             Box::new(m20261204_000008_closeouts::Migration),
+            Box::new(m20261205_000009_occurrence_changes::Migration),
         ]
     }
 }

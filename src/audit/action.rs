@@ -41,11 +41,13 @@ pub enum Action {
     Lapsed,
     /// What actually happened at a meeting, recorded or corrected.
     ClosedOut,
+    /// One meeting of a series changed, or it and the following ones.
+    OccurrencesChanged,
 }
 
 impl Action {
     /// Every verb, in the order the audit log's filter offers them.
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::Created,
         Action::Updated,
         Action::Cancelled,
@@ -72,6 +74,7 @@ impl Action {
         Action::Unlocked,
         Action::Lapsed,
         Action::ClosedOut,
+        Action::OccurrencesChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +105,7 @@ impl Action {
             Action::Unlocked => "unlocked",
             Action::Lapsed => "lapsed",
             Action::ClosedOut => "closed_out",
+            Action::OccurrencesChanged => "occurrences_changed",
         }
     }
 

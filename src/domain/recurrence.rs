@@ -183,6 +183,41 @@ pub fn validate(
     expand(rrule, first_start, zone).map(|occurrences| occurrences.len())
 }
 
+/// The rule of the rest of a series: the occurrences from the `from`-th (counted from 1)
+/// of a series of `total`, moved `days` days (negative: earlier). COUNT becomes the number
+/// left (UNTIL is replaced by it, which is exact and needs no date arithmetic) and each
+/// weekday of BYDAY moves with the days; the rest of the rule is kept. DTSTART is the moved
+/// first start. Some rules do not survive a move (a monthly "first Monday" moved a day is not
+/// "first Tuesday"): the caller expands the result and compares it with what it meant.
+pub fn rest_of_series(rrule: &str, from: usize, total: usize, days: i64) -> String {
+    const DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+    let value = rule_value(rrule).unwrap_or(rrule.trim());
+    let left = total.saturating_sub(from.saturating_sub(1));
+    let shift = |token: &str| -> String {
+        let token = token.trim();
+        let (prefix, day) = token.split_at(token.len().saturating_sub(2));
+        match DAYS.iter().position(|d| d.eq_ignore_ascii_case(day)) {
+            Some(i) => format!("{prefix}{}", DAYS[(i as i64 + days).rem_euclid(7) as usize]),
+            None => token.to_string(),
+        }
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for part in value.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, val) = part.split_once('=').unwrap_or((part, ""));
+        let upper = name.trim().to_ascii_uppercase();
+        match upper.as_str() {
+            "COUNT" | "UNTIL" => {}
+            "BYDAY" if days.rem_euclid(7) != 0 => {
+                let moved: Vec<String> = val.split(',').map(shift).collect();
+                parts.push(format!("BYDAY={}", moved.join(",")));
+            }
+            _ => parts.push(part.to_string()),
+        }
+    }
+    parts.push(format!("COUNT={left}"));
+    parts.join(";")
+}
+
 fn invalid(err: RRuleError) -> RecurrenceError {
     // The crate prefixes its messages with "RRule parsing error: "; ours has its own.
     let reason = match err {
@@ -287,6 +322,23 @@ fn parse_until(until: &str, zone: Tz) -> Result<DateTime<Utc>, RecurrenceError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rest_of_a_series_keeps_its_rule_and_counts_what_is_left() {
+        assert_eq!(
+            rest_of_series("FREQ=WEEKLY;BYDAY=MO;COUNT=10", 4, 10, 0),
+            "FREQ=WEEKLY;BYDAY=MO;COUNT=7"
+        );
+        // UNTIL becomes the exact count; weekdays move with the days.
+        assert_eq!(
+            rest_of_series("RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR;UNTIL=20270615", 3, 12, 1),
+            "FREQ=WEEKLY;BYDAY=TU,TH,SA;COUNT=10"
+        );
+        assert_eq!(
+            rest_of_series("FREQ=MONTHLY;BYDAY=1MO;COUNT=6", 2, 6, -1),
+            "FREQ=MONTHLY;BYDAY=1SU;COUNT=5"
+        );
+    }
 
     const ROME: Tz = chrono_tz::Europe::Rome;
 

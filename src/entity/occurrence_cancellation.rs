@@ -13,6 +13,8 @@ pub struct Model {
     pub cancelled_at: ChronoDateTimeUtc,
     pub reason: Option<String>,
     pub actor_user_id: Option<i64>,
+    /// Not called off but changed: the request that holds the meeting now.
+    pub moved_to_request_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -30,6 +30,10 @@ pub struct Model {
     pub cancel_reason: Option<String>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
+    /// When this request holds meetings changed from another's series: that request...
+    pub changed_from_request_id: Option<i64>,
+    /// ...and the occurrence (counted from 1) this request's first meeting was.
+    pub changed_from_occurrence: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

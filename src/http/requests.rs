@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 use super::error::{ApiError, Problem};
 use super::extract::parse_json;
 use crate::auth::Caller;
+use crate::request::change::{self, OccurrencePatch, OccurrencesChanged};
 use crate::request::edit::RequestPatch;
 use crate::request::idempotency::{self, Replay};
 use crate::request::list::{self, ListParams};
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_one, patch))
         .routes(routes!(cancel))
         .routes(routes!(cancel_occurrence))
+        .routes(routes!(change_occurrence))
 }
 
 /// Submit a request for a mediator.
@@ -220,6 +222,49 @@ async fn cancel_occurrence(
     };
     Ok(axum::Json(
         occurrence::cancel(&state.db, &state.links(), &caller, id, k, &body).await?,
+    ))
+}
+
+/// Change one meeting of a request (`scope: "this"`), or it and every later one of its
+/// series (`"following"`): its start, duration, modality, site or preferred mediator.
+///
+/// The changed meetings become a request of their own (`changed_from` names this one); here
+/// they are called off as moved. An assignment whose mediator can still take the new time
+/// keeps its mediator, with the same calendar UID and a higher SEQUENCE and a "changed"
+/// notice; one who cannot is released with notices, and an urgent meeting is sought again
+/// at once.
+#[utoipa::path(
+    patch,
+    path = "/requests/{id}/occurrences/{k}",
+    tag = "requests",
+    params(
+        ("id" = i64, Path, description = "Request id"),
+        ("k" = i32, Path, description = "Occurrence, from 1"),
+    ),
+    request_body = OccurrencePatch,
+    responses(
+        (status = 200, description = "Changed", body = OccurrencesChanged),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Mediators cannot change requests", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request or the meeting is cancelled, or was changed before", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No such occurrence, one already begun, or invalid fields, each named in `errors`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn change_occurrence(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, k)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<axum::Json<OccurrencesChanged>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("request"))?;
+    let k: i64 = k
+        .parse()
+        .map_err(|_| ApiError::field("occurrence", "An occurrence is a number from 1."))?;
+    let body: OccurrencePatch = parse_json(&body)?;
+    Ok(axum::Json(
+        change::change(&state, &caller, id, k, body).await?,
     ))
 }
 

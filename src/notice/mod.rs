@@ -181,7 +181,8 @@ pub(crate) async fn queue_for_assignment<C: ConnectionTrait>(
     let mut recipients: Vec<(Audience, String, String, String)> = Vec::new();
     if let Some(m) = &m {
         if let Some(email) = m.email.clone().filter(|e| !e.trim().is_empty()) {
-            recipients.push((Audience::Mediator, email, m.name.clone(), m.locale.clone()));
+            let locale = account_locale(db, m).await?;
+            recipients.push((Audience::Mediator, email, m.name.clone(), locale));
         }
     }
     // Offers concern the candidates only; the organisation hears when one accepts. An
@@ -271,6 +272,17 @@ pub(crate) async fn queue_for_assignment<C: ConnectionTrait>(
         .await?;
     }
     Ok(written)
+}
+
+/// The language a mediator reads: their account's, which they choose on their pages, else
+/// the profile's (a mediator without an account yet).
+async fn account_locale<C: ConnectionTrait>(db: &C, m: &mediator::Model) -> Result<String, DbErr> {
+    let account = user::Entity::find()
+        .filter(user::Column::MediatorId.eq(m.id))
+        .filter(user::Column::Active.eq(true))
+        .one(db)
+        .await?;
+    Ok(account.map_or_else(|| m.locale.clone(), |u| u.locale))
 }
 
 /// The iTIP attachment: the assignment's stable UID and current SEQUENCE, so calendar

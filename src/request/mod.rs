@@ -4,6 +4,7 @@
 //! The HTTP handlers in `http::requests` only parse and map; everything that decides lives
 //! here, one job per module.
 pub mod cancel;
+pub mod change;
 pub mod choices;
 pub mod edit;
 pub mod idempotency;
@@ -47,5 +48,7 @@ pub(crate) fn sample(
         cancel_reason: None,
         created_at: first,
         updated_at: first,
+        changed_from_request_id: None,
+        changed_from_occurrence: None,
     }
 }

@@ -107,6 +107,27 @@ pub async fn cancelled_of<C: ConnectionTrait>(db: &C, request_id: i64) -> Result
         .await
 }
 
+/// The occurrences of one request that were changed rather than called off, with the
+/// request that holds each now.
+pub async fn moved_of<C: ConnectionTrait>(
+    db: &C,
+    request_id: i64,
+) -> Result<HashMap<i32, i64>, DbErr> {
+    let rows: Vec<(i32, Option<i64>)> = occurrence_cancellation::Entity::find()
+        .select_only()
+        .column(occurrence_cancellation::Column::Occurrence)
+        .column(occurrence_cancellation::Column::MovedToRequestId)
+        .filter(occurrence_cancellation::Column::RequestId.eq(request_id))
+        .filter(occurrence_cancellation::Column::MovedToRequestId.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(k, to)| to.map(|to| (k, to)))
+        .collect())
+}
+
 /// Cancels occurrence `k` of request `id` (and, with `following`, every later one that is
 /// still to come). Another organisation's request is 404; an occurrence that does not exist
 /// or has begun is 422 naming `occurrence`; one already cancelled (or a cancelled request)

@@ -103,6 +103,8 @@ async fn write_all(
         cancel_reason: None,
         created_at: now,
         updated_at: now,
+        changed_from_request_id: None,
+        changed_from_occurrence: None,
     };
     // `exec` rather than `ActiveModel::insert`: on SQLite the latter reads the row back with
     // a second statement, and every statement is a round trip to SQLite's worker thread.

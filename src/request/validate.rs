@@ -288,7 +288,7 @@ fn check_times(
 
 /// An in-person appointment happens at one of the organisation's own sites. An unknown site
 /// and another organisation's site get the same message, which reveals nothing.
-async fn check_site<C: ConnectionTrait>(
+pub(crate) async fn check_site<C: ConnectionTrait>(
     db: &C,
     organisation_id: i64,
     site_id: Option<i64>,

@@ -40,6 +40,16 @@ pub struct RequestView {
     pub created_at: Instant,
     #[schema(value_type = InstantDoc)]
     pub updated_at: Instant,
+    /// Set when this request holds meetings changed from another request's series.
+    pub changed_from: Option<ChangedFrom>,
+}
+
+/// The meeting a changed request took over: request `request_id`'s occurrence `occurrence`
+/// (counted from 1), with the following ones when the change was for "this and following".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ChangedFrom {
+    pub request_id: i64,
+    pub occurrence: i32,
 }
 
 /// The appointments a request stands for: one, or the occurrences of its series.
@@ -92,6 +102,10 @@ pub fn view(model: &request::Model, zone: Tz) -> RequestView {
         cancel_reason: model.cancel_reason.clone(),
         created_at: Instant::new(model.created_at, zone),
         updated_at: Instant::new(model.updated_at, zone),
+        changed_from: model.changed_from_request_id.map(|request_id| ChangedFrom {
+            request_id,
+            occurrence: model.changed_from_occurrence.unwrap_or(1),
+        }),
     }
 }
 

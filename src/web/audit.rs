@@ -167,6 +167,11 @@ pub const WORDS: &[(&str, &str, &str)] = &[
         "Lapsed unanswered",
     ),
     ("aud.a.closed_out", "Esito registrato", "Outcome recorded"),
+    (
+        "aud.a.occurrences_changed",
+        "Incontri modificati",
+        "Meetings changed",
+    ),
 ];
 
 pub fn routes() -> Router<AppState> {

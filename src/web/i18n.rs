@@ -100,6 +100,7 @@ const AREAS: &[&[(&str, &str, &str)]] = &[
     super::audit::WORDS,
     super::mediator::WORDS,
     super::requester::WORDS,
+    super::meeting_change::WORDS,
 ];
 
 /// Domain words: (stored value, Italian, English).

@@ -17,6 +17,7 @@ pub mod error;
 pub mod i18n;
 pub mod layout;
 pub mod mediator;
+pub mod meeting_change;
 pub mod registry;
 pub mod reports;
 pub mod requester;

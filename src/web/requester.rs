@@ -17,6 +17,7 @@ use super::error::WebError;
 use super::i18n::Locale;
 use super::layout::{self, badge, csrf_field, described_by, field, input};
 use super::mediator::{feed_box, feed_page};
+use super::meeting_change::{self, ChangeForm};
 use super::session::Ctx;
 use crate::assignment::list as assignments;
 use crate::auth::Role;
@@ -37,8 +38,8 @@ use crate::startup::AppState;
 use crate::web::session::path_id;
 
 const PAGE_SIZE: u64 = 20;
-const DURATIONS: [i64; 8] = [30, 45, 60, 90, 120, 180, 240, 300];
-const REQUESTERS: &[Role] = &[Role::Requester, Role::Coordinator, Role::Admin];
+pub(super) const DURATIONS: [i64; 8] = [30, 45, 60, 90, 120, 180, 240, 300];
+pub(super) const REQUESTERS: &[Role] = &[Role::Requester, Role::Coordinator, Role::Admin];
 
 /// The form as typed: every field text, so that a bad value comes back to the user as is.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -417,7 +418,7 @@ fn urgency_key(u: Urgency) -> &'static str {
     }
 }
 
-fn duration_label(minutes: i64, locale: Locale) -> String {
+pub(super) fn duration_label(minutes: i64, locale: Locale) -> String {
     let (h, m) = (minutes / 60, minutes % 60);
     match (h, m, locale) {
         (0, m, _) => format!("{m} min"),
@@ -543,6 +544,9 @@ pub struct DetailQuery {
     pub cancelled: Option<u8>,
     /// How many occurrences a cancellation just called off (0: they already were).
     pub occ_cancelled: Option<usize>,
+    /// How many meetings a change just moved here, and how many lost their mediator.
+    pub changed: Option<usize>,
+    pub released: Option<usize>,
 }
 
 pub async fn detail(
@@ -552,13 +556,14 @@ pub async fn detail(
     Query(q): Query<DetailQuery>,
 ) -> Result<Response, WebError> {
     let id = path_id(&id)?;
+    let none = BTreeMap::new();
     let page = render_detail(
         &state,
         &ctx,
         id,
         &q,
-        &OccurrenceForm::default(),
-        &BTreeMap::new(),
+        (&OccurrenceForm::default(), &none),
+        (&ChangeForm::default(), &none),
     )
     .await?;
     Ok(page.into_response())
@@ -569,18 +574,21 @@ struct OccurrenceRow {
     k: i32,
     start: chrono::DateTime<Utc>,
     cancelled: bool,
+    /// Changed: the request that holds it now.
+    moved_to: Option<i64>,
     /// Skipped for a holiday or a closure: its name.
     closed: Option<String>,
     assignment: Option<assignment::Model>,
 }
 
-async fn render_detail(
+/// The request's page; each form comes back as typed, with its own errors.
+pub(super) async fn render_detail(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
     q: &DetailQuery,
-    form: &OccurrenceForm,
-    errors: &BTreeMap<String, String>,
+    (form, errors): (&OccurrenceForm, &BTreeMap<String, String>),
+    (change_form, change_errors): (&ChangeForm, &BTreeMap<String, String>),
 ) -> Result<Markup, WebError> {
     let caller = ctx.require(REQUESTERS)?;
     let model = store::visible(&state.db, caller, id).await?;
@@ -600,6 +608,9 @@ async fn render_detail(
         .map_err(Error::from)?
         .into_iter()
         .collect();
+    let moved = occurrence::moved_of(&state.db, id)
+        .await
+        .map_err(Error::from)?;
     let now = state.clock.now();
     let starts = occurrence::starts(&model, zone);
     let closures = match (starts.first(), starts.last()) {
@@ -622,6 +633,7 @@ async fn render_detail(
                 k,
                 start,
                 cancelled: cancelled.contains(&k),
+                moved_to: moved.get(&k).copied(),
                 closed: closures
                     .skips(&model, start, zone)
                     .filter(|_| assignment.is_none())
@@ -657,7 +669,9 @@ async fn render_detail(
             Some(n) => { (layout::notice(&format!("{} {n}", t("req2.occ_done")))) }
             None => {}
         }
-        @if !errors.is_empty() { (layout::error_summary(t("form.errors"))) }
+        @if let Some(n) = q.changed { (layout::notice(&format!("{} {n}", t("chg.done")))) }
+        @if q.released.is_some_and(|n| n > 0) { (layout::notice(t("chg.released"))) }
+        @if !errors.is_empty() || !change_errors.is_empty() { (layout::error_summary(t("form.errors"))) }
         div.page-head {
             h1 { (title) }
             (badge(ctx, shown_status))
@@ -679,6 +693,10 @@ async fn render_detail(
                 @if let Some(case) = &model.case_reference { dt { (t("req.case")) } dd { (case) } }
                 @if let Some(notes) = &model.notes { dt { (t("req.notes")) } dd.notes { (notes) } }
                 @if let Some(reason) = &model.cancel_reason { dt { (t("req.cancelled_reason")) } dd { (reason) } }
+                @if let Some(from) = model.changed_from_request_id {
+                    dt { (t("chg.from")) }
+                    dd { a href=(format!("/requests/{from}#occ-{}", model.changed_from_occurrence.unwrap_or(1))) { "#" (from) } ", " (t("chg.meeting")) " " (model.changed_from_occurrence.unwrap_or(1)) }
+                }
             }
         }
         section.card {
@@ -686,15 +704,20 @@ async fn render_detail(
             @if rows.len() > 1 {
                 p.muted {
                     (rows.len()) " " (t("req.series_of"))
-                    @if !cancelled.is_empty() { ", " (cancelled.len()) " " (t("req2.of_which_cancelled")) }
+                    @let called_off = cancelled.len() - moved.len();
+                    @if called_off > 0 { ", " (called_off) " " (t("req2.of_which_cancelled")) }
+                    @if !moved.is_empty() { ", " (moved.len()) " " (t("req2.of_which_moved")) }
                 }
             }
             ul.occurrences.long[rows.len() > 12] {
                 @for row in &rows {
-                    li.cancelled[row.cancelled].past[row.start <= now] id=(format!("occ-{}", row.k)) {
+                    li.cancelled[row.cancelled && row.moved_to.is_none()].moved[row.moved_to.is_some()].past[row.start <= now] id=(format!("occ-{}", row.k)) {
                         @if rows.len() > 1 { span.num { (row.k) "." } }
                         span.when { (ctx.locale.date_time(row.start, zone)) }
-                        @if row.cancelled {
+                        @if let Some(to) = row.moved_to {
+                            span class="badge b-moved" { (t("chg.moved")) }
+                            a.moved-to href=(format!("/requests/{to}")) { "→ #" (to) }
+                        } @else if row.cancelled {
                             span class="badge b-cancelled" { (t("req2.occ_cancelled")) }
                         } @else if let Some(name) = &row.closed {
                             span class="badge b-closed" { (t("req2.occ_closed")) }
@@ -711,6 +734,10 @@ async fn render_detail(
                     }
                 }
             }
+        }
+        @if active && !open.is_empty() {
+            @let open_starts: Vec<(i32, chrono::DateTime<Utc>)> = open.iter().map(|r| (r.k, r.start)).collect();
+            (meeting_change::form(ctx, id, &open_starts, rows.len() > 1, zone, change_form, change_errors))
         }
         @if active && rows.len() > 1 && !open.is_empty() {
             section.card.danger-zone #cancel-occurrence {
@@ -820,7 +847,16 @@ pub async fn cancel_occurrence(
                 .collect(),
             Err(e) => return Err(e.into()),
         };
-    let page = render_detail(&state, &ctx, id, &DetailQuery::default(), &form, &errors).await?;
+    let none = BTreeMap::new();
+    let page = render_detail(
+        &state,
+        &ctx,
+        id,
+        &DetailQuery::default(),
+        (&form, &errors),
+        (&ChangeForm::default(), &none),
+    )
+    .await?;
     let mut response = page.into_response();
     *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(response)
@@ -910,6 +946,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("req2.occ_cancelled", "Annullato", "Cancelled"),
     ("req2.occ_closed", "Chiuso: non si tiene", "Closed: not held"),
     ("req2.of_which_cancelled", "annullati", "cancelled"),
+    ("req2.of_which_moved", "cambiati", "changed"),
     ("req2.feed_intro", "Il calendario dell'ente: ogni incontro con il nome del mediatore, nel calendario condiviso della segreteria. Senza dati delle famiglie.", "The organisation's calendar: every meeting with the mediator's name, in the office's shared calendar. No data of the families."),
     ("req2.feed_page_title", "Il link al calendario dell'ente", "The organisation's calendar link"),
     ("req2.back_list", "Torna alle richieste", "Back to the requests"),
@@ -920,6 +957,10 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/requests/feed", post(rotate_feed))
         .route("/requests/{id}/occurrences/cancel", post(cancel_occurrence))
+        .route(
+            "/requests/{id}/occurrences/change",
+            post(meeting_change::submit),
+        )
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod feeds;
 mod foundation;
 mod fuzz;
 mod hardening;
+mod meeting_changes;
 mod notices;
 mod offers;
 mod plans;

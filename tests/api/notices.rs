@@ -178,7 +178,43 @@ both!(
     reminders_are_queued_once_per_version,
     unfilled_requests_reach_the_coordinators,
     one_bad_notice_fails_alone_and_the_outbox_goes_on,
+    an_offer_is_written_in_the_language_of_the_mediators_account,
 );
+
+/// The mediator's profile says Italian; the account she signs in with chose English: her
+/// offers are in English, the organisation's copy in its own language.
+async fn an_offer_is_written_in_the_language_of_the_mediators_account(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    ponte::entity::user::Entity::update_many()
+        .col_expr(
+            ponte::entity::user::Column::Locale,
+            sea_orm::sea_query::Expr::value("en"),
+        )
+        .filter(ponte::entity::user::Column::Id.eq(app.mediator.id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let profile = mediator::Entity::find_by_id(app.mediator_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(profile.locale, "it");
+    let start = Utc::now() + Span::days(3);
+    let a = seed_assignment(&app.db, app.org_a, app.site_a, app.mediator_id, start).await;
+    queue(&app.db, Event::Offer, a.id, Some("pr_secret")).await;
+    let rows = notice::Entity::find()
+        .filter(notice::Column::AssignmentId.eq(a.id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let to_her = rows
+        .iter()
+        .find(|n| n.recipient_email == profile.email.clone().unwrap())
+        .expect("a notice to the mediator");
+    assert_eq!(to_her.locale, "en", "{}", to_her.subject);
+    assert!(!to_her.subject.contains("incarico"), "{}", to_her.subject);
+}
 
 async fn notices_reach_each_recipient_in_their_language(backend: Backend) {
     let sink = SmtpSink::start().await;

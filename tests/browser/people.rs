@@ -88,6 +88,7 @@ async fn flows(c: &Client, app: &TestApp) {
     .await;
     let single = submit_request(app, "zh", &format!("{thursday}T14:00"), None).await;
     let first = publish(app, series, 1, rome(tuesday, 9)).await;
+    let third = publish(app, series, 3, rome(tuesday + TimeDelta::days(14), 9)).await;
     let other = publish(app, single, 1, rome(thursday, 14)).await;
     let todays = submit_request(
         app,
@@ -105,9 +106,24 @@ async fn flows(c: &Client, app: &TestApp) {
         None,
     )
     .await;
+    // Submitted for yesterday (the API refuses a past start, so the row is moved back).
+    request::Entity::update_many()
+        .col_expr(
+            request::Column::EarliestStart,
+            Expr::value(rome(today - TimeDelta::days(1), 10)),
+        )
+        .col_expr(
+            request::Column::LatestStart,
+            Expr::value(rome(today - TimeDelta::days(1), 10)),
+        )
+        .filter(request::Column::Id.eq(past))
+        .exec(&app.db)
+        .await
+        .unwrap();
     let yesterday = publish(app, past, 1, rome(today - TimeDelta::days(1), 10)).await;
 
     mediator_flow(c, app, monday, first, other).await;
+    change_flow(c, app, series, third, monday + TimeDelta::days(14)).await;
     closeout_flow(c, app, yesterday, today).await;
     requester_flow(c, app, series).await;
     coordinator_flow(c, app).await;
@@ -326,6 +342,74 @@ async fn mediator_flow(c: &Client, app: &TestApp, monday: NaiveDate, first: i64,
     logout(c).await;
 }
 
+/// The school moves the third meeting of its series by two hours; the mediator, free then,
+/// keeps it and sees the new time on her week.
+async fn change_flow(c: &Client, app: &TestApp, series: i64, third: i64, monday: NaiveDate) {
+    // Li Wei works Tuesdays 08:00–18:00.
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/mediators/{}/availability", app.mediator_id)))
+        .bearer_auth(&app.coordinator.token)
+        .json(&json!({
+            "rules": [{"weekday": "tue", "start": "08:00", "end": "18:00"}],
+            // Weekly hours stop on a national holiday; extra hours do not.
+            "exceptions": [{"date": monday + TimeDelta::days(1), "kind": "extra", "start": "08:00", "end": "18:00"}],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    login(c, app, "segreteria@a.example", PASSWORD).await;
+    c.goto(&app.url(&format!("/requests/{series}")))
+        .await
+        .unwrap();
+    c.find(Locator::Id("chg-occurrence"))
+        .await
+        .unwrap()
+        .select_by_value("3")
+        .await
+        .unwrap();
+    set_value(c, "chg-time", "11:00").await;
+    shot(c, "people-05a-change-meeting").await;
+    submit(c, "form.change-meeting").await;
+    let path = path_of(c).await;
+    assert!(path.ends_with("?changed=1&released=0"), "{path}");
+    let moved = assignment::Entity::find_by_id(third)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(
+        moved.request_id, series,
+        "the meeting is a request of its own"
+    );
+    assert!(
+        path.starts_with(&format!("/requests/{}", moved.request_id)),
+        "{path}"
+    );
+    assert_eq!(moved.start, rome(monday + TimeDelta::days(1), 11));
+    assert_eq!(moved.sequence, 1);
+    let facts = text_of(c, "dl.facts").await;
+    assert!(facts.contains(&format!("#{series}")), "{facts}");
+    shot(c, "people-05b-meeting-changed").await;
+    c.goto(&app.url(&format!("/requests/{series}")))
+        .await
+        .unwrap();
+    assert!(
+        exists(c, "#occ-3 .b-moved").await,
+        "the series shows where it went"
+    );
+    logout(c).await;
+
+    login(c, app, "li.wei@mediatori.example", PASSWORD).await;
+    c.goto(&app.url(&format!("/week?start={monday}")))
+        .await
+        .unwrap();
+    let week = text_of(c, "main").await;
+    assert!(week.contains("11:00"), "{week}");
+    logout(c).await;
+}
+
 /// The mediator says how yesterday's meeting went; the coordinator's report counts it.
 async fn closeout_flow(c: &Client, app: &TestApp, yesterday: i64, today: NaiveDate) {
     login(c, app, "li.wei@mediatori.example", PASSWORD).await;
@@ -370,6 +454,12 @@ async fn closeout_flow(c: &Client, app: &TestApp, yesterday: i64, today: NaiveDa
         .unwrap();
     let stats = text_of(c, ".rep-stats").await;
     assert!(stats.contains("Ore svolte"), "{stats}");
+    // Yesterday's 90 minutes, delivered.
+    let delivered = text_of(c, ".rep-stats .stat:nth-child(5) .n").await;
+    assert!(
+        delivered.starts_with("1,5") || delivered.starts_with("1 h 30"),
+        "{delivered}"
+    );
     logout(c).await;
 }
 
@@ -415,6 +505,7 @@ async fn requester_flow(c: &Client, app: &TestApp, series: i64) {
     assert!(!exists(c, "#occ-1.cancelled").await && !exists(c, "#occ-3.cancelled").await);
     let cancelled = ponte::entity::occurrence_cancellation::Entity::find()
         .filter(ponte::entity::occurrence_cancellation::Column::RequestId.eq(series))
+        .filter(ponte::entity::occurrence_cancellation::Column::MovedToRequestId.is_null())
         .count(&app.db)
         .await
         .unwrap();
