@@ -81,6 +81,34 @@
     showSites();
   }
 
+  // The request form's mediator pickers list only those who speak the chosen language,
+  // asked of the server when the language changes (a requester never gets every name).
+  var languageInput = document.querySelector("form.request-form #language");
+  var pickers = document.querySelectorAll("select[data-speakers]");
+  if (languageInput && pickers.length) {
+    var lastLanguage = languageInput.value;
+    var refresh = function () {
+      var language = languageInput.value.trim();
+      if (language === lastLanguage) return;
+      lastLanguage = language;
+      pickers.forEach(function (picker) {
+        var kept = Array.prototype.map.call(picker.selectedOptions, function (o) { return o.value; });
+        var url = "/requests/speakers?list=" + encodeURIComponent(picker.getAttribute("data-speakers")) +
+          "&language=" + encodeURIComponent(language);
+        fetch(url, { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+          .then(function (html) {
+            picker.innerHTML = html;
+            Array.prototype.forEach.call(picker.options, function (o) {
+              if (kept.indexOf(o.value) >= 0 && o.value !== "") o.selected = true;
+            });
+          }, function () {});
+      });
+    };
+    languageInput.addEventListener("change", refresh);
+    languageInput.addEventListener("blur", refresh);
+  }
+
   // After a failed submission, take keyboard and screen-reader users to the summary.
   var summary = document.querySelector(".error-summary");
   if (summary) summary.focus();

@@ -147,17 +147,35 @@ pub async fn mediator_names(db: &DatabaseConnection) -> Result<Vec<(i64, String)
         .await?)
 }
 
-/// (id, name) of the active mediators, by name: whom a request may ask for.
-pub async fn active_mediator_names(db: &DatabaseConnection) -> Result<Vec<(i64, String)>, Error> {
-    Ok(mediator::Entity::find()
+/// (id, name) of the active mediators who serve `language` (the dispatch spec's language
+/// rule), by name: what a requester may choose from, and nothing more.
+pub async fn speakers_of(
+    db: &DatabaseConnection,
+    language: &crate::domain::language::LanguageTag,
+) -> Result<Vec<(i64, String)>, Error> {
+    use crate::domain::language::{parse_tag, serves};
+    let rows: Vec<(i64, String, serde_json::Value)> = mediator::Entity::find()
         .select_only()
         .column(mediator::Column::Id)
         .column(mediator::Column::Name)
+        .column(mediator::Column::Languages)
         .filter(mediator::Column::Active.eq(true))
         .order_by_asc(mediator::Column::Name)
-        .into_tuple::<(i64, String)>()
+        .into_tuple()
         .all(db)
-        .await?)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, _, languages)| {
+            languages.as_array().is_some_and(|tags| {
+                tags.iter()
+                    .filter_map(|t| t.as_str())
+                    .filter_map(|t| parse_tag(t).ok())
+                    .any(|t| serves(&t, language))
+            })
+        })
+        .map(|(id, name, _)| (id, name))
+        .collect())
 }
 
 /// The names of the mediators `ids`, by id.

@@ -1,11 +1,12 @@
-//! What the request form offers its user: the sites they may pick, the active mediators,
-//! the organisation's zone; for staff, every organisation and every site.
+//! What the request form offers its user: the sites they may pick, the mediators who speak
+//! the language asked for (never every mediator's name), the tags, the organisation's zone;
+//! for staff, every organisation and every site.
 use chrono_tz::Tz;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::store::{self, zone_in};
 use crate::auth::Caller;
-use crate::entity::site;
+use crate::entity::{site, tag};
 use crate::error::Error;
 use crate::registry::browse;
 
@@ -13,8 +14,11 @@ pub struct Choices {
     /// The requester's organisation's sites by name; for staff every site, by organisation
     /// then name.
     pub sites: Vec<site::Model>,
-    /// (id, name) of the active mediators, by name.
-    pub mediators: Vec<(i64, String)>,
+    /// (id, name) of the active mediators who speak the form's language, by name; none
+    /// until a language is chosen.
+    pub speakers: Vec<(i64, String)>,
+    /// The tag catalogue: (name, description).
+    pub tags: Vec<(String, Option<String>)>,
     /// The zone of the caller's organisation, or (staff) of the one `chosen`.
     pub zone: Tz,
     /// Staff only: (id, name) of every organisation, by name.
@@ -26,6 +30,7 @@ pub async fn for_form(
     db: &DatabaseConnection,
     caller: &Caller,
     chosen: Option<i64>,
+    language: Option<&str>,
 ) -> Result<Choices, Error> {
     let staff = caller.role.is_staff();
     let org = if staff {
@@ -47,11 +52,22 @@ pub async fn for_form(
     } else {
         Vec::new()
     };
-    let mediators = browse::active_mediator_names(db).await?;
+    let speakers = match language.map(crate::domain::language::parse_tag) {
+        Some(Ok(tag)) => browse::speakers_of(db, &tag).await?,
+        _ => Vec::new(),
+    };
+    let tags = tag::Entity::find()
+        .order_by_asc(tag::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.name, t.description))
+        .collect();
     let zone = zone_in(&store::zones(db, [org]).await?, org);
     Ok(Choices {
         sites,
-        mediators,
+        speakers,
+        tags,
         zone,
         organisations,
     })

@@ -57,8 +57,14 @@ pub struct RequestForm {
     pub latest_time: String,
     pub duration: String,
     pub recurrence: String,
+    /// Weekly series: the weekdays (`MO`…`SU`); none means the start date's.
+    pub weekdays: Vec<String>,
     pub until: String,
     pub preferred: String,
+    /// Mediators not to send (ids), among those who speak the language.
+    pub excluded: Vec<String>,
+    /// Required tags (names from the catalogue).
+    pub tags: Vec<String>,
     pub case_reference: String,
     pub notes: String,
 }
@@ -72,15 +78,18 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
         recurrence: "none".into(),
         ..RequestForm::default()
     };
-    let choices = choices::for_form(&state.db, caller, None).await?;
+    let choices = choices::for_form(&state.db, caller, None, None).await?;
     Ok(render_form(&ctx, &choices, &form, &BTreeMap::new()).into_response())
 }
 
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(form): Form<RequestForm>,
+    body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
+    // Checkboxes repeat their key, which axum's `Form` does not read. A body that is not a
+    // form carries no token either.
+    let form: RequestForm = serde_html_form::from_bytes(&body).map_err(|_| WebError::Csrf)?;
     ctx.check_csrf(&form.csrf)?;
     let caller = ctx.require(REQUESTERS)?;
     // Staff name the organisation; a requester's is their own, whatever the form says.
@@ -89,7 +98,8 @@ pub async fn submit(
         .is_staff()
         .then(|| form.organisation_id.trim().parse::<i64>().ok())
         .flatten();
-    let choices = choices::for_form(&state.db, caller, organisation_id).await?;
+    let tag = language_tag(&form.language);
+    let choices = choices::for_form(&state.db, caller, organisation_id, Some(&tag)).await?;
     let (mut body, mut errors) = to_body(&form, choices.zone, ctx.locale);
     body.organisation_id = organisation_id;
     match validate::validate(&state.db, caller, &body, Utc::now()).await {
@@ -136,7 +146,9 @@ fn form_field(api: &str) -> &'static str {
         "latest_start" => "latest_time",
         "duration_minutes" => "duration",
         "rrule" => "until",
-        "preferred_mediators" | "excluded_mediators" => "preferred",
+        "preferred_mediators" => "preferred",
+        "excluded_mediators" => "excluded",
+        "required_tags" => "tags",
         "case_reference" => "case_reference",
         "notes" => "notes",
         _ => "form",
@@ -164,6 +176,8 @@ fn field_message_it(field: &str) -> &'static str {
         "duration" => "La durata va da 15 a 480 minuti.",
         "until" => "Indica l'ultimo giorno della serie, entro un anno dalla prima data.",
         "preferred" => "Il mediatore scelto non è disponibile.",
+        "excluded" => "Un mediatore non può essere insieme preferito ed escluso.",
+        "tags" => "Scegli competenze dall'elenco.",
         "case_reference" => "Al massimo 64 caratteri.",
         "notes" => "Al massimo 2000 caratteri.",
         _ => "Richiesta non valida.",
@@ -193,7 +207,7 @@ fn to_body(
     let rrule = match form.recurrence.as_str() {
         "" | "none" => None,
         kind => match crate::domain::local_time::parse_date(form.until.trim()) {
-            Ok(until) => Some(rrule_for(kind, until, zone)),
+            Ok(until) => Some(rrule_for(kind, &form.weekdays, until, zone)),
             Err(_) => {
                 errors.insert(
                     "until".into(),
@@ -207,14 +221,18 @@ fn to_body(
         organisation_id: None,
         site_id: form.site_id.trim().parse().ok(),
         language: language_tag(&form.language),
-        required_tags: Vec::new(),
+        required_tags: form.tags.clone(),
         modality: form.modality.clone(),
         earliest_start: at(&form.time),
         latest_start: (!form.latest_time.trim().is_empty()).then(|| at(&form.latest_time)),
         duration_minutes: form.duration.trim().parse().unwrap_or(0),
         urgency: form.urgency.clone(),
         preferred_mediators: form.preferred.trim().parse().ok().into_iter().collect(),
-        excluded_mediators: Vec::new(),
+        excluded_mediators: form
+            .excluded
+            .iter()
+            .filter_map(|m| m.trim().parse().ok())
+            .collect(),
         case_reference: Some(form.case_reference.clone()),
         notes: Some(form.notes.clone()),
         rrule,
@@ -222,16 +240,40 @@ fn to_body(
     (body, errors)
 }
 
-/// "every week on this weekday until DATE" and its siblings as an RRULE. UNTIL is the end
-/// of the last day on the organisation's clock, in UTC as RFC 5545 wants with a zoned start.
-pub fn rrule_for(kind: &str, until: NaiveDate, zone: Tz) -> String {
+/// The weekdays a weekly series may name, in order, with chrono's names for them.
+const WEEKDAY_ORDER: [chrono::Weekday; 7] = [
+    chrono::Weekday::Mon,
+    chrono::Weekday::Tue,
+    chrono::Weekday::Wed,
+    chrono::Weekday::Thu,
+    chrono::Weekday::Fri,
+    chrono::Weekday::Sat,
+    chrono::Weekday::Sun,
+];
+pub const WEEKDAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+
+/// "every week on these weekdays until DATE" and its siblings as an RRULE ("Mon, Wed, Fri
+/// 9–13 until June"); no weekday chosen means the start date's. UNTIL is the end of the last
+/// day on the organisation's clock, in UTC as RFC 5545 wants with a zoned start.
+pub fn rrule_for(kind: &str, weekdays: &[String], until: NaiveDate, zone: Tz) -> String {
     let end = local_time::local_date_time_or_next(until + TimeDelta::days(1), NaiveTime::MIN, zone)
         - TimeDelta::seconds(1);
     let until = end.format("%Y%m%dT%H%M%SZ");
+    // Only known weekdays, each once, in the week's order.
+    let days: Vec<&str> = WEEKDAYS
+        .iter()
+        .copied()
+        .filter(|d| weekdays.iter().any(|w| w.trim().eq_ignore_ascii_case(d)))
+        .collect();
+    let by_day = if days.is_empty() {
+        String::new()
+    } else {
+        format!(";BYDAY={}", days.join(","))
+    };
     match kind {
-        "biweekly" => format!("FREQ=WEEKLY;INTERVAL=2;UNTIL={until}"),
+        "biweekly" => format!("FREQ=WEEKLY;INTERVAL=2{by_day};UNTIL={until}"),
         "weekdays" => format!("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL={until}"),
-        _ => format!("FREQ=WEEKLY;UNTIL={until}"),
+        _ => format!("FREQ=WEEKLY{by_day};UNTIL={until}"),
     }
 }
 
@@ -385,16 +427,51 @@ fn render_form(
                 (field("until", t("req.until"), Some(t("req.until_hint")), err("until"),
                     input("date", "until", &form.until, true, err("until").is_some(), false)))
             }
-            (field("preferred", t("req.preferred"), None, err("preferred"), html! {
-                select #preferred name="preferred"
-                    aria-invalid=[err("preferred").map(|_| "true")]
-                    aria-describedby=[described_by("preferred", false, err("preferred").is_some())] {
-                    option value="" { (t("req.preferred_none")) }
-                    @for (id, name) in &choices.mediators {
-                        option value=(id) selected[form.preferred == id.to_string()] { (name) }
+            fieldset.field.weekdays aria-describedby="weekdays-hint" {
+                legend { (t("req3.weekdays")) }
+                p.hint #weekdays-hint { (t("req3.weekdays_hint")) }
+                div.choices.row {
+                    @for (i, day) in WEEKDAYS.iter().enumerate() {
+                        @let id = format!("weekday-{day}");
+                        label.choice.compact for=(id) {
+                            input type="checkbox" id=(id) name="weekdays" value=(day)
+                                checked[form.weekdays.iter().any(|w| w == day)];
+                            span { (ctx.locale.weekday_short(WEEKDAY_ORDER[i])) }
+                        }
                     }
                 }
+            }
+            (field("preferred", t("req.preferred"), Some(t("req3.speakers_hint")), err("preferred"), html! {
+                select #preferred name="preferred" data-speakers="preferred"
+                    aria-invalid=[err("preferred").map(|_| "true")]
+                    aria-describedby=[described_by("preferred", true, err("preferred").is_some())] {
+                    (speaker_options(ctx, &choices.speakers, std::slice::from_ref(&form.preferred), true))
+                }
             }))
+            (field("excluded", t("req3.excluded"), Some(t("req3.excluded_hint")), err("excluded"), html! {
+                select #excluded name="excluded" multiple size="4" data-speakers="excluded"
+                    aria-invalid=[err("excluded").map(|_| "true")]
+                    aria-describedby=[described_by("excluded", true, err("excluded").is_some())] {
+                    (speaker_options(ctx, &choices.speakers, &form.excluded, false))
+                }
+            }))
+            @if !choices.tags.is_empty() {
+                fieldset.field.tags.invalid[err("tags").is_some()] aria-describedby=[err("tags").map(|_| "tags-error")] {
+                    legend { (t("req3.tags")) }
+                    p.hint { (t("req3.tags_hint")) }
+                    div.choices.row {
+                        @for (name, description) in &choices.tags {
+                            @let id = format!("tag-{name}");
+                            label.choice.compact for=(id) title=[description.as_deref()] {
+                                input type="checkbox" id=(id) name="tags" value=(name)
+                                    checked[form.tags.iter().any(|t| t == name)];
+                                span { (name) }
+                            }
+                        }
+                    }
+                    @if let Some(e) = err("tags") { p.error id="tags-error" { (e) } }
+                }
+            }
             (field("case_reference", t("req.case"), None, err("case_reference"),
                 input("text", "case_reference", &form.case_reference, false, err("case_reference").is_some(), false)))
             (field("notes", t("req.notes"), None, err("notes"), html! {
@@ -408,6 +485,45 @@ fn render_form(
         }
     };
     layout::page(ctx, t("req.new_title"), "/requests/new", content)
+}
+
+/// The options of a mediator picker: the speakers of the form's language, and (for the
+/// single choice) "no preference" first; without a language, that alone.
+pub(super) fn speaker_options(
+    ctx: &Ctx,
+    speakers: &[(i64, String)],
+    selected: &[String],
+    with_none: bool,
+) -> Markup {
+    html! {
+        @if with_none { option value="" { (ctx.t("req.preferred_none")) } }
+        @for (id, name) in speakers {
+            option value=(id) selected[selected.iter().any(|s| s.trim() == id.to_string())] { (name) }
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SpeakersQuery {
+    pub language: String,
+    /// `preferred` (with "no preference" first) or `excluded`.
+    pub list: String,
+}
+
+/// The options of the form's mediator pickers for a language, fetched by the form's script
+/// when the language changes: only mediators who speak it, only for those who may request.
+pub async fn speakers(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SpeakersQuery>,
+) -> Result<Response, WebError> {
+    ctx.require(REQUESTERS)?;
+    let speakers = match language::parse_tag(&language_tag(&q.language)) {
+        Ok(tag) => browse::speakers_of(&state.db, &tag).await?,
+        Err(_) => Vec::new(),
+    };
+    Ok(speaker_options(&ctx, &speakers, &[], q.list != "excluded").into_response())
 }
 
 fn urgency_key(u: Urgency) -> &'static str {
@@ -928,6 +1044,13 @@ pub async fn rotate_feed(
 /// This area's words beyond the shared catalogue: (key, Italian, English).
 pub const WORDS: &[(&str, &str, &str)] = &[
     ("req2.organisation", "Ente", "Organisation"),
+    ("req3.weekdays", "Giorni della settimana", "Days of the week"),
+    ("req3.weekdays_hint", "Per una serie settimanale: per esempio lunedì, mercoledì e venerdì. Se non ne scegli, il giorno della prima data.", "For a weekly series: for example Monday, Wednesday and Friday. If none is chosen, the first date's day."),
+    ("req3.speakers_hint", "Tra i mediatori che parlano la lingua scelta.", "Among the mediators who speak the chosen language."),
+    ("req3.excluded", "Mediatori da non inviare", "Mediators not to send"),
+    ("req3.excluded_hint", "Per esempio chi conosce già la famiglia in un altro ruolo. Tieni premuto Ctrl per sceglierne più d'uno.", "For example someone who knows the family in another role. Hold Ctrl to choose more than one."),
+    ("req3.tags", "Competenze richieste", "Required skills"),
+    ("req3.tags_hint", "Solo mediatori con tutte quelle scelte.", "Only mediators with all those chosen."),
     ("req2.organisation_hint", "L'ente per cui chiedi il mediatore: le sedi sono le sue.", "The organisation the mediator is for: the sites are its own."),
     ("req2.organisation_choose", "— scegli l'ente —", "— choose the organisation —"),
     ("req2.organisation_error", "Scegli l'ente per cui chiedi il mediatore.", "Choose the organisation the request is for."),
@@ -956,6 +1079,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/requests/feed", post(rotate_feed))
+        .route("/requests/speakers", axum::routing::get(speakers))
         .route("/requests/{id}/occurrences/cancel", post(cancel_occurrence))
         .route(
             "/requests/{id}/occurrences/change",
@@ -973,12 +1097,33 @@ mod tests {
         let until = NaiveDate::from_ymd_opt(2027, 6, 7).unwrap();
         // 8 June 00:00 in Rome (summer time) is 7 June 22:00 UTC.
         assert_eq!(
-            rrule_for("weekly", until, rome),
+            rrule_for("weekly", &[], until, rome),
             "FREQ=WEEKLY;UNTIL=20270607T215959Z"
         );
         assert_eq!(
-            rrule_for("weekdays", until, rome),
+            rrule_for("weekdays", &[], until, rome),
             "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20270607T215959Z"
+        );
+    }
+
+    #[test]
+    fn a_weekly_series_can_name_several_weekdays() {
+        let rome = chrono_tz::Europe::Rome;
+        let until = NaiveDate::from_ymd_opt(2027, 6, 7).unwrap();
+        let days = |d: &[&str]| d.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // In the week's order, each once, unknown words ignored.
+        assert_eq!(
+            rrule_for(
+                "weekly",
+                &days(&["FR", "MO", "we", "MO", "XX"]),
+                until,
+                rome
+            ),
+            "FREQ=WEEKLY;BYDAY=MO,WE,FR;UNTIL=20270607T215959Z"
+        );
+        assert_eq!(
+            rrule_for("biweekly", &days(&["TU"]), until, rome),
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;UNTIL=20270607T215959Z"
         );
     }
 

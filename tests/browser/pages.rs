@@ -1,6 +1,7 @@
 //! The first flows: login, requester form and list, mediator week and availability,
 //! English, a phone-width page, password reset; sessions and CSRF over plain HTTP.
 use super::*;
+use chrono::NaiveDate;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_in_a_real_browser() {
@@ -49,8 +50,31 @@ async fn flows(c: &Client, app: &TestApp) {
         "a requester lands on the requests list"
     );
 
+    // A skill in the catalogue, for the form's checkboxes.
+    ponte::entity::tag::ActiveModel {
+        name: Set("health".into()),
+        description: Set(Some("Sanità".into())),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    // The mediator pickers name only those who speak the language: none before one is
+    // chosen, and the server answers a language's speakers alone.
+    c.goto(&app.url("/requests/speakers?list=excluded&language=zh"))
+        .await
+        .unwrap();
+    assert!(c.source().await.unwrap().contains("Li Wei"));
+    c.goto(&app.url("/requests/speakers?list=excluded&language=ar"))
+        .await
+        .unwrap();
+    assert!(!c.source().await.unwrap().contains("Li Wei"));
+
     // Bad input: the errors are shown next to their fields and wired to them.
     c.goto(&app.url("/requests/new")).await.unwrap();
+    assert!(
+        !c.source().await.unwrap().contains("Li Wei"),
+        "no mediator's name before a language is chosen"
+    );
     shot(c, "02-request-form").await;
     c.find(Locator::Id("language"))
         .await
@@ -95,6 +119,24 @@ async fn flows(c: &Client, app: &TestApp) {
     let until = day + TimeDelta::days(28);
     let language = c.find(Locator::Id("language")).await.unwrap();
     language.clear().await.unwrap();
+    // Chinese first: its speaker appears in the pickers once the field is left.
+    language.send_keys("zh").await.unwrap();
+    c.find(Locator::Id("case_reference"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let started = Instant::now();
+    while !text_of(c, "#excluded").await.contains("Li Wei") {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the pickers list the speakers of the language"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let language = c.find(Locator::Id("language")).await.unwrap();
+    language.clear().await.unwrap();
     language.send_keys("ur").await.unwrap();
     set_value(c, "date", &day.to_string()).await;
     set_value(c, "time", "09:00").await;
@@ -111,6 +153,24 @@ async fn flows(c: &Client, app: &TestApp) {
         .await
         .unwrap();
     set_value(c, "until", &until.to_string()).await;
+    // Two days a week: the date's weekday and the next.
+    let code = |d: NaiveDate| {
+        ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][d.weekday().num_days_from_monday() as usize]
+    };
+    for d in [day, day + TimeDelta::days(1)] {
+        c.find(Locator::Css(&format!("label[for=weekday-{}]", code(d))))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Css("label[for=tag-health]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.find(Locator::Id("case_reference"))
         .await
         .unwrap()
@@ -143,10 +203,24 @@ async fn flows(c: &Client, app: &TestApp) {
     assert_eq!(stored.language, "ur");
     assert_eq!(stored.urgency.as_str(), "urgent");
     assert_eq!(
-        stored.occurrences, 5,
-        "weekly for five weeks, rule {:?}",
+        stored.occurrences, 9,
+        "two days a week for five weeks (the last week's second day is past the end), rule {:?}",
         stored.rrule
     );
+    let rule = stored.rrule.clone().unwrap_or_default();
+    assert!(
+        rule.contains(&format!(
+            "BYDAY={},{}",
+            code(day),
+            code(day + TimeDelta::days(1))
+        )) || rule.contains(&format!(
+            "BYDAY={},{}",
+            code(day + TimeDelta::days(1)),
+            code(day)
+        )),
+        "{rule}"
+    );
+    assert_eq!(stored.required_tags, json!(["health"]));
     assert!(text_of(c, "dd.lang").await.contains("اردو"));
     shot(c, "04-request-detail").await;
 
