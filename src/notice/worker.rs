@@ -231,17 +231,54 @@ pub async fn queue_closeout_reminders(
     now: chrono::DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let days = crate::assignment::closeout::AWAITING_DAYS;
-    let zone = crate::domain::local_time::DEFAULT_ZONE;
-    let due: Vec<assignment::Model> = crate::assignment::closeout::awaiting(db, None, now)
-        .await?
+    let awaiting = crate::assignment::closeout::awaiting(db, None, now).await?;
+    // "The day after" is the mediator's day, on their own clock.
+    let zones = mediator_zones(db, awaiting.iter().map(|a| a.mediator_id)).await?;
+    let zone_of = |m: i64| {
+        zones
+            .get(&m)
+            .copied()
+            .unwrap_or(crate::domain::local_time::DEFAULT_ZONE)
+    };
+    let due: Vec<assignment::Model> = awaiting
         .into_iter()
         // A meeting booked after it began (a plan published over past days, as the demo
         // does) was recorded, not awaited: no one is asked about it.
         .filter(|a| a.created_at < a.start)
-        .filter(|a| crate::domain::closeout::reminder_due(a.start, now, zone, days))
+        .filter(|a| {
+            crate::domain::closeout::reminder_due(a.start, now, zone_of(a.mediator_id), days)
+        })
         .collect();
     let keys: Vec<String> = due.iter().map(|a| format!("closeout:{}", a.id)).collect();
     queue_once(db, links, Event::CloseoutReminder, &due, keys).await
+}
+
+/// The time zones of `mediators`, by id.
+async fn mediator_zones(
+    db: &DatabaseConnection,
+    mediators: impl Iterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, chrono_tz::Tz>, DbErr> {
+    use crate::entity::mediator;
+    use sea_orm::QuerySelect;
+    let mut ids: Vec<i64> = mediators.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut zones = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, String)> = mediator::Entity::find()
+            .select_only()
+            .column(mediator::Column::Id)
+            .column(mediator::Column::Timezone)
+            .filter(mediator::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        zones.extend(
+            rows.into_iter()
+                .map(|(id, zone)| (id, crate::registry::input::stored_zone(&zone))),
+        );
+    }
+    Ok(zones)
 }
 
 /// Queues `event` for each of `due` whose dedupe key is not in the outbox yet.

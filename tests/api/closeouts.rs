@@ -238,6 +238,25 @@ async fn the_morning_after_a_reminder_asks_how_it_went(backend: Backend) {
         0,
         "07:30 in Rome: too early"
     );
+    // The day after is the mediator's: on New York's clock 06:30 UTC is 02:30.
+    let zone = |name: &'static str| {
+        let db = app.db.clone();
+        let id = app.mediator_id;
+        async move {
+            ponte::entity::mediator::Entity::update_many()
+                .col_expr(
+                    ponte::entity::mediator::Column::Timezone,
+                    sea_orm::sea_query::Expr::value(name),
+                )
+                .filter(ponte::entity::mediator::Column::Id.eq(id))
+                .exec(&db)
+                .await
+                .unwrap();
+        }
+    };
+    zone("America/New_York").await;
+    assert_eq!(queue("2027-03-31T06:30:00Z").await, 0, "night in New York");
+    zone("Europe/Rome").await;
     assert_eq!(
         queue("2027-03-31T06:30:00Z").await,
         1,
