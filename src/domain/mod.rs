@@ -48,6 +48,7 @@ pub mod request;
 pub mod text;
 pub mod throttle;
 pub mod towns;
+pub mod workload;
 
 /// Quotes user input for an error message, shortened so that a huge or hostile value cannot
 /// bloat the response that echoes it back.

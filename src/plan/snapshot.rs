@@ -9,9 +9,10 @@
 //! - A mediator's home is their home site, else their home coordinates. A mediator with
 //!   neither cannot be routed in person: they are planned for phone and video only (their
 //!   "home" is then a placeholder location no route ever visits) and a note says so.
-//! - `max_weekly_minutes` is scaled to the window: `weekly × window minutes / one week`,
-//!   rounded down (a 3-day horizon gets 3/7 of the weekly limit). Work outside the window is
-//!   not counted: the limit is a fair share, not an exact weekly account.
+//! - `max_weekly_minutes` belongs to calendar weeks: the window gets, for each week it
+//!   touches, the weekly limit less what is already live in that week outside the window
+//!   ([`crate::domain::workload::minutes_left`]). Exact for a window within one week; a
+//!   window over several weeks gets the weeks' sum as one limit.
 //! - An occurrence belongs to the window when `[earliest_start, latest_start + duration)`
 //!   overlaps it, or when it has a live assignment that does.
 //! - Live assignments (`published`, `accepted`) are pins. Pins are checked with the solver's
@@ -153,6 +154,9 @@ struct Rows {
     requests: Vec<request::Model>,
     /// Live assignments overlapping the window.
     live: Vec<assignment::Model>,
+    /// Live work in the weeks around the window but outside it, by mediator: (start,
+    /// minutes).
+    live_around: HashMap<i64, Vec<(DateTime<Utc>, i64)>>,
     /// Declined or withdrawn offers: the mediator must not get that occurrence again.
     refused: HashMap<OccurrenceRef, Vec<i64>>,
     /// Occurrences their requesters called off: not to be planned.
@@ -191,6 +195,22 @@ impl Rows {
             .order_by_asc(assignment::Column::Id)
             .all(db)
             .await?;
+        // A week either side covers every calendar week the window touches, in any zone.
+        let mut live_around: HashMap<i64, Vec<(DateTime<Utc>, i64)>> = HashMap::new();
+        for a in assignment::Entity::find()
+            .filter(assignment::Column::State.is_in(LIVE_STATES))
+            .filter(assignment::Column::Start.lt(window.end + TimeDelta::days(7)))
+            .filter(assignment::Column::End.gt(window.start - TimeDelta::days(7)))
+            .all(db)
+            .await?
+            .into_iter()
+            .filter(|a| !(a.start < window.end && a.end > window.start))
+        {
+            live_around
+                .entry(a.mediator_id)
+                .or_default()
+                .push((a.start, (a.end - a.start).num_minutes()));
+        }
         let pinned_requests: HashSet<i64> = live.iter().map(|a| a.request_id).collect();
         let reach = window.start - TimeDelta::days(recurrence::SERIES_REACH_DAYS);
         let mut requests = request::Entity::find()
@@ -262,6 +282,7 @@ impl Rows {
             availability,
             requests,
             live,
+            live_around,
             refused,
             cancelled,
             closures,
@@ -351,10 +372,15 @@ impl Builder {
                 end: local(end, self.zone),
             })
             .collect();
-        let window_minutes = (self.window.end - self.window.start).num_minutes().max(0);
-        let max_work_minutes = m
-            .max_weekly_minutes
-            .map(|weekly| i64::from(weekly.max(0)) * window_minutes / (7 * 24 * 60));
+        let outside = rows.live_around.get(&m.id).map_or(&[][..], Vec::as_slice);
+        let max_work_minutes = m.max_weekly_minutes.map(|weekly| {
+            crate::domain::workload::minutes_left(
+                i64::from(weekly.max(0)),
+                self.window,
+                self.zone,
+                outside,
+            )
+        });
         self.mediator_keys.insert(key.clone(), m.id);
         self.mediators.push(model::Mediator {
             id: key,
