@@ -42,6 +42,11 @@ pub struct RerunBody {
     pub seed: Option<i64>,
 }
 
+/// A draft a coordinator moved: a decision, kept when the plan runs again.
+pub const ORIGIN_MANUAL: &str = "manual";
+/// A solver's change to a live assignment that the coordinator consented to.
+pub const ORIGIN_CONSENTED: &str = "consented";
+
 /// Reason stored for an occurrence a coordinator took out of the plan.
 pub(super) const UNASSIGNED_BY_COORDINATOR: &str = "unassigned_by_coordinator";
 
@@ -147,12 +152,22 @@ pub async fn change(
             row.start = Set(new_start);
             row.end = Set(new_start + duration);
             row.travel_minutes = Set(travel);
-            row.origin = Set("manual".into());
+            row.origin = Set(ORIGIN_MANUAL.into());
             // A move is a decision: it is kept when the plan runs again.
             row.locked = Set(true);
         }
         if let Some(locked) = change.locked {
             row.locked = Set(locked);
+        }
+        // Consent alone, to the solver's proposal for a live assignment: it is published as
+        // proposed, and kept (locked) when the plan runs again.
+        if !moves
+            && change.confirm_published_change == Some(true)
+            && draft.assignment_id.is_some()
+            && draft.origin != "pinned"
+        {
+            row.origin = Set(ORIGIN_CONSENTED.into());
+            row.locked = Set(true);
         }
         let after = row.update(&w.txn).await?;
         audit::record(

@@ -1,5 +1,7 @@
 //! Plans as the API shows them: creating one (queued for the worker), listing, reading with
 //! its drafts, and its instance.
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -163,6 +165,31 @@ pub struct PlanView {
     pub published_by: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignments: Option<Vec<DraftView>>,
+    /// Published or accepted assignments the plan would move or give to someone else:
+    /// nothing changes for them at publication unless a coordinator consents to each one
+    /// (`PATCH …/assignments/{draft_id}` with `confirm_published_change: true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposals: Option<Vec<ProposalView>>,
+}
+
+/// The plan's proposal for one live assignment.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProposalView {
+    pub draft_id: i64,
+    pub assignment_id: i64,
+    pub request_id: i64,
+    pub occurrence: i32,
+    /// As it is now.
+    pub mediator_id: i64,
+    #[schema(value_type = crate::registry::InstantSchema)]
+    pub start: Instant,
+    /// As the plan proposes.
+    pub proposed_mediator_id: i64,
+    #[schema(value_type = crate::registry::InstantSchema)]
+    pub proposed_start: Instant,
+    /// Why the plan could not keep it: the rule the live assignment breaks now, if one.
+    pub reason: Option<String>,
+    pub consented: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -177,7 +204,8 @@ pub struct DraftView {
     pub end: Instant,
     pub travel_minutes: i32,
     pub locked: bool,
-    /// `solver`, `pinned` (a live assignment kept) or `manual`.
+    /// `solver`, `pinned` (a live assignment kept), `manual` (moved by a coordinator) or
+    /// `consented` (the solver's change to a live assignment, approved).
     pub origin: String,
     /// The live assignment this draft keeps or replaces.
     pub assignment_id: Option<i64>,
@@ -224,8 +252,61 @@ impl PlanView {
             published_at: p.published_at,
             published_by: p.published_by,
             assignments: drafts.map(|d| d.into_iter().map(DraftView::of).collect()),
+            proposals: None,
         }
     }
+}
+
+/// The drafts of a plan that change a live assignment, beside the assignment as it is.
+pub async fn proposals<C: ConnectionTrait>(
+    db: &C,
+    plan: &plan::Model,
+    drafts: &[plan_assignment::Model],
+) -> Result<Vec<ProposalView>, Error> {
+    let ids: Vec<i64> = drafts
+        .iter()
+        .filter(|d| d.origin != "pinned")
+        .filter_map(|d| d.assignment_id)
+        .collect();
+    let mut live: HashMap<i64, assignment::Model> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for a in assignment::Entity::find()
+            .filter(assignment::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            live.insert(a.id, a);
+        }
+    }
+    let reason_of = |id: i64| {
+        plan.conflicts
+            .as_ref()
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|c| c["assignment_id"].as_i64() == Some(id))
+            .and_then(|c| c["message"].as_str())
+            .map(str::to_string)
+    };
+    Ok(drafts
+        .iter()
+        .filter_map(|d| {
+            let a = live.get(&d.assignment_id?)?;
+            let changes = a.state.is_live() && (a.mediator_id, a.start) != (d.mediator_id, d.start);
+            changes.then(|| ProposalView {
+                draft_id: d.id,
+                assignment_id: a.id,
+                request_id: d.request_id,
+                occurrence: d.occurrence,
+                mediator_id: a.mediator_id,
+                start: Instant::new(a.start, DEFAULT_ZONE),
+                proposed_mediator_id: d.mediator_id,
+                proposed_start: Instant::new(d.start, DEFAULT_ZONE),
+                reason: reason_of(a.id),
+                consented: super::publish::consented(d),
+            })
+        })
+        .collect())
 }
 
 /// Columns of a listing: everything but the instance text, which can be megabytes.
@@ -327,7 +408,10 @@ pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<Pl
     require_staff(caller)?;
     let plan = find(db, id).await?;
     let drafts = drafts(db, id).await?;
-    Ok(PlanView::of(plan, Some(drafts)))
+    let proposals = proposals(db, &plan, &drafts).await?;
+    let mut view = PlanView::of(plan, Some(drafts));
+    view.proposals = Some(proposals);
+    Ok(view)
 }
 
 /// The instance the plan was solved on, as JSON text (for `ponte solve`).

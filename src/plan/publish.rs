@@ -42,6 +42,15 @@ struct Published {
     offers_withdrawn: usize,
     /// Drafts whose mediator took other work at their time since the plan ran.
     stale: usize,
+    /// Drafts that would move or replace a live assignment without the coordinator's
+    /// consent: the live assignment stays as it is.
+    held_back: usize,
+}
+
+/// Whether a coordinator consented to the change a draft makes to its live assignment: a
+/// move they made themselves, or the solver's proposal they accepted.
+pub fn consented(d: &plan_assignment::Model) -> bool {
+    d.origin == super::edit::ORIGIN_MANUAL || d.origin == super::edit::ORIGIN_CONSENTED
 }
 
 /// The reason of a draft left unpublished because its mediator is no longer free.
@@ -125,6 +134,7 @@ pub async fn publish(
         .chain(taken_out.iter().copied())
         .collect();
     let mut stale: Vec<Value> = Vec::new();
+    let mut held_back: Vec<Value> = Vec::new();
     let mut done = Published::default();
     let actor = Some(caller.user_id);
     let withdrawn = withdrawn_since(&w.txn, &drafts).await?;
@@ -149,6 +159,20 @@ pub async fn publish(
             .filter(|a| a.state.is_live());
         let unchanged = current
             .is_some_and(|a| (a.mediator_id, a.start, a.end) == (d.mediator_id, d.start, d.end));
+        // A published or accepted meeting is a promise: the plan may propose to move it or
+        // give it to someone else, but only the coordinator's consent makes it so.
+        if let Some(a) = current.filter(|_| !unchanged && !consented(d)) {
+            done.held_back += 1;
+            held_back.push(json!({
+                "draft_id": d.id,
+                "assignment_id": a.id,
+                "request_id": d.request_id,
+                "occurrence": d.occurrence,
+                "kept": {"mediator_id": a.mediator_id, "start": a.start},
+                "proposed": {"mediator_id": d.mediator_id, "start": d.start},
+            }));
+            continue;
+        }
         if !unchanged {
             if let Some(other) = taken_since(&w.txn, d, &plans_own).await? {
                 done.stale += 1;
@@ -238,6 +262,7 @@ pub async fn publish(
             "moved": done.moved,
             "cancelled": done.cancelled,
             "kept": done.kept,
+            "held_back": held_back,
             "withdrawn": done.withdrawn,
             "offers_withdrawn": done.offers_withdrawn,
         }),

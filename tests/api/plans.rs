@@ -1166,3 +1166,87 @@ async fn a_one_day_plan_gets_the_weeks_workload_not_a_seventh(backend: Backend) 
         .unwrap();
     assert_eq!(me["max_work_minutes"], 1800 - 1500, "{me}");
 }
+
+both!(a_replan_never_moves_a_published_assignment_without_consent);
+
+/// Seen: re-planning one day cancelled two published assignments and gave them to another
+/// mediator at publication, with no one asked. Now the plan proposes, and only the
+/// coordinator's consent to that one assignment moves it.
+async fn a_replan_never_moves_a_published_assignment_without_consent(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let li = app.mediator_id;
+    let chen = second_mediator(&app).await;
+    weekly(&app, li, &[(1, "08:00", "18:00")]).await;
+    weekly(&app, chen, &[(1, "08:00", "18:00")]).await;
+    let request = a_request(&app, "2027-03-22T08:00:00Z", "phone", None).await;
+    let live = an_assignment(&app, request, 1, li, "2027-03-22T08:00:00Z", "published").await;
+    // Li Wei's morning is now an absence: the published meeting breaks her availability.
+    absence(&app, li, "2027-03-22", "08:00", "12:00").await;
+
+    let plan = plan_days(&app, "2027-03-22", "2027-03-22").await;
+    let id = plan["id"].as_i64().unwrap();
+    let proposals = plan["proposals"].as_array().unwrap();
+    assert_eq!(proposals.len(), 1, "{plan}");
+    let proposal = &proposals[0];
+    assert_eq!(proposal["assignment_id"], live);
+    assert_eq!(proposal["mediator_id"], li);
+    assert_eq!(proposal["proposed_mediator_id"], chen);
+    assert_eq!(proposal["consented"], false);
+    assert!(proposal["reason"].is_string(), "{proposal}");
+    let (status, _) = json_of(
+        app.post(
+            &format!("/api/v1/plans/{id}/publish"),
+            &app.coordinator.token,
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let kept = assignment::Entity::find_by_id(live)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((kept.mediator_id, kept.state.as_str()), (li, "published"));
+    assert_eq!(
+        assignment::Entity::find().all(&app.db).await.unwrap().len(),
+        1,
+        "nothing else was written"
+    );
+
+    // Consent to that one proposal: publication gives the meeting to Chen Jing.
+    let plan = plan_days(&app, "2027-03-22", "2027-03-22").await;
+    let id = plan["id"].as_i64().unwrap();
+    let draft = plan["proposals"][0]["draft_id"].as_i64().unwrap();
+    let (status, body) = json_of(
+        app.call(
+            Method::PATCH,
+            &format!("/api/v1/plans/{id}/assignments/{draft}"),
+            Some(&app.coordinator.token),
+            Some(&json!({"confirm_published_change": true})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["proposals"][0]["consented"], true, "{body}");
+    let (status, _) = json_of(
+        app.post(
+            &format!("/api/v1/plans/{id}/publish"),
+            &app.coordinator.token,
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let rows = assignment::Entity::find().all(&app.db).await.unwrap();
+    let now_live: Vec<_> = rows.iter().filter(|a| a.state.is_live()).collect();
+    assert_eq!(now_live.len(), 1, "{rows:?}");
+    assert_eq!(now_live[0].mediator_id, chen);
+    assert_eq!(
+        rows.iter().find(|a| a.id == live).unwrap().state.as_str(),
+        "cancelled"
+    );
+}

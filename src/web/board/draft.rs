@@ -281,6 +281,7 @@ fn origin_key(origin: &str) -> &'static str {
     match origin {
         "pinned" => "board.origin.pinned",
         "manual" => "board.origin.manual",
+        "consented" => "board.origin.consented",
         _ => "board.origin.solver",
     }
 }
@@ -304,6 +305,28 @@ pub async fn lock(
             let done = if locked { "locked" } else { "unlocked" };
             Ok(back_to_board(&form.back, draft_id, done))
         }
+        Err(e) => refuse(&state, &ctx, plan_id, draft_id, &form, "lock", e).await,
+    }
+}
+
+/// The coordinator's consent to the plan's proposal for a published or accepted meeting.
+pub async fn consent(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(raw): Path<(String, String)>,
+    Form(form): Form<DraftForm>,
+) -> Result<Response, WebError> {
+    ctx.check_csrf(&form.csrf)?;
+    let caller = staff(&ctx)?;
+    let (plan_id, draft_id) = ids(&raw)?;
+    let change = DraftChange {
+        confirm_published_change: Some(true),
+        ..Default::default()
+    };
+    match edit::change(&state.db, caller, plan_id, draft_id, change).await {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/coord/plans/{plan_id}#proposal-{draft_id}")).into_response(),
+        ),
         Err(e) => refuse(&state, &ctx, plan_id, draft_id, &form, "lock", e).await,
     }
 }

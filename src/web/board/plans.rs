@@ -110,14 +110,69 @@ pub async fn page(
     } else {
         publication(&state, id).await?
     };
+    let proposals = if plan.published_at.is_none() && plan.status == "finished" {
+        let drafts = plans::drafts(&state.db, id).await?;
+        proposals_card(&state, &ctx, &plan, &drafts).await?
+    } else {
+        html! {}
+    };
     Ok(render(
         &ctx,
         &plan,
         published.as_ref(),
         &BTreeMap::new(),
         state.config.plan_time_limit,
+        proposals,
     )
     .into_response())
+}
+
+/// The plan's proposals for published or accepted meetings, each with its consent button:
+/// nothing changes for them at publication without it.
+async fn proposals_card(
+    state: &AppState,
+    ctx: &Ctx,
+    plan: &plan::Model,
+    drafts: &[crate::entity::plan_assignment::Model],
+) -> Result<Markup, WebError> {
+    let proposals = plans::proposals(&state.db, plan, drafts).await?;
+    if proposals.is_empty() {
+        return Ok(html! {});
+    }
+    let ids = proposals
+        .iter()
+        .flat_map(|p| [p.mediator_id, p.proposed_mediator_id])
+        .collect();
+    let names = crate::registry::browse::mediator_names_of(&state.db, ids).await?;
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
+    let zone = crate::domain::local_time::DEFAULT_ZONE;
+    let t = |k| ctx.t(k);
+    Ok(html! {
+        section.card.proposals aria-labelledby="proposals-title" {
+            h2 #proposals-title { (t("board.prop.title")) }
+            p.hint { (t("board.prop.hint")) }
+            ul.proposal-list {
+                @for p in &proposals {
+                    li.proposal id=(format!("proposal-{}", p.draft_id)) {
+                        p {
+                            a href=(format!("/requests/{}#occ-{}", p.request_id, p.occurrence)) { "#" (p.request_id) }
+                            ": " (name(p.mediator_id)) ", " (ctx.locale.date_time(p.start.utc, zone))
+                            " → " strong { (name(p.proposed_mediator_id)) ", " (ctx.locale.date_time(p.proposed_start.utc, zone)) }
+                        }
+                        @if let Some(reason) = &p.reason { p.muted lang="en" { (t("board.prop.because")) " " (reason) } }
+                        @if p.consented {
+                            span class="badge b-accepted" { (t("board.prop.consented")) }
+                        } @else {
+                            form method="post" action=(format!("/coord/plans/{}/drafts/{}/consent", plan.id, p.draft_id)) {
+                                (crate::web::layout::csrf_field(ctx))
+                                button type="submit" { (t("board.prop.consent")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
 }
 
 async fn plan_row(state: &AppState, id: i64) -> Result<plan::Model, WebError> {
@@ -174,6 +229,7 @@ fn render(
     published: Option<&Value>,
     errors: &BTreeMap<String, String>,
     default_limit: f64,
+    proposals: Markup,
 ) -> Markup {
     let t = |k| ctx.t(k);
     let title = format!("{} #{}", t("board.plan"), plan.id);
@@ -209,6 +265,7 @@ fn render(
                     p lang="en" { (plan.error.clone().unwrap_or_default()) }
                 }
             } @else {
+                (proposals)
                 (kpis::render(ctx, plan))
             }
             nav.card.plan-days aria-label=(t("board.plan.days")) {
@@ -247,6 +304,9 @@ fn published_notice(ctx: &Ctx, done: &Value) -> Markup {
                 (n("changed") + n("moved")) " " (t("board.publish.changed")) " · "
                 (n("cancelled")) " " (t("board.publish.cancelled")) " · "
                 (n("kept")) " " (t("board.publish.kept"))
+            }
+            @if let Some(held) = done["held_back"].as_array().filter(|h| !h.is_empty()) {
+                p.publish-held { (held.len()) " " (t("board.publish.held_back")) }
             }
         }
     }
@@ -382,8 +442,15 @@ pub async fn rerun(
         }
     }
     let plan = plan_row(&state, id).await?;
-    let mut response =
-        render(&ctx, &plan, None, &errors, state.config.plan_time_limit).into_response();
+    let mut response = render(
+        &ctx,
+        &plan,
+        None,
+        &errors,
+        state.config.plan_time_limit,
+        html! {},
+    )
+    .into_response();
     *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(response)
 }
