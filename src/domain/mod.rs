@@ -38,6 +38,7 @@ pub mod assignment;
 pub mod availability;
 pub mod closeout;
 pub mod closure;
+pub mod fairness;
 pub mod language;
 pub mod local_time;
 pub mod locale;

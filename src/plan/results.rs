@@ -281,6 +281,7 @@ impl Stored {
                 .iter()
                 .map(|(m, (n, minutes))| json!({"mediator_id": m, "appointments": n, "minutes": minutes}))
                 .collect::<Vec<_>>(),
+            "hours_per_mediator": hours_per_mediator(snap, problem, &workload),
             "feasible": report.violations.is_empty(),
             "notes": snap.notes,
             "solver": Value::Object(outcome.stats.clone()),
@@ -293,6 +294,23 @@ impl Stored {
             instance: serde_json::to_string(&snap.instance).unwrap_or_default(),
         }
     }
+}
+
+/// How evenly the plan spreads the work over the mediators available in its window (at
+/// least one shift), idle ones included: [`crate::domain::fairness::spread`].
+fn hours_per_mediator(
+    snap: &Snapshot,
+    problem: &Problem,
+    workload: &BTreeMap<i64, (usize, i64)>,
+) -> Value {
+    let hours: Vec<f64> = problem
+        .mediators
+        .iter()
+        .filter(|m| !m.shifts.is_empty())
+        .filter_map(|m| snap.mediator_id(&m.id))
+        .map(|id| workload.get(&id).map_or(0, |w| w.1) as f64 / 60.0)
+        .collect();
+    serde_json::to_value(crate::domain::fairness::spread(&hours)).unwrap_or(Value::Null)
 }
 
 /// Minutes travelled to reach each in-person appointment, from home or the previous one.

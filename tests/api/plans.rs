@@ -486,6 +486,15 @@ async fn a_plan_runs_in_the_background_and_passes_the_referee(backend: Backend) 
         3
     );
     assert_eq!(plan["kpis"]["coverage_by_language"]["ti"]["assigned"], 0);
+    // The one mediator available that week does the three hours: no spread to speak of.
+    let hours = &plan["kpis"]["hours_per_mediator"];
+    assert_eq!(hours["mediators"], 1, "{hours}");
+    assert_eq!(
+        (hours["min"].as_f64(), hours["max"].as_f64()),
+        (Some(3.0), Some(3.0)),
+        "{hours}"
+    );
+    assert_eq!(hours["gini"], 0.0, "{hours}");
     assert!(plan["upper_bound"].as_i64().unwrap() >= plan["objective"].as_i64().unwrap());
     assert_eq!(plan["progress"]["phase"], "finished");
 

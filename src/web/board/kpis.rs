@@ -72,6 +72,13 @@ pub fn render(ctx: &Ctx, plan: &plan::Model) -> Markup {
                     span.n { (hours(travel)) }
                     span.l { (t("board.kpi.travel")) " · " (travel) " " (t("board.min")) }
                 }
+                @if let Some(h) = k["hours_per_mediator"].as_object() {
+                    @let num = |key: &str| h.get(key).and_then(Value::as_f64).unwrap_or(0.0);
+                    div.stat.kpi-fairness title=(t("board.kpi.fairness_hint")) {
+                        span.n { (format!("{:.1} – {:.1} – {:.1}", num("min"), num("median"), num("max")).replace('.', if ctx.locale == crate::web::i18n::Locale::It { "," } else { "." })) }
+                        span.l { (t("board.kpi.fairness")) " · Gini " (format!("{:.2}", num("gini"))) }
+                    }
+                }
                 div.stat.kpi-gap {
                     span.n { (plan.gap.map_or("—".to_string(), |g| format!("{:.1}%", g * 100.0))) }
                     span.l { (t("board.kpi.gap")) }
