@@ -62,30 +62,36 @@ fn solver(r: Reason) -> Localized {
     let (it, en) = match r {
         Reason::NoMediatorSpeaksLanguage => (
             "nessun mediatore parla la lingua",
-            "no mediator speaks language",
+            "no mediator speaks the language",
         ),
         Reason::AllSpeakersExcluded => (
             "tutti i mediatori della lingua sono esclusi",
-            "all speakers excluded",
+            "every mediator who speaks the language is excluded",
         ),
         Reason::NoMediatorWithRequiredTags => (
             "nessun mediatore ha i requisiti richiesti",
-            "no mediator with required tags",
+            "no mediator has the required skills",
         ),
         Reason::NoMediatorOffersModality => (
             "nessun mediatore offre questa modalità",
-            "no mediator offers modality",
+            "no mediator offers this modality",
         ),
         Reason::NoMediatorAvailableInWindow => (
             "nessun mediatore è disponibile nella fascia richiesta",
-            "no mediator available in window",
+            "no mediator is available in the requested window",
         ),
-        Reason::TravelInfeasible => ("nessun mediatore arriva in tempo", "travel infeasible"),
+        Reason::TravelInfeasible => (
+            "nessun mediatore arriva in tempo",
+            "no mediator can get there in time",
+        ),
         Reason::ExceedsWorkloadLimit => (
             "i mediatori adatti hanno raggiunto il loro limite di ore",
-            "exceeds workload limit",
+            "the suitable mediators have reached their hours",
         ),
-        Reason::Capacity => ("tutti i mediatori adatti sono già impegnati", "capacity"),
+        Reason::Capacity => (
+            "tutti i mediatori adatti sono già impegnati",
+            "every suitable mediator is already busy",
+        ),
     };
     Localized {
         it: it.into(),
@@ -147,7 +153,7 @@ mod tests {
         );
         assert_eq!(
             words.en,
-            "no one answered in time (7 asked); no one else: capacity"
+            "no one answered in time (7 asked); no one else: every suitable mediator is already busy"
         );
         let phone = Alternative::ByPhone {
             name: "Li Wei".into(),

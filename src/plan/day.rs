@@ -47,7 +47,22 @@ pub struct Unfilled {
     pub request_id: i64,
     pub start: DateTime<Utc>,
     pub reason: String,
-    pub detail: Option<String>,
+    /// The binding cause in both languages (plans since the detail was added).
+    pub detail: Option<crate::notice::Localized>,
+    /// The nearest ways to fill it, in both languages.
+    pub alternatives: Vec<crate::notice::Localized>,
+}
+
+/// A stored text that is either one string (the snapshot's own words) or `{it, en}`.
+fn words(v: &Value) -> Option<crate::notice::Localized> {
+    match v {
+        Value::String(s) => Some(crate::notice::Localized::same(s)),
+        Value::Object(_) => Some(crate::notice::Localized {
+            it: v["it"].as_str()?.to_string(),
+            en: v["en"].as_str()?.to_string(),
+        }),
+        _ => None,
+    }
 }
 
 pub struct Day {
@@ -193,7 +208,12 @@ async fn unfilled<C: ConnectionTrait>(
         .filter(|b| b.state != "cancelling")
         .map(|b| (b.request_id, b.occurrence))
         .collect();
-    let reasons: HashMap<(i64, i32), (String, Option<String>)> = plan
+    type Why = (
+        String,
+        Option<crate::notice::Localized>,
+        Vec<crate::notice::Localized>,
+    );
+    let reasons: HashMap<(i64, i32), Why> = plan
         .and_then(|p| p.unassigned.as_ref())
         .and_then(Value::as_array)
         .into_iter()
@@ -204,7 +224,13 @@ async fn unfilled<C: ConnectionTrait>(
                 i32::try_from(u["occurrence"].as_i64()?).ok()?,
             );
             let reason = u["reason"].as_str().unwrap_or_default().to_string();
-            Some((key, (reason, u["detail"].as_str().map(str::to_string))))
+            let alternatives = u["alternatives"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(words)
+                .collect();
+            Some((key, (reason, words(&u["detail"]), alternatives)))
         })
         .collect();
     let candidates = request::Entity::find()
@@ -248,15 +274,16 @@ async fn unfilled<C: ConnectionTrait>(
             if covered.contains(&(r.id, occurrence)) || closures.skips(r, start, zone).is_some() {
                 continue;
             }
-            let (reason, detail) = reasons
+            let (reason, detail, alternatives) = reasons
                 .get(&(r.id, occurrence))
                 .cloned()
-                .unwrap_or_else(|| ("not_planned".to_string(), None));
+                .unwrap_or_else(|| ("not_planned".to_string(), None, Vec::new()));
             list.push(Unfilled {
                 request_id: r.id,
                 start,
                 reason,
                 detail,
+                alternatives,
             });
         }
     }

@@ -9,6 +9,7 @@ pub mod plans;
 pub mod publish;
 pub mod results;
 pub mod snapshot;
+pub mod why;
 pub mod worker;
 
 pub use snapshot::{OccurrenceRef, Snapshot, SnapshotError, Window};

@@ -257,6 +257,25 @@ impl PlanView {
     }
 }
 
+/// The unassigned entries' `detail` and `alternatives`, stored in both languages, in
+/// `lang` (`it` or `en`) only: what a reader of the plan's JSON gets.
+pub fn localize(unassigned: &mut Value, lang: &str) {
+    let pick = |v: &Value| -> Value {
+        match v.get(lang).or_else(|| v.get("en")) {
+            Some(text) if v.is_object() => text.clone(),
+            _ => v.clone(),
+        }
+    };
+    for entry in unassigned.as_array_mut().into_iter().flatten() {
+        if let Some(detail) = entry.get("detail").map(pick) {
+            entry["detail"] = detail;
+        }
+        if let Some(list) = entry.get("alternatives").and_then(Value::as_array) {
+            entry["alternatives"] = Value::Array(list.iter().map(pick).collect());
+        }
+    }
+}
+
 /// The drafts of a plan that change a live assignment, beside the assignment as it is.
 pub async fn proposals<C: ConnectionTrait>(
     db: &C,
@@ -411,6 +430,9 @@ pub async fn get(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<Pl
     let proposals = proposals(db, &plan, &drafts).await?;
     let mut view = PlanView::of(plan, Some(drafts));
     view.proposals = Some(proposals);
+    if let Some(list) = view.unassigned.as_mut() {
+        localize(list, crate::notice::compose::language(&caller.locale));
+    }
     Ok(view)
 }
 

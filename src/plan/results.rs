@@ -212,12 +212,18 @@ impl Stored {
         drafts.sort_by_key(|d| (d.start, d.request_id, d.occurrence));
 
         let solution = outcome.plan.to_solution(problem, Default::default());
+        let zone = crate::domain::local_time::parse_zone(&snap.instance.timezone)
+            .unwrap_or(crate::domain::local_time::DEFAULT_ZONE);
         let mut unassigned: Vec<Value> = solution
             .unassigned
             .iter()
             .filter_map(|u| {
                 let occ = snap.occurrence(&u.request)?;
-                let req = problem.requests.get(problem.request_index(&u.request)?)?;
+                let index = problem.request_index(&u.request)?;
+                let req = problem.requests.get(index)?;
+                // Both languages are kept; a reader gets theirs (`localize`).
+                let (detail, alternatives) =
+                    super::why::explain(problem, &outcome.plan, index, u.reason, zone);
                 Some(json!({
                     "request_id": occ.request_id,
                     "occurrence": occ.occurrence,
@@ -226,6 +232,11 @@ impl Stored {
                     "urgency": req.urgency.as_str(),
                     "language": req.language,
                     "earliest_start": DateTime::from_timestamp(req.earliest, 0),
+                    "detail": {"it": detail.it, "en": detail.en},
+                    "alternatives": alternatives
+                        .iter()
+                        .map(|a| json!({"it": a.it, "en": a.en}))
+                        .collect::<Vec<_>>(),
                 }))
             })
             .collect();
@@ -235,6 +246,7 @@ impl Stored {
                 "occurrence": s.occurrence,
                 "reason": "not_plannable",
                 "detail": s.message,
+                "alternatives": [],
             })
         }));
 

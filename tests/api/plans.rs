@@ -486,6 +486,19 @@ async fn a_plan_runs_in_the_background_and_passes_the_referee(backend: Backend) 
         3
     );
     assert_eq!(plan["kpis"]["coverage_by_language"]["ti"]["assigned"], 0);
+    let tigrinya = plan["unassigned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["request_id"] == nobody)
+        .unwrap();
+    assert_eq!(tigrinya["reason"], "no_mediator_speaks_language");
+    // The coordinator reads Italian.
+    assert_eq!(
+        tigrinya["detail"], "nessun mediatore parla la lingua",
+        "{tigrinya}"
+    );
+    assert_eq!(tigrinya["alternatives"], json!([]));
     // The one mediator available that week does the three hours: no spread to speak of.
     let hours = &plan["kpis"]["hours_per_mediator"];
     assert_eq!(hours["mediators"], 1, "{hours}");
@@ -1165,6 +1178,17 @@ async fn a_one_day_plan_gets_the_weeks_workload_not_a_seventh(backend: Backend) 
     // The spec's reason: one desk alone fits the 300 minutes left, so the other is left out
     // for capacity, not for a workload it does not exceed.
     assert_eq!(desk[0]["reason"], "capacity", "{plan}");
+    // The detail names the binding cause, with the numbers: the week's hours.
+    let detail = desk[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("Li Wei") && detail.contains("240") && detail.contains("300"),
+        "{detail}"
+    );
+    assert_eq!(
+        desk[0]["alternatives"],
+        json!([]),
+        "nothing else fits her week"
+    );
     let instance: Value =
         serde_json::from_str(&instance_of(&app, plan["id"].as_i64().unwrap()).await).unwrap();
     let me = instance["mediators"]

@@ -453,7 +453,16 @@ fn unfilled_list(ctx: &Ctx, board: &Board, lookup: &Lookup) -> Markup {
                             @if let Some(r) = r { (badge(ctx, r.urgency.as_str())) }
                             span.reason {
                                 (t(reason_key(&u.reason)))
-                                @if let Some(d) = &u.detail { " " span.muted lang="en" { "(" (d) ")" } }
+                                @if let Some(d) = &u.detail { " " span.muted.u-detail { "(" (d.get(ctx.locale.code())) ")" } }
+                            }
+                            @if !u.alternatives.is_empty() {
+                                span.u-alternatives {
+                                    (t("board.unfilled.alternatives")) " "
+                                    @for (i, a) in u.alternatives.iter().enumerate() {
+                                        @if i > 0 { "; " }
+                                        (a.get(ctx.locale.code()))
+                                    }
+                                }
                             }
                         }
                     }

@@ -116,6 +116,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("board.publish.changed", "modificate", "changed"),
     ("board.publish.cancelled", "annullate", "cancelled"),
     ("board.publish.kept", "invariate", "unchanged"),
+    ("board.unfilled.alternatives", "Si potrebbe:", "It could be:"),
     ("board.kpi.fairness", "ore per mediatore (min – mediana – max)", "hours per mediator (min – median – max)"),
     ("board.kpi.fairness_hint", "Tra i mediatori disponibili nel periodo, anche chi non ha incontri. Gini 0: tutti lo stesso carico; vicino a 1: uno fa quasi tutto.", "Among the mediators available in the period, idle ones included. Gini 0: everyone the same load; near 1: one does nearly everything."),
     ("board.publish.held_back", "incontri già pubblicati lasciati come erano: la proposta non era stata approvata.", "meetings already published left as they were: the proposal was not approved."),
