@@ -159,6 +159,9 @@ struct Rows {
     live_around: HashMap<i64, Vec<(DateTime<Utc>, i64)>>,
     /// Declined or withdrawn offers: the mediator must not get that occurrence again.
     refused: HashMap<OccurrenceRef, Vec<i64>>,
+    /// Continuity: the mediators who served (or hold) a meeting of the same case, by
+    /// (organisation, case reference), most recent first.
+    served_case: HashMap<(i64, String), Vec<i64>>,
     /// Occurrences their requesters called off: not to be planned.
     cancelled: HashSet<OccurrenceRef>,
     /// Holidays and closures: a series' occurrences on them are not planned.
@@ -251,6 +254,7 @@ impl Rows {
                     .push(a.mediator_id);
             }
         }
+        let served_case = served_cases(db, &requests, window).await?;
         let cancelled = crate::request::occurrence::cancelled(db, ids.iter().copied())
             .await?
             .into_iter()
@@ -284,10 +288,66 @@ impl Rows {
             live,
             live_around,
             refused,
+            served_case,
             cancelled,
             closures,
         })
     }
+}
+
+/// Who served each case of `requests` before the window's end: mediators of live or
+/// delivered meetings of any request of the same organisation with the same case reference.
+async fn served_cases<C: ConnectionTrait>(
+    db: &C,
+    requests: &[request::Model],
+    window: Window,
+) -> Result<HashMap<(i64, String), Vec<i64>>, DbErr> {
+    let cases: HashSet<(i64, String)> = requests
+        .iter()
+        .filter_map(|r| Some((r.organisation_id, r.case_reference.clone()?)))
+        .collect();
+    let mut out: HashMap<(i64, String), Vec<i64>> = HashMap::new();
+    if cases.is_empty() {
+        return Ok(out);
+    }
+    let references: Vec<String> = cases.iter().map(|(_, c)| c.clone()).collect();
+    let mut case_of: HashMap<i64, (i64, String)> = HashMap::new();
+    for chunk in references.chunks(500) {
+        for r in request::Entity::find()
+            .filter(request::Column::CaseReference.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            if let Some(case) = r.case_reference.clone() {
+                if cases.contains(&(r.organisation_id, case.clone())) {
+                    case_of.insert(r.id, (r.organisation_id, case));
+                }
+            }
+        }
+    }
+    let ids: Vec<i64> = case_of.keys().copied().collect();
+    for chunk in ids.chunks(500) {
+        for a in assignment::Entity::find()
+            .filter(assignment::Column::RequestId.is_in(chunk.to_vec()))
+            .filter(assignment::Column::Start.lt(window.end))
+            .order_by_desc(assignment::Column::Start)
+            .all(db)
+            .await?
+            .into_iter()
+            .filter(|a| {
+                a.state.is_live()
+                    && a.outcome != Some(crate::domain::closeout::Outcome::MediatorNoShow)
+            })
+        {
+            if let Some(case) = case_of.get(&a.request_id) {
+                let list = out.entry(case.clone()).or_default();
+                if !list.contains(&a.mediator_id) {
+                    list.push(a.mediator_id);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 struct Builder {
@@ -581,7 +641,22 @@ impl Builder {
             latest_start: local(start + window, self.zone),
             duration_minutes: r.duration_minutes.into(),
             urgency: r.urgency.into(),
-            preferred_mediators: keys(known(&r.preferred_mediators)),
+            preferred_mediators: keys({
+                // Those who served the case before are preferred too, unless excluded:
+                // continuity without anyone typing an id.
+                let mut preferred = known(&r.preferred_mediators);
+                let served = r
+                    .case_reference
+                    .as_ref()
+                    .and_then(|c| rows.served_case.get(&(r.organisation_id, c.clone())));
+                preferred.extend(
+                    served
+                        .into_iter()
+                        .flatten()
+                        .filter(|m| !excluded.contains(m)),
+                );
+                preferred
+            }),
             excluded_mediators: keys(excluded),
             pinned: None,
         })

@@ -1283,3 +1283,57 @@ async fn a_replan_never_moves_a_published_assignment_without_consent(backend: Ba
         "cancelled"
     );
 }
+
+both!(a_case_remembers_its_mediator);
+
+/// The same case reference prefers the mediator who served it, without anyone typing an id.
+async fn a_case_remembers_its_mediator(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let li = app.mediator_id;
+    let chen = second_mediator(&app).await;
+    weekly(&app, li, &[(1, "08:00", "18:00")]).await;
+    weekly(&app, chen, &[(1, "08:00", "18:00")]).await;
+    let case = |id: i64, reference: &'static str| {
+        let db = app.db.clone();
+        async move {
+            request::Entity::update_many()
+                .col_expr(request::Column::CaseReference, Expr::value(reference))
+                .filter(request::Column::Id.eq(id))
+                .exec(&db)
+                .await
+                .unwrap();
+        }
+    };
+    // Chen Jing met the family last week.
+    let before = a_request(&app, "2027-03-15T08:00:00Z", "phone", None).await;
+    case(before, "FAM-7").await;
+    an_assignment(&app, before, 1, chen, "2027-03-15T08:00:00Z", "accepted").await;
+    // The same case this Monday, and another family's meeting beside it.
+    let again = a_request(&app, "2027-03-22T08:00:00Z", "phone", None).await;
+    case(again, "FAM-7").await;
+    let other = a_request(&app, "2027-03-22T12:00:00Z", "phone", None).await;
+    case(other, "FAM-9").await;
+
+    let plan = plan_days(&app, "2027-03-22", "2027-03-22").await;
+    let instance: Value =
+        serde_json::from_str(&instance_of(&app, plan["id"].as_i64().unwrap()).await).unwrap();
+    let preferred = |id: i64| {
+        instance["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == format!("R{id}"))
+            .unwrap()["preferred_mediators"]
+            .clone()
+    };
+    assert_eq!(preferred(again), json!([format!("M{chen}")]));
+    assert_eq!(preferred(other), json!([]), "another case remembers no one");
+    let draft = plan["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["request_id"] == again)
+        .unwrap()
+        .clone();
+    assert_eq!(draft["mediator_id"], chen, "{plan}");
+}
