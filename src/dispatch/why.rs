@@ -119,6 +119,11 @@ pub enum Alternative {
         name: String,
         at: String,
     },
+    /// A later day of the plan's window; `at` is "dd/mm HH:MM".
+    LaterDay {
+        name: String,
+        at: String,
+    },
 }
 
 impl Alternative {
@@ -128,6 +133,7 @@ impl Alternative {
             Alternative::ByVideo { name, at } => ("in video", "by video", name, at),
             Alternative::LaterToday { name, at } => ("più tardi oggi", "later today", name, at),
             Alternative::NextDay { name, at } => ("il giorno dopo", "next day", name, at),
+            Alternative::LaterDay { name, at } => ("un altro giorno", "another day", name, at),
         };
         Localized {
             it: format!("{it}: {name} alle {at}"),

@@ -158,7 +158,7 @@ fn alternatives(p: &Problem, plan: &Plan, r: usize, zone: Tz) -> Vec<Alternative
                     .with_timezone(&zone)
                     .format("%d/%m %H:%M")
                     .to_string();
-                found.push(Alternative::NextDay { name, at: day });
+                found.push(Alternative::LaterDay { name, at: day });
             }
         }
     }
