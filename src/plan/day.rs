@@ -45,12 +45,14 @@ pub struct Block {
 
 pub struct Unfilled {
     pub request_id: i64,
+    pub occurrence: i32,
     pub start: DateTime<Utc>,
     pub reason: String,
     /// The binding cause in both languages (plans since the detail was added).
     pub detail: Option<crate::notice::Localized>,
-    /// The nearest ways to fill it, in both languages.
-    pub alternatives: Vec<crate::notice::Localized>,
+    /// The nearest ways to fill it, in both languages, each with what applying it changes
+    /// (`{"modality": …}` or `{"start": …}`) when the plan said.
+    pub alternatives: Vec<(crate::notice::Localized, Option<Value>)>,
 }
 
 /// A stored text that is either one string (the snapshot's own words) or `{it, en}`.
@@ -211,7 +213,7 @@ async fn unfilled<C: ConnectionTrait>(
     type Why = (
         String,
         Option<crate::notice::Localized>,
-        Vec<crate::notice::Localized>,
+        Vec<(crate::notice::Localized, Option<Value>)>,
     );
     let reasons: HashMap<(i64, i32), Why> = plan
         .and_then(|p| p.unassigned.as_ref())
@@ -228,7 +230,7 @@ async fn unfilled<C: ConnectionTrait>(
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(words)
+                .filter_map(|a| Some((words(a)?, a.get("apply").cloned())))
                 .collect();
             Some((key, (reason, words(&u["detail"]), alternatives)))
         })
@@ -280,6 +282,7 @@ async fn unfilled<C: ConnectionTrait>(
                 .unwrap_or_else(|| ("not_planned".to_string(), None, Vec::new()));
             list.push(Unfilled {
                 request_id: r.id,
+                occurrence,
                 start,
                 reason,
                 detail,

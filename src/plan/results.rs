@@ -235,7 +235,13 @@ impl Stored {
                     "detail": {"it": detail.it, "en": detail.en},
                     "alternatives": alternatives
                         .iter()
-                        .map(|a| json!({"it": a.it, "en": a.en}))
+                        .map(|(a, apply)| {
+                            let apply = match apply {
+                                super::why::Apply::Modality(m) => json!({"modality": m}),
+                                super::why::Apply::Start(t) => json!({"start": t}),
+                            };
+                            json!({"it": a.it, "en": a.en, "apply": apply})
+                        })
                         .collect::<Vec<_>>(),
                 }))
             })

@@ -14,21 +14,30 @@ use crate::notice::Localized;
 /// Who could have served it, at most this many named.
 const NAMED: usize = 3;
 
-/// The detail and the alternatives of unfilled request `r`.
+/// What applying an alternative changes in the occurrence: its modality (a remote one),
+/// or its start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Apply {
+    Modality(&'static str),
+    Start(DateTime<Utc>),
+}
+
+/// The detail and the alternatives of unfilled request `r`, each alternative with what
+/// applying it changes.
 pub fn explain(
     p: &Problem,
     plan: &Plan,
     r: usize,
     reason: Reason,
     zone: Tz,
-) -> (Localized, Vec<Localized>) {
+) -> (Localized, Vec<(Localized, Apply)>) {
     let detail = match reason {
         Reason::Capacity => capacity(p, plan, r, zone),
         _ => Why::Solver(reason).words(),
     };
     let alternatives = alternatives(p, plan, r, zone)
-        .iter()
-        .map(Alternative::words)
+        .into_iter()
+        .map(|(a, apply)| (a.words(), apply))
         .collect();
     (detail, alternatives)
 }
@@ -121,7 +130,7 @@ fn short_id(key: &str) -> String {
 }
 
 /// Another modality, or a later start the same day, that fits into the plan as it is.
-fn alternatives(p: &Problem, plan: &Plan, r: usize, zone: Tz) -> Vec<Alternative> {
+fn alternatives(p: &Problem, plan: &Plan, r: usize, zone: Tz) -> Vec<(Alternative, Apply)> {
     let dispatcher = Dispatcher::new(p, plan);
     let req = &p.requests[r];
     let mut found = Vec::new();
@@ -136,8 +145,8 @@ fn alternatives(p: &Problem, plan: &Plan, r: usize, zone: Tz) -> Vec<Alternative
         if let Ok(placed) = dispatcher.best(&other) {
             let (name, at) = name_at(placed.mediator, placed.start);
             found.push(match modality {
-                Modality::Phone => Alternative::ByPhone { name, at },
-                _ => Alternative::ByVideo { name, at },
+                Modality::Phone => (Alternative::ByPhone { name, at }, Apply::Modality("phone")),
+                _ => (Alternative::ByVideo { name, at }, Apply::Modality("video")),
             });
         }
     }
@@ -146,19 +155,21 @@ fn alternatives(p: &Problem, plan: &Plan, r: usize, zone: Tz) -> Vec<Alternative
         |t: i64| DateTime::<Utc>::from_timestamp(t, 0).map(|d| d.with_timezone(&zone).date_naive());
     if day_end - req.duration > req.latest {
         let mut later = req.clone();
-        later.earliest = req.latest + 1;
+        // From the next whole minute after the window.
+        later.earliest = (req.latest / 60 + 1) * 60;
         later.latest = day_end - req.duration;
         if let Ok(placed) = dispatcher.best(&later) {
             let (name, at) = name_at(placed.mediator, placed.start);
+            let apply = Apply::Start(DateTime::from_timestamp(placed.start, 0).unwrap_or_default());
             if same_day(placed.start) == same_day(req.earliest) {
-                found.push(Alternative::LaterToday { name, at });
+                found.push((Alternative::LaterToday { name, at }, apply));
             } else {
                 let day = DateTime::<Utc>::from_timestamp(placed.start, 0)
                     .unwrap_or_default()
                     .with_timezone(&zone)
                     .format("%d/%m %H:%M")
                     .to_string();
-                found.push(Alternative::LaterDay { name, at: day });
+                found.push((Alternative::LaterDay { name, at: day }, apply));
             }
         }
     }

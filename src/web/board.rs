@@ -35,6 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/coord/plans/{id}/drafts/{draft}", get(draft::page))
         .route("/coord/plans/{id}/drafts/{draft}/lock", post(draft::lock))
         .route(
+            "/coord/unfilled/{request}/{occurrence}/apply",
+            post(day::apply),
+        )
+        .route(
             "/coord/plans/{id}/drafts/{draft}/consent",
             post(draft::consent),
         )

@@ -112,9 +112,10 @@ async fn a_request(app: &TestApp, organisation_id: i64, ask: Ask<'_>) -> i64 {
     .id
 }
 
-/// Three mediators (Chinese, Chinese, Urdu and Arabic) and a Monday of seven requests,
-/// one in Tigrinya that nobody speaks.
-async fn a_monday_in_prato(app: &TestApp, day: NaiveDate) -> i64 {
+/// Three mediators (Chinese, Chinese, Urdu and Arabic) and a Monday of eight requests,
+/// one in Tigrinya that nobody speaks, one in Urdu before its only speaker starts work;
+/// their ids.
+async fn a_monday_in_prato(app: &TestApp, day: NaiveDate) -> (i64, i64) {
     weekdays(app, app.mediator_id, "08:00", "18:00").await;
     let chen = a_mediator(app, "Chen Jing", &["zh"], &["in_person", "phone"]).await;
     weekdays(app, chen, "08:00", "13:00").await;
@@ -198,7 +199,7 @@ async fn a_monday_in_prato(app: &TestApp, day: NaiveDate) -> i64 {
     for (org, ask) in asks {
         a_request(app, org, ask).await;
     }
-    a_request(
+    let tigrinya = a_request(
         app,
         a,
         Ask {
@@ -210,17 +211,34 @@ async fn a_monday_in_prato(app: &TestApp, day: NaiveDate) -> i64 {
             urgency: "emergency",
         },
     )
-    .await
+    .await;
+    let early = a_request(
+        app,
+        a,
+        Ask {
+            language: "ur",
+            modality: "video",
+            site: None,
+            at: local(day, "07:00"),
+            minutes: 45,
+            urgency: "routine",
+        },
+    )
+    .await;
+    (tigrinya, early)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dispatch_board_in_a_real_browser() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let day = a_monday();
-    let tigrinya = a_monday_in_prato(&app, day).await;
+    let (tigrinya, early) = a_monday_in_prato(&app, day).await;
     let (_driver, c) = open_browser(&app).await;
-    let result =
-        tokio::time::timeout(Duration::from_secs(150), flows(&c, &app, day, tigrinya)).await;
+    let result = tokio::time::timeout(
+        Duration::from_secs(150),
+        flows(&c, &app, day, tigrinya, early),
+    )
+    .await;
     let _ = c.close().await;
     result.expect("the board flows took over 150 s");
 }
@@ -258,14 +276,14 @@ async fn wait_for(c: &Client, css: &str, seconds: u64) {
     }
 }
 
-async fn flows(c: &Client, app: &TestApp, day: NaiveDate, tigrinya: i64) {
+async fn flows(c: &Client, app: &TestApp, day: NaiveDate, tigrinya: i64, early: i64) {
     login(c, app, "coord@ponte.example", PASSWORD).await;
     let board = format!("/coord/board?date={day}");
 
     // Before any plan: nothing on the axis, every request unfilled and "not planned yet".
     c.goto(&app.url(&board)).await.unwrap();
     assert_eq!(count(c, "a.block").await, 0);
-    assert_eq!(text_of(c, "#unfilled-title .count").await, "7");
+    assert_eq!(text_of(c, "#unfilled-title .count").await, "8");
     assert!(text_of(c, ".unfilled-list")
         .await
         .contains("Non ancora pianificata"));
@@ -500,6 +518,34 @@ async fn flows(c: &Client, app: &TestApp, day: NaiveDate, tigrinya: i64) {
     assert!(text_of(c, ".unfilled-list")
         .await
         .contains("Tolta dal piano"));
+
+    // The early Urdu meeting: no one works at 07:00; the plan's alternative (later that
+    // morning, with Amina Rahman) is applied in one click, and she gets it at once.
+    let item = format!(".unfilled-list li:has(a[href='/requests/{early}'])");
+    let words = text_of(c, &item).await;
+    assert!(words.contains("Si potrebbe"), "{words}");
+    scroll_to(c, ".unfilled-list").await;
+    shot(c, "board-08b-alternatives").await;
+    submit(c, &format!("{item} form.apply")).await;
+    assert!(
+        path_of(c).await.contains("done=applied"),
+        "{}",
+        path_of(c).await
+    );
+    let moved = request::Entity::find()
+        .filter(request::Column::ChangedFromRequestId.eq(early))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the meeting, changed");
+    let held = assignment::Entity::find()
+        .filter(assignment::Column::RequestId.eq(moved.id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert!(held[0].state.is_live(), "{held:?}");
+    assert!(held[0].start >= local(day, "09:00"), "{held:?}");
 
     // The board in English.
     click(c, "form[action='/lang'] button").await;

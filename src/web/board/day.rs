@@ -3,9 +3,10 @@
 //! and the occurrences left without a mediator with the reason.
 use std::collections::{BTreeMap, HashSet};
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -13,11 +14,14 @@ use serde_json::Value;
 
 use super::{board_link, lock_icon, reason_key, staff, today, Lookup};
 use crate::domain::local_time::DEFAULT_ZONE;
+use crate::error::Error;
 use crate::plan::day::{Block, Day as Board, Source};
+use crate::registry::input::Change;
+use crate::request::change::{self, OccurrencePatch, Scope};
 use crate::startup::AppState;
 use crate::web::error::WebError;
 use crate::web::layout::{self, badge, csrf_field, field, input};
-use crate::web::session::Ctx;
+use crate::web::session::{path_id, Ctx};
 
 /// The axis always shows at least a working day, wider when something lies outside it.
 const AXIS_FROM: u32 = 8 * 60;
@@ -87,12 +91,14 @@ pub async fn render(
         div.board-page {
             (head(ctx, date))
             @if let Some(key) = done_key(done) { (layout::notice(ctx.t(key))) }
-            @if !errors.is_empty() { (layout::error_summary(ctx.t("form.errors"))) }
+            @if !errors.is_empty() {
+                (layout::error_summary(errors.get("form").map_or(ctx.t("form.errors"), String::as_str)))
+            }
             (source(ctx, &board))
             (summary(ctx, &board))
             (legend(ctx))
             (timeline(ctx, date, &board, &lookup))
-            (unfilled_list(ctx, &board, &lookup))
+            (unfilled_list(ctx, date, state.clock.now(), &board, &lookup))
             (plan_form(ctx, date, form, errors))
         }
     };
@@ -109,6 +115,7 @@ fn done_key(done: &str) -> Option<&'static str> {
         "unlocked" => "board.done.unlocked",
         "moved" => "board.done.moved",
         "unassigned" => "board.done.unassigned",
+        "applied" => "board.unfilled.applied",
         _ => return None,
     })
 }
@@ -431,7 +438,13 @@ fn block(
     }
 }
 
-fn unfilled_list(ctx: &Ctx, board: &Board, lookup: &Lookup) -> Markup {
+fn unfilled_list(
+    ctx: &Ctx,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+    board: &Board,
+    lookup: &Lookup,
+) -> Markup {
     let t = |k| ctx.t(k);
     html! {
         section.card.unfilled aria-labelledby="unfilled-title" {
@@ -453,14 +466,32 @@ fn unfilled_list(ctx: &Ctx, board: &Board, lookup: &Lookup) -> Markup {
                             @if let Some(r) = r { (badge(ctx, r.urgency.as_str())) }
                             span.reason {
                                 (t(reason_key(&u.reason)))
-                                @if let Some(d) = &u.detail { " " span.muted.u-detail { "(" (d.get(ctx.locale.code())) ")" } }
+                                // The spec's other reasons are their own sentence already.
+                                @if let Some(d) = u.detail.as_ref().filter(|_| !generic_reason(&u.reason)) {
+                                    " " span.muted.u-detail { "(" (d.get(ctx.locale.code())) ")" }
+                                }
                             }
                             @if !u.alternatives.is_empty() {
-                                span.u-alternatives {
-                                    (t("board.unfilled.alternatives")) " "
-                                    @for (i, a) in u.alternatives.iter().enumerate() {
-                                        @if i > 0 { "; " }
-                                        (a.get(ctx.locale.code()))
+                                div.u-alternatives {
+                                    span { (t("board.unfilled.alternatives")) }
+                                    @for (a, apply) in &u.alternatives {
+                                        @let words = a.get(ctx.locale.code());
+                                        @match apply.as_ref().and_then(|v| v.as_object()) {
+                                            Some(apply) if u.start > now => {
+                                                form.apply method="post" action=(format!("/coord/unfilled/{}/{}/apply", u.request_id, u.occurrence)) {
+                                                    (csrf_field(ctx))
+                                                    input type="hidden" name="back" value=(date.to_string());
+                                                    @if let Some(m) = apply.get("modality").and_then(|v| v.as_str()) {
+                                                        input type="hidden" name="modality" value=(m);
+                                                    }
+                                                    @if let Some(s) = apply.get("start").and_then(|v| v.as_str()) {
+                                                        input type="hidden" name="start" value=(s);
+                                                    }
+                                                    button.link type="submit" title=(t("board.unfilled.apply_hint")) { (words) }
+                                                }
+                                            }
+                                            _ => { span.alt { (words) } }
+                                        }
                                     }
                                 }
                             }
@@ -469,6 +500,75 @@ fn unfilled_list(ctx: &Ctx, board: &Board, lookup: &Lookup) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// The spec's reasons whose detail says no more than the reason's own words.
+fn generic_reason(reason: &str) -> bool {
+    matches!(
+        reason,
+        "no_mediator_speaks_language"
+            | "all_speakers_excluded"
+            | "no_mediator_with_required_tags"
+            | "no_mediator_offers_modality"
+            | "no_mediator_available_in_window"
+            | "travel_infeasible"
+            | "exceeds_workload_limit"
+    )
+}
+
+/// An alternative applied in one click, as the plan proposed it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ApplyForm {
+    pub csrf: String,
+    pub back: String,
+    pub modality: String,
+    pub start: String,
+}
+
+/// Applies one of an unfilled occurrence's alternatives: the occurrence is changed (another
+/// modality, or another start) as a requester's change would, then someone is sought for it
+/// at once. A refusal (the meeting began, was changed meanwhile) comes back as the board.
+pub async fn apply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((request_id, occurrence)): Path<(String, String)>,
+    Form(form): Form<ApplyForm>,
+) -> Result<Response, WebError> {
+    ctx.check_csrf(&form.csrf)?;
+    let caller = staff(&ctx)?;
+    let request_id = path_id(&request_id)?;
+    let k: i64 = occurrence.parse().map_err(|_| WebError::NotFound)?;
+    let date = crate::domain::local_time::parse_date(form.back.trim()).unwrap_or_else(|_| today());
+    let modality = Some(form.modality.trim().to_string()).filter(|m| !m.is_empty());
+    let remote = modality.is_some();
+    let patch = OccurrencePatch {
+        scope: Scope::This,
+        start: Some(form.start.trim().to_string()).filter(|s| !s.is_empty()),
+        duration_minutes: None,
+        modality,
+        site_id: if remote { Change::Clear } else { Change::Keep },
+        preferred_mediator: Change::Keep,
+    };
+    match change::change(&state, caller, request_id, k, patch).await {
+        Ok(done) => {
+            // Whatever its urgency: the coordinator asked for it now.
+            if let Err(e) = crate::dispatch::redispatch(&state, done.request.id, 1).await {
+                tracing::error!(error = %e, request_id = done.request.id, "dispatch after an applied alternative failed");
+            }
+            Ok(Redirect::to(&format!("/coord/board?date={date}&done=applied")).into_response())
+        }
+        Err(Error::Invalid(_) | Error::Conflict(_)) => {
+            let mut errors = BTreeMap::new();
+            errors.insert(
+                "form".to_string(),
+                ctx.t("board.unfilled.apply_refused").to_string(),
+            );
+            let form = PlanForm::around(date, state.config.plan_time_limit);
+            render(&state, &ctx, date, &form, &errors, "").await
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
