@@ -77,6 +77,12 @@ pub struct Row {
     pub mediator_no_shows: u32,
     /// No-shows (family or mediator) per 100 closed-out meetings; null before any closeout.
     pub no_show_pct: Option<f64>,
+    /// Filled meetings of a case (same organisation and case reference) after its first
+    /// in the period.
+    pub follow_ups: u32,
+    /// Of those, the share served by a mediator who had served the case before: the
+    /// continuity families feel. Null without follow-ups.
+    pub continuity_pct: Option<f64>,
 }
 
 impl Row {
@@ -109,10 +115,16 @@ struct Acc {
     closed_out: u32,
     family_no_shows: u32,
     mediator_no_shows: u32,
+    follow_ups: u32,
+    same_mediator: u32,
 }
 
 impl Acc {
-    fn add(&mut self, o: &Occurrence, first_cancel_of_request: bool) {
+    fn add(&mut self, o: &Occurrence, first_cancel_of_request: bool, continuity: Option<bool>) {
+        if let Some(same) = continuity {
+            self.follow_ups += 1;
+            self.same_mediator += u32::from(same);
+        }
         self.requests += 1;
         if let Some(at) = o.cancelled_at {
             self.cancelled += 1;
@@ -168,6 +180,9 @@ impl Acc {
                 f64::from(self.family_no_shows + self.mediator_no_shows) * 100.0
                     / f64::from(self.closed_out)
             }),
+            follow_ups: self.follow_ups,
+            continuity_pct: (self.follow_ups > 0)
+                .then(|| f64::from(self.same_mediator) * 100.0 / f64::from(self.follow_ups)),
         }
     }
 }
@@ -197,16 +212,50 @@ fn name_of(group: Group, key: &str, data: &Data) -> String {
     .unwrap_or_else(|| key.to_string())
 }
 
+/// For each filled meeting of a case (organisation and case reference) that had an earlier
+/// filled meeting in the range: whether one of the case's earlier mediators served it.
+fn continuity(data: &Data) -> HashMap<(i64, i32), bool> {
+    let mut ordered: Vec<&Occurrence> = data
+        .occurrences
+        .iter()
+        .filter(|o| o.case_reference.is_some() && o.live.is_some() && !o.cancelled())
+        .collect();
+    ordered.sort_by_key(|o| (o.start, o.request_id, o.occurrence));
+    let mut served: HashMap<(i64, &str), Vec<i64>> = HashMap::new();
+    let mut out = HashMap::new();
+    for o in ordered {
+        let (Some(case), Some(live)) = (o.case_reference.as_deref(), &o.live) else {
+            continue;
+        };
+        let before = served.entry((o.organisation_id, case)).or_default();
+        if !before.is_empty() {
+            out.insert(
+                (o.request_id, o.occurrence),
+                before.contains(&live.mediator_id),
+            );
+        }
+        if !before.contains(&live.mediator_id) {
+            before.push(live.mediator_id);
+        }
+    }
+    out
+}
+
 pub fn report(data: &Data, range: Range, group: Group) -> Report {
     let mut groups: HashMap<String, Acc> = HashMap::new();
     let mut total = Acc::default();
     let mut noticed: HashSet<i64> = HashSet::new();
+    let continuity = continuity(data);
     let mut ordered: Vec<&Occurrence> = data.occurrences.iter().collect();
     ordered.sort_by_key(|o| (o.request_id, o.occurrence));
     for o in ordered {
         let first = o.cancelled() && noticed.insert(o.request_id);
-        groups.entry(key_of(group, o)).or_default().add(o, first);
-        total.add(o, first);
+        let same = continuity.get(&(o.request_id, o.occurrence)).copied();
+        groups
+            .entry(key_of(group, o))
+            .or_default()
+            .add(o, first, same);
+        total.add(o, first, same);
     }
     let mut rows: Vec<Row> = groups
         .into_iter()
@@ -261,6 +310,7 @@ mod tests {
             cancelled_at: None,
             live: None,
             last_mediator: None,
+            case_reference: None,
         }
     }
 
@@ -274,6 +324,34 @@ mod tests {
         });
         o.last_mediator = Some(mediator);
         o
+    }
+
+    #[test]
+    fn continuity_counts_follow_ups_served_by_a_mediator_of_the_case() {
+        let case = |mut o: Occurrence, reference: &str, minutes: i64| {
+            o.case_reference = Some(reference.into());
+            o.start = at(minutes);
+            o
+        };
+        let data = Data {
+            occurrences: vec![
+                // Case A: Li (7), then Li again, then Chen (8): 1 of 2 follow-ups.
+                case(filled(occ(1, "zh", "routine"), 7, 0, None), "A", 100),
+                case(filled(occ(2, "zh", "routine"), 7, 0, None), "A", 200),
+                case(filled(occ(3, "zh", "routine"), 8, 0, None), "A", 300),
+                // Case B once: no follow-up. No case: not counted.
+                case(filled(occ(4, "zh", "routine"), 8, 0, None), "B", 100),
+                filled(occ(5, "zh", "routine"), 8, 0, None),
+            ],
+            ..Default::default()
+        };
+        let range = crate::report::range::Range {
+            from: at(0).date_naive(),
+            to: at(0).date_naive(),
+        };
+        let r = report(&data, range, Group::Organisation);
+        assert_eq!(r.total.follow_ups, 2);
+        assert_eq!(r.total.continuity_pct, Some(50.0));
     }
 
     #[test]

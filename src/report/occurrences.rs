@@ -65,6 +65,8 @@ pub struct Occurrence {
     pub live: Option<Live>,
     /// The mediator of its latest assignment of any state (declined, cancelled…).
     pub last_mediator: Option<i64>,
+    /// The organisation's case reference, for continuity.
+    pub case_reference: Option<String>,
 }
 
 impl Occurrence {
@@ -167,6 +169,7 @@ pub async fn load<C: ConnectionTrait>(db: &C, range: Range) -> Result<Data, DbEr
                 cancelled_at: None,
                 live: None,
                 last_mediator: None,
+                case_reference: r.case_reference.clone(),
             });
         }
     }

@@ -280,6 +280,7 @@ fn group_section(ctx: &Ctx, report: &Report) -> Markup {
                             th.num scope="col" { (t("rep.col.hours")) }
                             th.num scope="col" { (t("rep.col.delivered")) }
                             th.num scope="col" { (t("rep.col.no_show")) }
+                            th.num scope="col" { (t("rep.col.continuity")) }
                             th.num scope="col" { (t("rep.col.travel")) }
                             th.num scope="col" { (t("rep.col.urgent")) }
                             th.num scope="col" { (t("rep.col.emergency")) }
@@ -311,6 +312,7 @@ fn table_row(l: Locale, name: &str, row: &Row, total: bool) -> Markup {
             td.num { (hours(l, row.minutes)) }
             td.num { (hours(l, row.delivered_minutes)) }
             td.num title=(format!("{} / {}", row.family_no_shows + row.mediator_no_shows, row.closed_out)) { (pct(l, row.no_show_pct)) }
+            td.num title=(row.follow_ups.to_string()) { (pct(l, row.continuity_pct)) }
             td.num title=(format!("{} / {}", row.travel_known, row.filled)) { (hours(l, row.travel_minutes)) }
             td.num { (duration(l, row.median_urgent_minutes)) }
             td.num { (duration(l, row.median_emergency_minutes)) }

@@ -6,7 +6,7 @@ use ponte::entity::{
 };
 use ponte::report::csv::parse_line;
 use reqwest::header;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 
 use crate::both;
@@ -251,7 +251,65 @@ both!(
     csv_reads_back_and_the_page_links_it,
     shortage_and_a_what_if_that_fills_more,
     one_cancelled_meeting_of_a_series_counts_once,
+    continuity_is_reported_per_organisation,
 );
+
+/// Three weekly meetings of one family's case, all with Li Wei: two follow-ups, both with
+/// the mediator who served the case before.
+async fn continuity_is_reported_per_organisation(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let series = insert_request(
+        &app,
+        Req {
+            org: app.org_a,
+            site: app.site_a,
+            language: "zh",
+            urgency: "routine",
+            start: "2027-03-16T09:00:00Z",
+            rrule: Some("FREQ=WEEKLY;COUNT=3"),
+            created: utc("2027-03-01T08:00:00Z"),
+            status: "submitted",
+        },
+    )
+    .await;
+    request::Entity::update_many()
+        .col_expr(
+            request::Column::CaseReference,
+            sea_orm::sea_query::Expr::value("FAM-7"),
+        )
+        .filter(sea_orm::ColumnTrait::eq(&request::Column::Id, series))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    for (k, at) in [
+        (1, "2027-03-16T09:00:00Z"),
+        (2, "2027-03-23T09:00:00Z"),
+        (3, "2027-03-30T08:00:00Z"),
+    ] {
+        insert_assignment(
+            &app,
+            series,
+            k,
+            at,
+            "accepted",
+            utc("2027-03-02T08:00:00Z"),
+            None,
+        )
+        .await;
+    }
+    let (status, report) = json_of(
+        app.get(
+            &format!("/api/v1/reports?{MARCH}&group=organisation"),
+            &app.coordinator.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    let org = row(&report, &app.org_a.to_string());
+    assert_eq!(org["follow_ups"], 2, "{org}");
+    assert_eq!(org["continuity_pct"], 100.0, "{org}");
+}
 
 async fn one_cancelled_meeting_of_a_series_counts_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;

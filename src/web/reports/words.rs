@@ -29,6 +29,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("rep.col.filled_pct", "% coperte", "% filled"),
     ("rep.col.hours", "Ore", "Hours"),
     ("rep.col.delivered", "Ore svolte", "Hours delivered"),
+    ("rep.col.continuity", "Stesso mediatore", "Same mediator"),
     ("rep.col.no_show", "Assenze %", "No-shows %"),
     ("rep.col.travel", "Ore di viaggio", "Travel hours"),
     ("rep.col.urgent", "Risposta urgenti", "Urgent: response"),
