@@ -370,11 +370,7 @@ fn event(
     let zone: Tz = o
         .and_then(|o| o.timezone.parse().ok())
         .unwrap_or(DEFAULT_ZONE);
-    let status = match a.state {
-        State::Accepted => EventStatus::Confirmed,
-        State::Published => EventStatus::Tentative,
-        _ => EventStatus::Cancelled,
-    };
+    let status = status_of(a.state);
     let in_person = r.modality == Modality::InPerson;
     let location = match r.modality {
         Modality::InPerson => site.map(|s| s.address.clone()),
@@ -496,5 +492,15 @@ impl Words {
             (EventStatus::Cancelled, false) => "annullato",
             (EventStatus::Cancelled, true) => "cancelled",
         }
+    }
+}
+
+/// An assignment's STATUS, the same in the feeds and in the invitations mailed: confirmed
+/// once accepted, tentative while it waits for its mediator's answer.
+pub fn status_of(state: State) -> EventStatus {
+    match state {
+        State::Accepted => EventStatus::Confirmed,
+        State::Published | State::Offered => EventStatus::Tentative,
+        _ => EventStatus::Cancelled,
     }
 }

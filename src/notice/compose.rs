@@ -142,6 +142,9 @@ pub struct Context {
     pub modality: String,
     /// The appointment, local to the organisation: "lunedì 7 dicembre 2026, 09:00–10:00".
     pub when: String,
+    /// The appointment's day seen from the moment of writing: "oggi", "domani" (or
+    /// "today", "tomorrow"), else "il 7 dicembre" / "on 7 December".
+    pub day: String,
     pub zone: String,
     pub case_reference: Option<String>,
     pub accept_url: Option<String>,
@@ -237,6 +240,31 @@ pub fn language_name(lang: &str, tag: &str) -> String {
 }
 
 /// The appointment in local time: "lunedì 7 dicembre 2026, 09:00–10:00".
+pub fn day(lang: &str, zone: Tz, start: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let (day, today) = (
+        start.with_timezone(&zone).date_naive(),
+        now.with_timezone(&zone).date_naive(),
+    );
+    let english = lang == "en";
+    match (day - today).num_days() {
+        0 => if english { "today" } else { "oggi" }.to_string(),
+        1 => if english { "tomorrow" } else { "domani" }.to_string(),
+        _ => {
+            let locale = crate::domain::locale::Locale::or_default(lang);
+            let date = format!(
+                "{} {}",
+                chrono::Datelike::day(&day),
+                locale.month_long(chrono::Datelike::month0(&day))
+            );
+            if english {
+                format!("on {date}")
+            } else {
+                format!("il {date}")
+            }
+        }
+    }
+}
+
 pub fn when(lang: &str, zone: Tz, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
     let s = start.with_timezone(&zone);
     let e = end.with_timezone(&zone);
@@ -270,6 +298,7 @@ mod tests {
             language: "cinese".into(),
             modality: "in presenza".into(),
             when: "lunedì 7 dicembre 2026, 09:00–10:00".into(),
+            day: "domani".into(),
             zone: "Europe/Rome".into(),
             case_reference: Some("PR-2026-17".into()),
             accept_url: Some("http://x/respond/t?action=accept".into()),
@@ -357,6 +386,46 @@ mod tests {
         assert_eq!(
             when("en", rome, after, after + hour),
             "Monday, 30 March 2026, 10:00–11:00"
+        );
+    }
+
+    /// Seen: every reminder of the demo said "domani" about a meeting of the same day.
+    #[test]
+    fn a_reminder_names_the_meetings_day_from_when_it_is_written() {
+        let rome = chrono_tz::Europe::Rome;
+        // 23:30 in Rome on 6 December 2026 (22:30 UTC).
+        let now = Utc.with_ymd_and_hms(2026, 12, 6, 22, 30, 0).unwrap();
+        let later_tonight = Utc.with_ymd_and_hms(2026, 12, 6, 22, 50, 0).unwrap();
+        let tomorrow_morning = Utc.with_ymd_and_hms(2026, 12, 7, 8, 0, 0).unwrap();
+        assert_eq!(day("it", rome, later_tonight, now), "oggi");
+        assert_eq!(day("en", rome, later_tonight, now), "today");
+        assert_eq!(day("it", rome, tomorrow_morning, now), "domani");
+        assert_eq!(day("en", rome, tomorrow_morning, now), "tomorrow");
+        let far = Utc.with_ymd_and_hms(2026, 12, 9, 8, 0, 0).unwrap();
+        assert_eq!(day("it", rome, far, now), "il 9 dicembre");
+        assert_eq!(day("en", rome, far, now), "on 9 December");
+        let mut c = Context {
+            lang: "it".into(),
+            audience: Some(Audience::Mediator),
+            recipient: "Li Wei".into(),
+            when: "lunedì 7 dicembre 2026, 09:00–10:00".into(),
+            day: "oggi".into(),
+            ..Context::default()
+        };
+        let it = compose("reminder", &c).unwrap();
+        assert!(
+            it.subject.starts_with("Promemoria: mediazione oggi"),
+            "{}",
+            it.subject
+        );
+        assert!(!it.text.contains("domani"), "{}", it.text);
+        c.lang = "en".into();
+        c.day = "tomorrow".into();
+        let en = compose("reminder", &c).unwrap();
+        assert!(
+            en.subject.starts_with("Reminder: mediation tomorrow"),
+            "{}",
+            en.subject
         );
     }
 }

@@ -220,6 +220,7 @@ pub(crate) async fn queue_for_assignment<C: ConnectionTrait>(
             language: compose::language_name(lang, &r.language),
             modality: compose::modality(lang, r.modality),
             when: compose::when(lang, zone, a.start, a.end),
+            day: compose::day(lang, zone, a.start, now),
             zone: zone.name().to_string(),
             case_reference: r
                 .case_reference
@@ -315,8 +316,9 @@ fn ics_for(
     let event = crate::feed::Event {
         uid: a.uid.clone(),
         sequence: u32::try_from(a.sequence).unwrap_or(0),
+        // As the feed says for the same UID and SEQUENCE.
         status: match method {
-            crate::feed::Method::Request => crate::feed::EventStatus::Confirmed,
+            crate::feed::Method::Request => crate::feed::calendar::status_of(a.state),
             crate::feed::Method::Cancel => crate::feed::EventStatus::Cancelled,
         },
         start: a.start,
