@@ -20,6 +20,24 @@ use crate::error::{Error, Validator};
 use crate::registry::browse;
 use crate::storage::page::{self, Page, PageParams};
 
+/// The assignments `ids`, by id (in chunks: a plan can hold thousands).
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> Result<HashMap<i64, assignment::Model>, sea_orm::DbErr> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        for a in assignment::Entity::find()
+            .filter(assignment::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            out.insert(a.id, a);
+        }
+    }
+    Ok(out)
+}
+
 /// Query parameters, as text so that each is checked and reported under its own name.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -100,6 +100,19 @@ impl Localized {
         }
     }
 
+    /// A stored text: one string (words with no translation, such as a snapshot's) or
+    /// `{"it": …, "en": …}`.
+    pub fn from_json(v: &serde_json::Value) -> Option<Localized> {
+        match v {
+            serde_json::Value::String(s) => Some(Localized::same(s)),
+            serde_json::Value::Object(_) => Some(Localized {
+                it: v["it"].as_str()?.to_string(),
+                en: v["en"].as_str()?.to_string(),
+            }),
+            _ => None,
+        }
+    }
+
     /// The text in `lang` (`it` or `en`).
     pub fn get(&self, lang: &str) -> &str {
         if lang == "en" {

@@ -15,6 +15,7 @@ use crate::domain::local_time::{parse_zone, Window, DEFAULT_ZONE};
 use crate::domain::recurrence;
 use crate::entity::{assignment, mediator, plan, plan_assignment, request};
 use crate::error::Error;
+use crate::notice::Localized;
 use crate::registry::shifts::Availabilities;
 use crate::request::{occurrence, store};
 
@@ -49,22 +50,10 @@ pub struct Unfilled {
     pub start: DateTime<Utc>,
     pub reason: String,
     /// The binding cause in both languages (plans since the detail was added).
-    pub detail: Option<crate::notice::Localized>,
+    pub detail: Option<Localized>,
     /// The nearest ways to fill it, in both languages, each with what applying it changes
     /// (`{"modality": …}` or `{"start": …}`) when the plan said.
-    pub alternatives: Vec<(crate::notice::Localized, Option<Value>)>,
-}
-
-/// A stored text that is either one string (the snapshot's own words) or `{it, en}`.
-fn words(v: &Value) -> Option<crate::notice::Localized> {
-    match v {
-        Value::String(s) => Some(crate::notice::Localized::same(s)),
-        Value::Object(_) => Some(crate::notice::Localized {
-            it: v["it"].as_str()?.to_string(),
-            en: v["en"].as_str()?.to_string(),
-        }),
-        _ => None,
-    }
+    pub alternatives: Vec<(Localized, Option<Value>)>,
 }
 
 pub struct Day {
@@ -210,11 +199,7 @@ async fn unfilled<C: ConnectionTrait>(
         .filter(|b| b.state != "cancelling")
         .map(|b| (b.request_id, b.occurrence))
         .collect();
-    type Why = (
-        String,
-        Option<crate::notice::Localized>,
-        Vec<(crate::notice::Localized, Option<Value>)>,
-    );
+    type Why = (String, Option<Localized>, Vec<(Localized, Option<Value>)>);
     let reasons: HashMap<(i64, i32), Why> = plan
         .and_then(|p| p.unassigned.as_ref())
         .and_then(Value::as_array)
@@ -230,9 +215,12 @@ async fn unfilled<C: ConnectionTrait>(
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|a| Some((words(a)?, a.get("apply").cloned())))
+                .filter_map(|a| Some((Localized::from_json(a)?, a.get("apply").cloned())))
                 .collect();
-            Some((key, (reason, words(&u["detail"]), alternatives)))
+            Some((
+                key,
+                (reason, Localized::from_json(&u["detail"]), alternatives),
+            ))
         })
         .collect();
     let candidates = request::Entity::find()

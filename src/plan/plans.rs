@@ -1,7 +1,5 @@
 //! Plans as the API shows them: creating one (queued for the worker), listing, reading with
 //! its drafts, and its instance.
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -261,10 +259,8 @@ impl PlanView {
 /// `lang` (`it` or `en`) only: what a reader of the plan's JSON gets.
 pub fn localize(unassigned: &mut Value, lang: &str) {
     let pick = |v: &Value| -> Value {
-        match v.get(lang).or_else(|| v.get("en")) {
-            Some(text) if v.is_object() => text.clone(),
-            _ => v.clone(),
-        }
+        crate::notice::Localized::from_json(v)
+            .map_or_else(|| v.clone(), |l| Value::String(l.get(lang).to_string()))
     };
     for entry in unassigned.as_array_mut().into_iter().flatten() {
         if let Some(detail) = entry.get("detail").map(pick) {
@@ -287,16 +283,7 @@ pub async fn proposals<C: ConnectionTrait>(
         .filter(|d| d.origin != "pinned")
         .filter_map(|d| d.assignment_id)
         .collect();
-    let mut live: HashMap<i64, assignment::Model> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        for a in assignment::Entity::find()
-            .filter(assignment::Column::Id.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
-            live.insert(a.id, a);
-        }
-    }
+    let live = crate::assignment::list::by_ids(db, &ids).await?;
     let reason_of = |id: i64| {
         plan.conflicts
             .as_ref()

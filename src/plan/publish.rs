@@ -104,16 +104,7 @@ pub async fn publish(
     }
     let drafts = plans::drafts(&w.txn, plan_id).await?;
     let live_ids: Vec<i64> = drafts.iter().filter_map(|d| d.assignment_id).collect();
-    let mut live: HashMap<i64, assignment::Model> = HashMap::new();
-    for chunk in live_ids.chunks(500) {
-        for a in assignment::Entity::find()
-            .filter(assignment::Column::Id.is_in(chunk.to_vec()))
-            .all(&w.txn)
-            .await?
-        {
-            live.insert(a.id, a);
-        }
-    }
+    let live = crate::assignment::list::by_ids(&w.txn, &live_ids).await?;
     // What went live since the plan ran (an emergency accepted, another plan published)
     // may hold a draft's mediator at its time: each mediator's time is locked as dispatch
     // locks it, then every draft that would give time is checked against it.

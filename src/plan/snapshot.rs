@@ -190,29 +190,27 @@ impl Rows {
             Availabilities::load(db, None, window.start.date_naive(), window.end.date_naive())
                 .await?;
 
-        let live = assignment::Entity::find()
-            .filter(assignment::Column::State.is_in(LIVE_STATES))
-            .filter(assignment::Column::Start.lt(window.end))
-            .filter(assignment::Column::End.gt(window.start))
-            .order_by_asc(assignment::Column::Start)
-            .order_by_asc(assignment::Column::Id)
-            .all(db)
-            .await?;
-        // A week either side covers every calendar week the window touches, in any zone.
+        // One read of live work: what overlaps the window (pins), and a week either side,
+        // which covers every calendar week the window touches in any zone (workloads).
+        let mut live = Vec::new();
         let mut live_around: HashMap<i64, Vec<(DateTime<Utc>, i64)>> = HashMap::new();
         for a in assignment::Entity::find()
             .filter(assignment::Column::State.is_in(LIVE_STATES))
             .filter(assignment::Column::Start.lt(window.end + TimeDelta::days(7)))
             .filter(assignment::Column::End.gt(window.start - TimeDelta::days(7)))
+            .order_by_asc(assignment::Column::Start)
+            .order_by_asc(assignment::Column::Id)
             .all(db)
             .await?
-            .into_iter()
-            .filter(|a| !(a.start < window.end && a.end > window.start))
         {
-            live_around
-                .entry(a.mediator_id)
-                .or_default()
-                .push((a.start, (a.end - a.start).num_minutes()));
+            if window.overlaps(a.start, a.end) {
+                live.push(a);
+            } else {
+                live_around
+                    .entry(a.mediator_id)
+                    .or_default()
+                    .push((a.start, (a.end - a.start).num_minutes()));
+            }
         }
         let pinned_requests: HashSet<i64> = live.iter().map(|a| a.request_id).collect();
         let reach = window.start - TimeDelta::days(recurrence::SERIES_REACH_DAYS);
