@@ -10,6 +10,7 @@ mod m20261204_000006_offer_expiry;
 mod m20261204_000007_closures;
 mod m20261204_000008_closeouts;
 mod m20261205_000009_occurrence_changes;
+mod m20261206_000010_fallback_modalities;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000007_closures::Migration),
             Box::new(m20261204_000008_closeouts::Migration),
             Box::new(m20261205_000009_occurrence_changes::Migration),
+            Box::new(m20261206_000010_fallback_modalities::Migration),
         ]
     }
 }

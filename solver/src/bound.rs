@@ -66,6 +66,15 @@ fn components(p: &Problem) -> Vec<(Vec<usize>, Vec<usize>)> {
             }
         }
     }
+    // A request's modalities share the constraint that serves it at most once.
+    for g in &p.groups {
+        for r in g.clone().skip(1) {
+            let (a, b) = (find(&mut parent, g.start), find(&mut parent, r));
+            if a != b {
+                parent[a] = b;
+            }
+        }
+    }
     let mut groups: std::collections::BTreeMap<usize, (Vec<usize>, Vec<usize>)> =
         Default::default();
     for (r, cands) in p.candidates.iter().enumerate() {
@@ -96,7 +105,8 @@ fn coverable(p: &Problem, requests: &[usize], shifts: &[usize]) -> i64 {
     for &s in shifts {
         let list = per_shift.remove(&s).unwrap_or_default();
         for (&r, coef) in list.iter().zip(shift_terms(p, s, &list)) {
-            let b = best.entry(r).or_insert(f64::MIN);
+            // One value per request of the instance, whatever modality serves it.
+            let b = best.entry(p.siblings(r).start).or_insert(f64::MIN);
             *b = b.max(coef);
         }
     }
@@ -117,10 +127,13 @@ pub fn upper_bound(p: &Problem, opts: &BoundOptions) -> Bound {
 /// Each request at its best value, travel and every coupling dropped: the quickest valid
 /// bound of a part (values are never negative, and travel only lowers a plan's objective).
 fn trivial(p: &Problem, requests: &[usize]) -> i64 {
-    requests
-        .iter()
-        .map(|&r| p.candidates[r].iter().map(|c| c.value).max().unwrap_or(0))
-        .sum()
+    let mut best: std::collections::HashMap<usize, i64> = Default::default();
+    for &r in requests {
+        let v = p.candidates[r].iter().map(|c| c.value).max().unwrap_or(0);
+        let b = best.entry(p.siblings(r).start).or_insert(0);
+        *b = (*b).max(v);
+    }
+    best.values().sum()
 }
 
 /// [`upper_bound`], handing `progress` a valid bound after every part: the parts done so
@@ -230,7 +243,15 @@ fn relax(p: &Problem, requests: &[usize], shifts: &[usize], deadline: Instant) -
 
     let mut objective = Expression::from(0.0);
     let mut constraints = Vec::new();
-    for (_, list) in &per_request {
+    // Served at most once, in whichever modality: one constraint per request of the instance.
+    let mut per_group: std::collections::BTreeMap<usize, Vec<Variable>> = Default::default();
+    for (r, list) in &per_request {
+        per_group
+            .entry(p.requests[*r].group)
+            .or_default()
+            .extend(list.iter().copied());
+    }
+    for list in per_group.values() {
         if list.len() > 1 {
             constraints.push(constraint!(list.iter().copied().sum::<Expression>() <= 1.0));
         }

@@ -44,6 +44,8 @@ pub struct Metrics {
     /// Served urgency weight over total urgency weight.
     pub weighted_coverage: f64,
     pub preferred_bonus: i64,
+    /// Requests served in one of their `fallback_modalities` (Ponte's extension).
+    pub fallbacks: usize,
     pub travel_minutes: i64,
     pub objective: i64,
     /// Weight of the requests some mediator could serve alone: the spec's simplest bound.
@@ -71,8 +73,31 @@ pub fn check_solution(p: &Problem, s: &Solution) -> Result<Report, Vec<InputErro
         ));
     }
     let mut list = Vec::with_capacity(s.assignments.len());
+    let mut refused = Vec::new();
     for (i, a) in s.assignments.iter().enumerate() {
         let r = p.request_index(&a.request);
+        // Served in a modality the request does not accept (Ponte's `fallback_modalities`):
+        // checked here, as the assignment names no request of the problem.
+        let r = match r.map(|r| (r, p.variant_index(&a.request, a.modality))) {
+            Some((_, Some(v))) => Some(v),
+            Some((r, None)) => {
+                refused.push(Violation {
+                    rule: 3,
+                    request: Some(a.request.clone()),
+                    mediator: Some(a.mediator.clone()),
+                    message: format!(
+                        "served {} but the request accepts {}",
+                        a.modality.map_or(p.requests[r].modality, |m| m).as_str(),
+                        p.siblings(r)
+                            .map(|q| p.requests[q].modality.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+                continue;
+            }
+            None => None,
+        };
         let m = p.mediator_index(&a.mediator);
         if r.is_none() {
             errors.push(InputError::new(
@@ -102,6 +127,7 @@ pub fn check_solution(p: &Problem, s: &Solution) -> Result<Report, Vec<InputErro
         return Err(errors);
     }
     let mut report = check_assignments(p, &list);
+    report.violations.extend(refused);
     let assigned: std::collections::HashSet<&str> =
         s.assignments.iter().map(|a| a.request.as_str()).collect();
     for u in &s.unassigned {
@@ -132,7 +158,8 @@ pub fn check_assignments(p: &Problem, list: &[(usize, usize, Time)]) -> Report {
     let mut v = Vec::new();
     let rid = |r: usize| Some(p.requests[r].id.clone());
     let mid = |m: usize| Some(p.mediators[m].id.clone());
-    let mut seen = vec![false; p.requests.len()];
+    // Per request of the instance (a group of requests here, one per modality it accepts).
+    let mut seen = vec![false; p.groups.len()];
     // Per shift of each mediator, the appointments in it: (start, request).
     let mut per_shift: BTreeMap<usize, Vec<(Time, usize)>> = BTreeMap::new();
     let mut work = vec![0 as Time; p.mediators.len()];
@@ -140,7 +167,7 @@ pub fn check_assignments(p: &Problem, list: &[(usize, usize, Time)]) -> Report {
 
     for &(r, m, start) in list {
         let (req, med) = (&p.requests[r], &p.mediators[m]);
-        if std::mem::replace(&mut seen[r], true) {
+        if std::mem::replace(&mut seen[req.group], true) {
             v.push(Violation {
                 rule: 1,
                 request: rid(r),
@@ -224,7 +251,7 @@ pub fn check_assignments(p: &Problem, list: &[(usize, usize, Time)]) -> Report {
     }
 
     for (r, req) in p.requests.iter().enumerate() {
-        if let (Some(pin), false) = (req.pinned, seen[r]) {
+        if let (Some(pin), false) = (req.pinned, seen[req.group]) {
             v.push(Violation {
                 rule: 1,
                 request: rid(r),
@@ -318,14 +345,15 @@ fn metrics(p: &Problem, list: &[(usize, usize, Time)], travel: i64, feasible: bo
         assigned_by_urgency.insert(u.as_str().to_string(), 0);
         requests_by_urgency.insert(u.as_str().to_string(), 0);
     }
-    for r in &p.requests {
+    for g in &p.groups {
         *requests_by_urgency
-            .entry(r.urgency.as_str().into())
+            .entry(p.requests[g.start].urgency.as_str().into())
             .or_default() += 1;
     }
-    let (mut served, mut bonus) = (0, 0);
+    let (mut served, mut bonus, mut fallbacks) = (0, 0, 0);
     for &(r, m, _) in list {
         let req = &p.requests[r];
+        fallbacks += usize::from(req.fallback);
         *assigned_by_urgency
             .entry(req.urgency.as_str().into())
             .or_default() += 1;
@@ -346,7 +374,7 @@ fn metrics(p: &Problem, list: &[(usize, usize, Time)], travel: i64, feasible: bo
     Metrics {
         feasible,
         assigned: list.len(),
-        requests: p.requests.len(),
+        requests: p.groups.len(),
         assigned_by_urgency,
         requests_by_urgency,
         served_weight: served,
@@ -354,7 +382,10 @@ fn metrics(p: &Problem, list: &[(usize, usize, Time)], travel: i64, feasible: bo
         weighted_coverage: ratio(served),
         preferred_bonus: bonus,
         travel_minutes: travel,
-        objective: served + bonus - p.objective.travel_minute_cost * travel,
+        objective: served + bonus
+            - p.objective.fallback_cost * fallbacks as i64
+            - p.objective.travel_minute_cost * travel,
+        fallbacks,
         coverable_weight: coverable,
         coverable_coverage: ratio(coverable),
     }

@@ -112,6 +112,12 @@ pub fn parts(p: &Problem) -> Vec<Part> {
             union(&mut parent, n + m.shifts.start, n + s);
         }
     }
+    // The modalities of one request are one choice: they are solved together.
+    for g in &p.groups {
+        for r in g.clone().skip(1) {
+            union(&mut parent, g.start, r);
+        }
+    }
     let mut groups: BTreeMap<usize, Part> = BTreeMap::new();
     for (r, cands) in p.candidates.iter().enumerate() {
         if !cands.is_empty() {
@@ -316,7 +322,7 @@ pub fn set_partition(
         objective += c.objective as f64 * y;
         *per_shift.entry(c.shift).or_default() += y;
         for &r in &c.requests {
-            *per_request.entry(r).or_default() += y;
+            *per_request.entry(p.requests[r].group).or_default() += y;
         }
         let m = p.shifts[c.shift].mediator;
         if p.mediators[m].max_work.is_some() {
@@ -345,9 +351,10 @@ pub fn set_partition(
     for (_, e) in per_shift {
         model = model.with(constraint!(e <= 1.0));
     }
-    // Pinned requests appear in a part only through their pin's shift.
-    for (r, e) in per_request {
-        if p.requests[r].pinned.is_some() {
+    // Pinned requests appear in a part only through their pin's shift. A request served in
+    // several modalities takes one of them at most.
+    for (g, e) in per_request {
+        if p.requests[p.groups[g].start].pinned.is_some() {
             model = model.with(constraint!(e == 1.0));
         } else {
             model = model.with(constraint!(e <= 1.0));

@@ -13,7 +13,12 @@ pub fn greedy(p: &Problem) -> Plan {
         .filter(|&r| p.requests[r].pinned.is_none())
         .collect();
     order.sort_by_key(|&r| (p.requests[r].urgency, p.requests[r].earliest));
+    // A request's modalities come in its order of preference (its own first): the first
+    // that fits is taken.
     for r in order {
+        if p.sibling_held(r, |q| plan.slots[q].is_some()) {
+            continue;
+        }
         let req = &p.requests[r];
         // Candidates come grouped by mediator, in the instance's order.
         let mut chosen = None;

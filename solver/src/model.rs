@@ -36,6 +36,14 @@ pub struct Objective {
     pub urgency_weight: UrgencyWeight,
     pub travel_minute_cost: i64,
     pub preferred_mediator_bonus: i64,
+    /// Ponte's extension: points taken off a request served by one of its
+    /// `fallback_modalities` instead of its `modality`. Absent: 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub fallback_cost: i64,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -107,12 +115,20 @@ pub struct Request {
     pub excluded_mediators: Vec<String>,
     #[serde(default)]
     pub pinned: Option<Pin>,
+    /// Ponte's extension: modalities the request also accepts when its `modality` cannot be
+    /// served ("in person, or video if needed"), in order of preference. Absent: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fallback_modalities: Vec<Modality>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Pin {
     pub mediator: String,
     pub start: DateTime<FixedOffset>,
+    /// Ponte's extension: the modality the pinned appointment is served in, when it is one of
+    /// the request's `fallback_modalities`. Absent: the request's `modality`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modality: Option<Modality>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -134,6 +150,14 @@ pub enum Modality {
 }
 
 impl Modality {
+    pub const ALL: [Modality; 3] = [Modality::InPerson, Modality::Phone, Modality::Video];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Modality::InPerson => "in_person",
+            Modality::Phone => "phone",
+            Modality::Video => "video",
+        }
+    }
     pub fn is_remote(self) -> bool {
         !matches!(self, Modality::InPerson)
     }
@@ -207,6 +231,10 @@ pub struct Assignment {
     pub request: String,
     pub mediator: String,
     pub start: DateTime<FixedOffset>,
+    /// Ponte's extension: present when the request is served in one of its
+    /// `fallback_modalities`; absent means its `modality`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modality: Option<Modality>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -2,7 +2,7 @@
 //! currency between the algorithms, the checker and the exchange format.
 use chrono::{DateTime, FixedOffset};
 
-use crate::model::{self, Assignment, Reason, Solution, Unassigned};
+use crate::model::{self, Assignment, Solution, Unassigned};
 use crate::problem::{Problem, Time};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,12 +41,6 @@ impl Plan {
             .filter_map(|(r, s)| s.map(|s| (r, s)))
     }
 
-    /// The reason to report for an unassigned request: the prepared one when no mediator
-    /// could serve it alone, `capacity` otherwise.
-    pub fn reason(p: &Problem, r: usize) -> Reason {
-        p.reasons[r].unwrap_or(Reason::Capacity)
-    }
-
     /// Writes the plan in the exchange format; `stats` is carried as is.
     pub fn to_solution(
         &self,
@@ -55,17 +49,23 @@ impl Plan {
     ) -> Solution {
         let mut assignments = Vec::new();
         let mut unassigned = Vec::new();
-        for (r, slot) in self.slots.iter().enumerate() {
-            let req = &p.requests[r];
-            match slot {
-                Some(slot) => assignments.push(Assignment {
-                    request: req.id.clone(),
-                    mediator: p.mediators[p.shifts[slot.shift].mediator].id.clone(),
-                    start: instant(slot.start, req.offset),
-                }),
+        for (g, group) in p.groups.iter().enumerate() {
+            let held = group
+                .clone()
+                .find_map(|r| self.slots[r].map(|slot| (r, slot)));
+            match held {
+                Some((r, slot)) => {
+                    let req = &p.requests[r];
+                    assignments.push(Assignment {
+                        request: req.id.clone(),
+                        mediator: p.mediators[p.shifts[slot.shift].mediator].id.clone(),
+                        start: instant(slot.start, req.offset),
+                        modality: req.fallback.then_some(req.modality),
+                    })
+                }
                 None => unassigned.push(Unassigned {
-                    request: req.id.clone(),
-                    reason: Plan::reason(p, r),
+                    request: p.requests[group.start].id.clone(),
+                    reason: p.group_reason(g),
                     detail: None,
                 }),
             }

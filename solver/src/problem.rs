@@ -31,6 +31,9 @@ pub struct Problem {
     pub candidates: Vec<Vec<Candidate>>,
     /// For each request no shift can serve alone, the spec's reason; `None` when coverable.
     pub reasons: Vec<Option<Reason>>,
+    /// For each request of the instance, its requests here: the first in its `modality`,
+    /// then one per fallback modality (see [`Request::group`]).
+    pub groups: Vec<Range<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +83,13 @@ pub struct Request {
     pub pinned: Option<Pinned>,
     /// Offset of `earliest_start` as written, used to write this request's start back.
     pub offset: FixedOffset,
+    /// Index of the instance's request this one serves. A request with
+    /// `fallback_modalities` becomes one request here per modality it accepts, all of the
+    /// same group, at most one of which a plan may hold: the algorithms then choose the
+    /// modality as they choose the mediator, with the fallback cost in its value.
+    pub group: usize,
+    /// Served in one of the instance request's `fallback_modalities`.
+    pub fallback: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +172,7 @@ impl Problem {
             ("urgency_weight.routine", o.urgency_weight.routine),
             ("travel_minute_cost", o.travel_minute_cost),
             ("preferred_mediator_bonus", o.preferred_mediator_bonus),
+            ("fallback_cost", o.fallback_cost),
         ] {
             if v < 0 {
                 err(
@@ -359,6 +370,7 @@ impl Problem {
         // Requests.
         let mut req_index: HashMap<&str, usize> = HashMap::new();
         let mut requests = Vec::with_capacity(inst.requests.len());
+        let mut groups = Vec::with_capacity(inst.requests.len());
         for (i, r) in inst.requests.iter().enumerate() {
             if req_index.insert(r.id.as_str(), i).is_some() {
                 err(
@@ -372,12 +384,27 @@ impl Problem {
                     format!("\"{}\" is not a language tag", r.language),
                 );
             }
-            let location = if r.modality == Modality::InPerson {
+            for (j, f) in r.fallback_modalities.iter().enumerate() {
+                if *f == r.modality || r.fallback_modalities[..j].contains(f) {
+                    err(
+                        format!("requests[{i}].fallback_modalities[{j}]"),
+                        format!(
+                            "{} is already the request's modality or listed before",
+                            f.as_str()
+                        ),
+                    );
+                }
+            }
+            let accepted: Vec<Modality> = std::iter::once(r.modality)
+                .chain(r.fallback_modalities.iter().copied())
+                .collect();
+            let in_person_location = if accepted.contains(&Modality::InPerson) {
                 match r.location.as_deref() {
                     None => {
                         err(
                             format!("requests[{i}].location"),
-                            "required for an in_person request".into(),
+                            "required for an in_person request (or one that accepts in_person)"
+                                .into(),
                         );
                         None
                     }
@@ -444,6 +471,13 @@ impl Problem {
                             .shifts
                             .clone()
                             .find(|&s| shifts[s].start <= start && end <= shifts[s].end);
+                        if p.modality.is_some_and(|md| !accepted.contains(&md)) {
+                            err(
+                                format!("requests[{i}].pinned.modality"),
+                                "not the request's modality nor one of its fallback_modalities"
+                                    .into(),
+                            );
+                        }
                         match shift {
                             Some(shift) => Some(Pinned {
                                 mediator: m,
@@ -464,24 +498,35 @@ impl Problem {
                     }
                 },
             };
-            requests.push(Request {
-                id: r.id.clone(),
-                requester: r.requester.clone(),
-                kind: r.kind,
-                language: r.language.clone(),
-                required_tags: r.required_tags.clone(),
-                modality: r.modality,
-                location,
-                earliest,
-                latest,
-                duration: r.duration_minutes * 60,
-                urgency: r.urgency,
-                weight: inst.objective.urgency_weight.of(r.urgency),
-                preferred,
-                excluded,
-                pinned,
-                offset: *r.earliest_start.offset(),
-            });
+            // A pinned appointment keeps its modality: only that one is offered.
+            let served: Vec<Modality> = match (&r.pinned, pinned) {
+                (Some(pin), Some(_)) => vec![pin.modality.unwrap_or(r.modality)],
+                _ => accepted,
+            };
+            let first = requests.len();
+            for modality in served {
+                requests.push(Request {
+                    id: r.id.clone(),
+                    requester: r.requester.clone(),
+                    kind: r.kind,
+                    language: r.language.clone(),
+                    required_tags: r.required_tags.clone(),
+                    modality,
+                    location: in_person_location.filter(|_| modality == Modality::InPerson),
+                    earliest,
+                    latest,
+                    duration: r.duration_minutes * 60,
+                    urgency: r.urgency,
+                    weight: inst.objective.urgency_weight.of(r.urgency),
+                    preferred: preferred.clone(),
+                    excluded: excluded.clone(),
+                    pinned,
+                    offset: *r.earliest_start.offset(),
+                    group: i,
+                    fallback: modality != r.modality,
+                });
+            }
+            groups.push(first..requests.len());
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -498,6 +543,7 @@ impl Problem {
             requests,
             candidates: Vec::new(),
             reasons: Vec::new(),
+            groups,
         };
         let (candidates, reasons) = (0..problem.requests.len())
             .map(|r| problem.eligibility(r))
@@ -565,6 +611,52 @@ impl Problem {
             && med.modalities & req.modality.bit() != 0
     }
 
+    /// Does the instance use `fallback_modalities` (or pin a request in one)?
+    pub fn has_fallbacks(&self) -> bool {
+        self.requests.len() > self.groups.len() || self.requests.iter().any(|r| r.fallback)
+    }
+
+    /// The requests that serve the same instance request as `r`, `r` included.
+    #[inline]
+    pub fn siblings(&self, r: usize) -> Range<usize> {
+        self.groups[self.requests[r].group].clone()
+    }
+
+    /// Does a request of `r`'s group other than `r` pass `held`? (At most one of a group
+    /// may be in a plan.)
+    #[inline]
+    pub fn sibling_held(&self, r: usize, held: impl Fn(usize) -> bool) -> bool {
+        let g = self.siblings(r);
+        g.len() > 1 && g.filter(|&q| q != r).any(held)
+    }
+
+    /// The spec's reason for an instance request left out of a plan: `capacity` when one of
+    /// its modalities is coverable, otherwise the reason that got furthest in the spec's
+    /// order (the checks run over every modality it accepts).
+    pub fn group_reason(&self, g: usize) -> Reason {
+        let mut out: Option<Reason> = None;
+        for r in self.groups[g].clone() {
+            let reason = self.reasons[r].unwrap_or(Reason::Capacity);
+            out = Some(out.map_or(reason, |o| o.max(reason)));
+        }
+        out.unwrap_or(Reason::Capacity)
+    }
+
+    /// The request here for instance request `id` served in `modality` (`None`: its own).
+    pub fn variant_index(
+        &self,
+        id: &str,
+        modality: Option<crate::model::Modality>,
+    ) -> Option<usize> {
+        let first = self.request_index(id)?;
+        match modality {
+            None => Some(first).filter(|&r| !self.requests[r].fallback),
+            Some(m) => self
+                .siblings(first)
+                .find(|&r| self.requests[r].modality == m),
+        }
+    }
+
     /// Value of assigning `r` to mediator `m`: urgency weight plus the preferred bonus.
     pub fn value(&self, r: usize, m: usize) -> i64 {
         self.value_of(&self.requests[r], m)
@@ -575,6 +667,11 @@ impl Problem {
         req.weight
             + if req.preferred.contains(&m) {
                 self.objective.preferred_mediator_bonus
+            } else {
+                0
+            }
+            - if req.fallback {
+                self.objective.fallback_cost
             } else {
                 0
             }
@@ -694,16 +791,18 @@ impl Problem {
     /// Sum of the weights of the requests some mediator could serve alone: the spec's
     /// simplest upper bound on served weight.
     pub fn coverable_weight(&self) -> i64 {
-        self.requests
+        self.groups
             .iter()
-            .zip(&self.reasons)
-            .filter(|(_, reason)| reason.is_none())
-            .map(|(r, _)| r.weight)
+            .filter(|g| self.reasons[(*g).clone()].iter().any(Option::is_none))
+            .map(|g| self.requests[g.start].weight)
             .sum()
     }
 
     pub fn total_weight(&self) -> i64 {
-        self.requests.iter().map(|r| r.weight).sum()
+        self.groups
+            .iter()
+            .map(|g| self.requests[g.start].weight)
+            .sum()
     }
 }
 

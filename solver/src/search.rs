@@ -164,6 +164,9 @@ impl State {
         mut j: Option<&mut Journal>,
     ) -> bool {
         let m = p.shifts[s].mediator;
+        if p.sibling_held(r, |q| self.shift_of[q].is_some()) {
+            return false;
+        }
         let old_travel = self.routes[s].travel;
         self.save_route(&mut j, s);
         if !self.routes[s].insert(p, s, k, r) {
@@ -203,6 +206,10 @@ impl State {
         let cost = p.objective.travel_minute_cost;
         let dur = p.requests[r].duration;
         let (mut best, mut second): (Option<Opt>, Option<i64>) = (None, None);
+        // The same request in another modality is already in the plan.
+        if p.sibling_held(r, |q| self.shift_of[q].is_some()) {
+            return (None, None);
+        }
         for c in &p.candidates[r] {
             if only.is_some_and(|open| !open[c.shift]) {
                 continue;

@@ -58,6 +58,13 @@ pub struct Outcome {
     pub stats: Map<String, Value>,
 }
 
+impl Outcome {
+    /// The plan in the exchange format, with these stats.
+    pub fn solution(&self, p: &Problem) -> crate::model::Solution {
+        self.plan.to_solution(p, self.stats.clone())
+    }
+}
+
 /// Effort (appointments scheduled while trying insertions, see `search`) the improvement
 /// phase does per second on the reference machine (2-core AMD EPYC, the bound running on the
 /// other core), the least over the sample instances. The default budget is sized from it
@@ -308,6 +315,13 @@ pub fn solve(p: &Problem, opts: &Options, started: Instant) -> Outcome {
         }
     });
     stats.insert("objective".into(), json!(objective));
+    if p.has_fallbacks() {
+        let fell_back = plan
+            .assigned()
+            .filter(|&(r, _)| p.requests[r].fallback)
+            .count();
+        stats.insert("fallbacks".into(), json!(fell_back));
+    }
     if let (Some(b), Some(ub), Some(gap)) = (&bound, upper_bound, gap) {
         stats.insert("upper_bound".into(), json!(ub));
         stats.insert("gap".into(), json!((gap * 1e6).round() / 1e6));

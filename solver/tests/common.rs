@@ -71,3 +71,23 @@ pub fn random_instance(seed: u64, n: usize) -> Value {
         "locations": locations, "mediators": mediators, "requests": requests
     })
 }
+
+/// [`random_instance`] where about half the requests also accept another modality
+/// (Ponte's `fallback_modalities`), at a fallback cost of 30.
+pub fn random_instance_with_fallbacks(seed: u64, n: usize) -> Value {
+    let mut inst = random_instance(seed, n);
+    let mut rng = Rng::new(seed ^ 0xfa11_bac4);
+    inst["objective"]["fallback_cost"] = json!(30);
+    for r in inst["requests"].as_array_mut().unwrap() {
+        if rng.below(2) == 0 {
+            let own = r["modality"].as_str().unwrap().to_string();
+            let other = ["in_person", "phone", "video"]
+                .into_iter()
+                .filter(|m| *m != own)
+                .nth(rng.below(2))
+                .unwrap();
+            r["fallback_modalities"] = json!([other]);
+        }
+    }
+    inst
+}

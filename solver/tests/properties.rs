@@ -15,6 +15,24 @@ fn problem(seed: u64, n: usize) -> Problem {
     Problem::from_json(&common::random_instance(seed, n).to_string()).expect("valid instance")
 }
 
+fn problem_with_fallbacks(seed: u64, n: usize) -> Problem {
+    Problem::from_json(&common::random_instance_with_fallbacks(seed, n).to_string())
+        .expect("valid instance")
+}
+
+/// The exact method alone (route enumeration and set partitioning), with room to finish.
+fn solve_exactly(p: &Problem) -> ponte_solver::exact::Exact {
+    use ponte_solver::exact::{solve_parts, ExactLimits};
+    solve_parts(
+        p,
+        &ExactLimits {
+            deadline: Instant::now() + Duration::from_secs(20),
+            max_steps: 1_000_000,
+            max_routes: 100_000,
+        },
+    )
+}
+
 fn options(algorithm: Algorithm) -> Options {
     Options {
         time_limit: Duration::from_secs(5),
@@ -220,18 +238,10 @@ fn same_seed_same_plan() {
 /// involved, so a mistake in the enumeration or the MILP cannot hide behind it.
 #[test]
 fn exact_parts_match_the_brute_force() {
-    use ponte_solver::exact::{solve_parts, ExactLimits};
     for seed in 200..240 {
         let p = problem(seed, 6);
         let optimum = best_by_brute_force(&p);
-        let ex = solve_parts(
-            &p,
-            &ExactLimits {
-                deadline: Instant::now() + Duration::from_secs(20),
-                max_steps: 1_000_000,
-                max_routes: 100_000,
-            },
-        );
+        let ex = solve_exactly(&p);
         assert!(ex.all_optimal(), "seed {seed}: some part not solved");
         let report = check_plan(&p, &ex.plan(&p));
         assert!(
@@ -242,4 +252,53 @@ fn exact_parts_match_the_brute_force() {
         assert_eq!(report.metrics.objective, optimum, "seed {seed}");
         assert_eq!(ex.objective(), optimum, "seed {seed}");
     }
+}
+
+/// With `fallback_modalities` each such request is one choice among its modalities: every
+/// plan (search, greedy, exact parts) passes the referee, which allows one of them at most,
+/// reaches the brute-force optimum over all modalities, and the bound holds.
+#[test]
+fn fallback_modalities_reach_the_brute_force_optimum() {
+    let mut fell_back = 0;
+    for seed in 300..330 {
+        let p = problem_with_fallbacks(seed, 5);
+        let optimum = best_by_brute_force(&p);
+        for algorithm in [Algorithm::Greedy, Algorithm::Ponte] {
+            let out = solve(&p, &options(algorithm), Instant::now());
+            let report = check_plan(&p, &out.plan);
+            assert!(
+                report.violations.is_empty(),
+                "seed {seed}: {:?}",
+                report.violations
+            );
+            assert_eq!(report.metrics.objective, out.objective, "seed {seed}");
+            assert!(out.objective <= optimum, "seed {seed}");
+            if algorithm == Algorithm::Ponte {
+                assert_eq!(out.objective, optimum, "seed {seed}");
+                fell_back += report.metrics.fallbacks;
+            }
+        }
+        let ex = solve_exactly(&p);
+        assert!(ex.all_optimal(), "seed {seed}");
+        let report = check_plan(&p, &ex.plan(&p));
+        assert!(
+            report.violations.is_empty(),
+            "seed {seed}: {:?}",
+            report.violations
+        );
+        assert_eq!(report.metrics.objective, optimum, "seed {seed}");
+        let ub = upper_bound(
+            &p,
+            &BoundOptions {
+                time_limit: Duration::from_secs(5),
+            },
+        );
+        assert!(
+            ub.value >= optimum,
+            "seed {seed}: bound {} < {optimum}",
+            ub.value
+        );
+    }
+    // The case is exercised, not only allowed.
+    assert!(fell_back > 0);
 }

@@ -43,6 +43,8 @@ pub struct NewAssignment {
     pub plan_id: Option<i64>,
     /// When it lapses unanswered (`domain::offer::Lifetimes::expires_at`).
     pub expires_at: Option<DateTime<Utc>>,
+    /// Served in one of the request's fallback modalities; `None`: in its own.
+    pub modality: Option<crate::domain::request::Modality>,
 }
 
 impl NewAssignment {
@@ -67,6 +69,7 @@ impl NewAssignment {
             updated_at: Set(now),
             responded_at: Set(None),
             expires_at: Set(self.expires_at),
+            modality: Set(self.modality),
             ..Default::default()
         };
         (row, token)

@@ -37,6 +37,9 @@ pub struct AssignmentView {
     #[schema(value_type = String)]
     pub state: State,
     pub plan_id: Option<i64>,
+    /// The modality it is served in when that is one of the request's fallback modalities
+    /// (by video though asked in person); null: the request's own.
+    pub modality: Option<crate::domain::request::Modality>,
     /// iCalendar SEQUENCE: raised on every change.
     pub sequence: i32,
     /// Staff and the mediator only.
@@ -166,6 +169,7 @@ impl Context {
             end: at(a.end),
             state: a.state,
             plan_id: a.plan_id,
+            modality: a.modality,
             sequence: a.sequence,
             decline_reason: a.decline_reason.clone().filter(|_| full),
             responded_at: a.responded_at.map(at),

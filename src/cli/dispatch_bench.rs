@@ -228,6 +228,7 @@ async fn publish_plan(
             start: Set(start),
             end: Set(start + TimeDelta::seconds(req.duration)),
             state: Set(State::Published),
+            modality: Set(req.fallback.then(|| req.modality.into())),
             uid: Set(new_uid("bench.ponte")),
             sequence: Set(0),
             created_at: Set(now),

@@ -62,6 +62,9 @@ fn emergency(p: &Problem, rng: &mut Rng, n: usize) -> Request {
         excluded: Vec::new(),
         pinned: None,
         offset: like.offset,
+        // Not part of the problem: its group is only a label here.
+        group: like.group,
+        fallback: false,
     }
 }
 

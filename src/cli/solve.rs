@@ -110,7 +110,7 @@ pub fn solve(args: SolveArgs) -> ExitCode {
     eprintln!(
         "{}: {assigned}/{} assigned, objective {}, bound {}, gap {}, {} ms",
         problem.name,
-        problem.requests.len(),
+        problem.groups.len(),
         outcome.objective,
         outcome.upper_bound.map_or("-".into(), |b| b.to_string()),
         outcome

@@ -17,6 +17,8 @@ pub struct Choice {
     pub name: String,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// Served in one of the request's fallback modalities; `None`: in its own.
+    pub modality: Option<crate::domain::request::Modality>,
 }
 
 /// Why an occurrence found no one: the solver's reason, or the snapshot's when the
@@ -69,6 +71,53 @@ pub fn request_of(
     Ok(req)
 }
 
+/// [`best_few`] over every modality `req` accepts (its own, then its fallback modalities,
+/// each at the fallback cost): in person when someone can, by video when only that works.
+/// `req` is the request of `p` that [`request_of`] gave.
+pub fn best_served(p: &Problem, req: &Request, count: usize) -> Result<Vec<Choice>, NoOne> {
+    let mut variants = vec![req.clone()];
+    for q in p.groups.get(req.group).cloned().unwrap_or_default() {
+        let other = &p.requests[q];
+        if other.fallback && other.modality != req.modality {
+            let mut v = other.clone();
+            v.pinned = None;
+            v.excluded = req.excluded.clone();
+            variants.push(v);
+        }
+    }
+    if variants.len() == 1 {
+        return best_few(p, req, count);
+    }
+    let plan = Plan::pinned_only(p);
+    let dispatcher = Dispatcher::new(p, &plan);
+    let mut chosen = Vec::new();
+    let mut reason: Option<Reason> = None;
+    while chosen.len() < count {
+        let mut best: Option<(usize, ponte_solver::insert::Placement)> = None;
+        for (k, v) in variants.iter().enumerate() {
+            match dispatcher.best(v) {
+                Ok(found) => {
+                    if best.is_none_or(|(_, b)| (found.value, -found.start) > (b.value, -b.start)) {
+                        best = Some((k, found));
+                    }
+                }
+                Err(unplaced) => reason = reason.max(Some(unplaced.reason)),
+            }
+        }
+        let Some((k, placement)) = best else {
+            if chosen.is_empty() {
+                return Err(NoOne::Reason(reason.unwrap_or(Reason::Capacity)));
+            }
+            break;
+        };
+        chosen.push(choice(p, &variants[k], placement.mediator, placement.start));
+        for v in &mut variants {
+            v.excluded.push(placement.mediator);
+        }
+    }
+    Ok(chosen)
+}
+
 /// Up to `count` distinct mediators for `req`, best first (each rerun of the insertion
 /// excludes those already chosen).
 pub fn best_few(p: &Problem, req: &Request, count: usize) -> Result<Vec<Choice>, NoOne> {
@@ -97,6 +146,7 @@ fn choice(p: &Problem, req: &Request, mediator: usize, start: i64) -> Choice {
         name: m.name.clone(),
         start,
         end: start + TimeDelta::seconds(req.duration),
+        modality: req.fallback.then(|| req.modality.into()),
     }
 }
 

@@ -248,7 +248,7 @@ async fn dispatch(
         excluded.extend(write::offered_during(&state.db, start, end).await?);
         let req = choose::request_of(&snapshot, occ, &excluded);
         let found = match &req {
-            Ok(req) => choose::best_few(&snapshot.problem, req, count),
+            Ok(req) => choose::best_served(&snapshot.problem, req, count),
             Err(no_one) => Err(no_one.clone()),
         };
         let choices = match found {

@@ -127,6 +127,7 @@ async fn assign_in<C: ConnectionTrait>(
             state,
             plan_id: None,
             expires_at: offer.expires_at.map(|t| t.trunc_subsecs(6)),
+            modality: c.modality,
         }
         .row(links.host(), now);
         let row = row.insert(txn).await?;

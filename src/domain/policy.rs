@@ -17,6 +17,10 @@ pub fn objective() -> Objective {
         // A family who knows its mediator is worth an hour's driving: at 20 a preferred
         // mediator 20 minutes further away was never chosen, so continuity never happened.
         preferred_mediator_bonus: 60,
+        // "In person, or video if needed": a meeting by video is worth less to a family
+        // than one in person, by half an hour of travel. So a mediator drives up to 30 more
+        // minutes to meet them, and a routine request too far for anyone is still served.
+        fallback_cost: 30,
     }
 }
 

@@ -40,12 +40,42 @@ words!(Modality, "a modality", {
     Video => "video",
 });
 
+/// The most fallback modalities a request lists: every other modality, at most.
+pub const MAX_FALLBACKS: usize = Modality::ALL.len() - 1;
+
+/// A request's `fallback_modalities` column, in order; words it does not know are skipped.
+pub fn fallbacks(stored: &serde_json::Value) -> Vec<Modality> {
+    stored
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().and_then(Modality::parse))
+        .collect()
+}
+
+/// The modality a meeting is served in: the assignment's when it fell back, else the
+/// request's own. The one rule every calendar, notice and page follows.
+pub fn served(request: Modality, assignment: Option<Modality>) -> Modality {
+    assignment.unwrap_or(request)
+}
+
 impl From<Modality> for ponte_solver::model::Modality {
     fn from(m: Modality) -> Self {
         match m {
             Modality::InPerson => Self::InPerson,
             Modality::Phone => Self::Phone,
             Modality::Video => Self::Video,
+        }
+    }
+}
+
+impl From<ponte_solver::model::Modality> for Modality {
+    fn from(m: ponte_solver::model::Modality) -> Self {
+        use ponte_solver::model::Modality as M;
+        match m {
+            M::InPerson => Self::InPerson,
+            M::Phone => Self::Phone,
+            M::Video => Self::Video,
         }
     }
 }

@@ -14,6 +14,8 @@ pub struct Model {
     pub mediator_id: i64,
     pub start: ChronoDateTimeUtc,
     pub end: ChronoDateTimeUtc,
+    /// Served in one of the request's fallback modalities; `None`: in the request's own.
+    pub modality: Option<crate::domain::request::Modality>,
     pub state: State,
     pub plan_id: Option<i64>,
     /// iCalendar UID, stable for the assignment's life.

@@ -13,6 +13,8 @@ pub struct Model {
     pub mediator_id: i64,
     pub start: ChronoDateTimeUtc,
     pub end: ChronoDateTimeUtc,
+    /// Served in one of the request's fallback modalities; `None`: in the request's own.
+    pub modality: Option<crate::domain::request::Modality>,
     pub travel_minutes: i32,
     /// Kept as it is when the plan is re-run.
     pub locked: bool,

@@ -14,6 +14,9 @@ pub struct Model {
     pub language: String,
     pub required_tags: Json,
     pub modality: Modality,
+    /// JSON list of the modalities also accepted when `modality` cannot be served, in order
+    /// of preference ("in person, or video if needed").
+    pub fallback_modalities: Json,
     pub earliest_start: ChronoDateTimeUtc,
     pub latest_start: ChronoDateTimeUtc,
     pub duration_minutes: i32,

@@ -371,8 +371,9 @@ fn event(
         .and_then(|o| o.timezone.parse().ok())
         .unwrap_or(DEFAULT_ZONE);
     let status = status_of(a.state);
-    let in_person = r.modality == Modality::InPerson;
-    let location = match r.modality {
+    let modality = crate::domain::request::served(r.modality, a.modality);
+    let in_person = modality == Modality::InPerson;
+    let location = match modality {
         Modality::InPerson => site.map(|s| s.address.clone()),
         Modality::Phone => Some(words.phone_place.to_string()),
         Modality::Video => Some(words.video_place.to_string()),
@@ -380,7 +381,7 @@ fn event(
     let summary = [
         words.language(&r.language),
         who.to_string(),
-        words.modality(r.modality).to_string(),
+        words.modality(modality).to_string(),
     ]
     .into_iter()
     .filter(|part| !part.is_empty())

@@ -218,6 +218,7 @@ pub(crate) async fn queue_for_assignment<C: ConnectionTrait>(
             }
         }
     }
+    let served = crate::domain::request::served(r.modality, a.modality);
     for (audience, email, name, locale) in recipients {
         let lang = compose::language(&locale);
         let token = response_token.filter(|_| audience == Audience::Mediator);
@@ -229,9 +230,9 @@ pub(crate) async fn queue_for_assignment<C: ConnectionTrait>(
             organisation: o.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
             site: s.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
             address: s.as_ref().map(|s| s.address.clone()).unwrap_or_default(),
-            place: place(r.modality, s.as_ref()),
+            place: place(served, s.as_ref()),
             language: compose::language_name(lang, &r.language),
-            modality: compose::modality(lang, r.modality),
+            modality: compose::modality(lang, served),
             when: compose::when(lang, zone, a.start, a.end),
             day: compose::day(lang, zone, a.start, now),
             zone: zone.name().to_string(),
@@ -324,7 +325,7 @@ fn ics_for(
         },
         compose::language_name(lang, &r.language),
         organisation,
-        compose::modality(lang, r.modality)
+        compose::modality(lang, crate::domain::request::served(r.modality, a.modality))
     );
     let event = crate::feed::Event {
         uid: a.uid.clone(),

@@ -42,6 +42,8 @@ pub struct Block {
     pub state: &'static str,
     pub locked: bool,
     pub travel_minutes: Option<i32>,
+    /// Served in one of the request's fallback modalities.
+    pub modality: Option<crate::domain::request::Modality>,
 }
 
 pub struct Unfilled {
@@ -161,6 +163,7 @@ fn blocks(
             state,
             locked: d.locked,
             travel_minutes: Some(d.travel_minutes),
+            modality: d.modality,
         });
     }
     for a in live.iter().filter(|a| !represented.contains(&a.id)) {
@@ -180,6 +183,7 @@ fn blocks(
             },
             locked: false,
             travel_minutes: None,
+            modality: a.modality,
         });
     }
     blocks.sort_by_key(|b| (b.start, b.mediator_id));

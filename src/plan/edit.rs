@@ -223,7 +223,7 @@ fn referee_move(
     let mut list = Vec::with_capacity(drafts.len());
     let mut moved_index = None;
     for d in drafts {
-        let Some(r) = request_index(&p, d.request_id, d.occurrence) else {
+        let Some(r) = request_index(&p, d.request_id, d.occurrence, d.modality) else {
             continue;
         };
         if d.id == moved.id {
@@ -261,17 +261,23 @@ fn referee_move(
     Ok(p.travel_minutes(previous, loc) as i32)
 }
 
-/// The instance's index of an occurrence: `R{id}#{k}` for a series, `R{id}` for a single
-/// request (which is occurrence 1).
-fn request_index(p: &Problem, request_id: i64, occurrence: i32) -> Option<usize> {
+/// The problem's index of an occurrence served in `modality` (`None`: its own):
+/// `R{id}#{k}` for a series, `R{id}` for a single request (which is occurrence 1).
+fn request_index(
+    p: &Problem,
+    request_id: i64,
+    occurrence: i32,
+    modality: Option<crate::domain::request::Modality>,
+) -> Option<usize> {
     let occ = OccurrenceRef {
         request_id,
         occurrence,
     };
-    p.request_index(&Snapshot::request_key(occ, true))
+    let modality = modality.map(Into::into);
+    p.variant_index(&Snapshot::request_key(occ, true), modality)
         .or_else(|| {
             (occurrence == 1)
-                .then(|| p.request_index(&Snapshot::request_key(occ, false)))
+                .then(|| p.variant_index(&Snapshot::request_key(occ, false), modality))
                 .flatten()
         })
 }

@@ -207,6 +207,10 @@ pub struct DraftView {
     pub origin: String,
     /// The live assignment this draft keeps or replaces.
     pub assignment_id: Option<i64>,
+    /// Present when the request is served in one of its fallback modalities (by video
+    /// though asked in person, say); absent: in the modality asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modality: Option<crate::domain::request::Modality>,
 }
 
 impl DraftView {
@@ -222,6 +226,7 @@ impl DraftView {
             locked: d.locked,
             origin: d.origin,
             assignment_id: d.assignment_id,
+            modality: d.modality,
         }
     }
 }

@@ -402,6 +402,7 @@ async fn create<C: ConnectionTrait>(
         state: State::Published,
         plan_id: Some(plan_id),
         expires_at,
+        modality: d.modality,
     }
     .row(links.host(), now);
     let inserted = assignment::Entity::insert(row)

@@ -26,6 +26,8 @@ pub struct Draft {
     pub locked: bool,
     pub origin: String,
     pub assignment_id: Option<i64>,
+    /// Served in one of the request's fallback modalities.
+    pub modality: Option<crate::domain::request::Modality>,
 }
 
 pub struct Stored {
@@ -69,6 +71,7 @@ pub fn pin_locked(snap: &mut Snapshot, locked: &[plan_assignment::Model]) -> any
             r.pinned = Some(Pin {
                 mediator: Snapshot::mediator_key(d.mediator_id),
                 start: snapshot::local(d.start, DEFAULT_ZONE),
+                modality: d.modality.map(Into::into),
             });
         }
     }
@@ -207,6 +210,7 @@ impl Stored {
                 locked: lock.is_some(),
                 origin,
                 assignment_id: live.get(&occ).copied(),
+                modality: req.fallback.then(|| req.modality.into()),
             });
         }
         drafts.sort_by_key(|d| (d.start, d.request_id, d.occurrence));
@@ -258,10 +262,11 @@ impl Stored {
 
         let report = check_plan(problem, &outcome.plan);
         let mut by_language: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-        for (r, req) in problem.requests.iter().enumerate() {
+        for group in &problem.groups {
+            let req = &problem.requests[group.start];
             let e = by_language.entry(req.language.clone()).or_default();
             e.0 += 1;
-            e.1 += usize::from(outcome.plan.slots[r].is_some());
+            e.1 += usize::from(group.clone().any(|r| outcome.plan.slots[r].is_some()));
         }
         let coverage = |requests: usize, assigned: usize| {
             let share = if requests == 0 {
@@ -286,8 +291,14 @@ impl Stored {
             })
             .collect();
         let kpis = json!({
-            "requests": problem.requests.len(),
+            "requests": problem.groups.len(),
             "assigned": report.metrics.assigned,
+            // Served by phone or video though asked in person (or the other way round):
+            // how many, and what it cost in the plan's points.
+            "fallbacks": {
+                "count": report.metrics.fallbacks,
+                "cost": report.metrics.fallbacks as i64 * problem.objective.fallback_cost,
+            },
             "coverage_by_urgency": by_urgency,
             "coverage_by_language": by_language
                 .iter()
@@ -376,6 +387,7 @@ pub async fn replace_drafts<C: ConnectionTrait>(
             locked: Set(d.locked),
             origin: Set(d.origin.clone()),
             assignment_id: Set(d.assignment_id),
+            modality: Set(d.modality),
             ..Default::default()
         });
         plan_assignment::Entity::insert_many(rows)

@@ -517,13 +517,16 @@ impl Builder {
         let (kept, conflicts) = referee_pins(&bare, rows, &request_ids, &self.mediator_keys);
         let mut pins = HashMap::new();
         for (r, mediator, start, assignment_id) in kept {
-            let req = &mut instance.requests[r];
+            // `r` is the problem's request, one per modality: its group is the instance's.
+            let served = &bare.requests[r];
+            let req = &mut instance.requests[served.group];
             req.pinned = Some(Pin {
                 mediator: Snapshot::mediator_key(mediator),
                 start: local(
                     DateTime::from_timestamp(start, 0).unwrap_or_default(),
                     self.zone,
                 ),
+                modality: served.fallback.then_some(served.modality),
             });
             pins.insert(req.id.clone(), assignment_id);
         }
@@ -591,8 +594,16 @@ impl Builder {
     ) -> Result<model::Request, String> {
         let org = rows.organisations.get(&r.organisation_id);
         let modality = Modality::from(r.modality);
-        // An in-person request needs a place: its own site, else its organisation's first.
-        let location = if modality == Modality::InPerson {
+        let fallback_modalities: Vec<Modality> =
+            crate::domain::request::fallbacks(&r.fallback_modalities)
+                .into_iter()
+                .map(Modality::from)
+                .collect();
+        // A request that may be in person needs a place: its own site, else its
+        // organisation's first.
+        let location = if modality == Modality::InPerson
+            || fallback_modalities.contains(&Modality::InPerson)
+        {
             let site = r
                 .site_id
                 .filter(|id| self.site_key.contains_key(id))
@@ -657,6 +668,7 @@ impl Builder {
             }),
             excluded_mediators: keys(excluded),
             pinned: None,
+            fallback_modalities,
         })
     }
 }
@@ -686,7 +698,11 @@ fn referee_pins(
             rule,
             message,
         };
-        let r = request_ids.get(&occ).and_then(|id| p.request_index(id));
+        // Judged in the modality it is served in (a meeting that fell back to video needs
+        // no travel).
+        let r = request_ids
+            .get(&occ)
+            .and_then(|id| p.variant_index(id, a.modality.map(Into::into)));
         let m = mediator_keys
             .contains_key(&Snapshot::mediator_key(a.mediator_id))
             .then(|| p.mediator_index(&Snapshot::mediator_key(a.mediator_id)))

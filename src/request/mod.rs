@@ -34,6 +34,7 @@ pub(crate) fn sample(
         language: "ur".into(),
         required_tags: serde_json::json!([]),
         modality: crate::domain::request::Modality::Phone,
+        fallback_modalities: serde_json::json!([]),
         earliest_start: first,
         latest_start: first,
         duration_minutes: 60,

@@ -21,6 +21,12 @@ pub struct RequestBody {
     pub required_tags: Vec<String>,
     #[schema(value_type = Modality)]
     pub modality: String,
+    /// Other modalities accepted when `modality` cannot be served, in order of preference:
+    /// `in_person` with `["video"]` reads "in person, or video if needed". The planner
+    /// serves the request in `modality` when it can and falls back when it must.
+    #[serde(default)]
+    #[schema(value_type = Vec<Modality>)]
+    pub fallback_modalities: Vec<String>,
     /// RFC 3339 instant, or a local date-time (`2027-03-30T09:00`) in the organisation's zone.
     #[schema(example = "2027-03-30T09:00")]
     pub earliest_start: String,

@@ -89,6 +89,7 @@ async fn write_all(
         language: new.language.to_string(),
         required_tags: json!(new.required_tags),
         modality: new.modality,
+        fallback_modalities: json!(new.fallback_modalities),
         earliest_start: new.earliest_start,
         latest_start: new.latest_start,
         duration_minutes: new.duration_minutes,

@@ -38,6 +38,7 @@ pub struct NewRequest {
     pub language: LanguageTag,
     pub required_tags: Vec<String>,
     pub modality: Modality,
+    pub fallback_modalities: Vec<Modality>,
     pub earliest_start: DateTime<Utc>,
     pub latest_start: DateTime<Utc>,
     pub duration_minutes: i32,
@@ -65,7 +66,19 @@ pub async fn validate<C: ConnectionTrait>(
         .unwrap_or(DEFAULT_ZONE);
     let fields = fields(body, zone, now, &mut v);
     if let Some(org) = &organisation {
-        check_site(db, org.id, body.site_id, fields.modality, &mut v).await?;
+        // A site is needed as soon as the meeting may be in person.
+        let in_person = fields
+            .fallback_modalities
+            .contains(&Modality::InPerson)
+            .then_some(Modality::InPerson);
+        check_site(
+            db,
+            org.id,
+            body.site_id,
+            in_person.or(fields.modality),
+            &mut v,
+        )
+        .await?;
     }
     let required_tags = known_tags(db, &body.required_tags, &mut v).await?;
     let (preferred_mediators, excluded_mediators) = mediators(
@@ -104,6 +117,7 @@ pub async fn validate<C: ConnectionTrait>(
         language,
         required_tags,
         modality,
+        fallback_modalities: fields.fallback_modalities,
         earliest_start: earliest,
         latest_start: latest,
         duration_minutes: duration,
@@ -166,6 +180,7 @@ async fn organisation<C: ConnectionTrait>(
 struct Fields {
     language: Option<LanguageTag>,
     modality: Option<Modality>,
+    fallback_modalities: Vec<Modality>,
     urgency: Option<Urgency>,
     earliest_start: Option<DateTime<Utc>>,
     latest_start: Option<DateTime<Utc>>,
@@ -190,6 +205,7 @@ fn fields(body: &RequestBody, zone: Tz, now: DateTime<Utc>, v: &mut Validator) -
             ),
         );
     }
+    f.fallback_modalities = fallback_modalities(&body.fallback_modalities, f.modality, v);
     f.urgency = Urgency::parse(&body.urgency);
     if f.urgency.is_none() {
         v.add(
@@ -284,6 +300,42 @@ fn check_times(
             f.occurrences = i32::try_from(count).unwrap_or(i32::MAX);
         }
     }
+}
+
+/// "In person, or video if needed": the other modalities accepted, each a modality word,
+/// other than `modality` and listed once, in order of preference.
+pub(crate) fn fallback_modalities(
+    given: &[String],
+    modality: Option<Modality>,
+    v: &mut Validator,
+) -> Vec<Modality> {
+    use crate::domain::request::MAX_FALLBACKS;
+    if given.len() > MAX_FALLBACKS {
+        v.add(
+            "fallback_modalities",
+            format!("At most {MAX_FALLBACKS} modalities: the others than `modality`."),
+        );
+        return Vec::new();
+    }
+    let mut out: Vec<Modality> = Vec::new();
+    for (i, word) in given.iter().enumerate() {
+        let field = format!("fallback_modalities[{i}]");
+        match Modality::parse(word) {
+            None => v.add(
+                &field,
+                format!(
+                    "{} is not a modality: use in_person, phone or video.",
+                    quoted(word)
+                ),
+            ),
+            Some(m) if Some(m) == modality || out.contains(&m) => v.add(
+                &field,
+                format!("{m} is already the request's modality or listed before."),
+            ),
+            Some(m) => out.push(m),
+        }
+    }
+    out
 }
 
 /// An in-person appointment happens at one of the organisation's own sites. An unknown site

@@ -22,6 +22,8 @@ pub struct RequestView {
     pub language: String,
     pub required_tags: Vec<String>,
     pub modality: Modality,
+    /// Also accepted when `modality` cannot be served, in order of preference.
+    pub fallback_modalities: Vec<Modality>,
     #[schema(value_type = InstantDoc)]
     pub earliest_start: Instant,
     #[schema(value_type = InstantDoc)]
@@ -88,6 +90,7 @@ pub fn view(model: &request::Model, zone: Tz) -> RequestView {
         language: model.language.clone(),
         required_tags: list(&model.required_tags),
         modality: model.modality,
+        fallback_modalities: crate::domain::request::fallbacks(&model.fallback_modalities),
         earliest_start: Instant::new(model.earliest_start, zone),
         latest_start: Instant::new(model.latest_start, zone),
         duration_minutes: model.duration_minutes,

@@ -297,13 +297,17 @@ fn slot(ctx: &Ctx, agenda: &Agenda, a: &assignment::Model, zone: Tz, back: &str)
             }
             div.what {
                 @if let Some(r) = r {
+                    @let served = crate::domain::request::served(r.modality, a.modality);
                     p.head {
                         strong.lang { (language) }
-                        span.modality class=(format!("m-{}", r.modality)) { (ctx.locale.word(r.modality.as_str())) }
+                        span.modality class=(format!("m-{served}")) { (ctx.locale.word(served.as_str())) }
+                        @if served != r.modality {
+                            " " small.fallback { (t("med2.fallback")) }
+                        }
                     }
                     dl.slot-facts {
                         dt { (t("med2.place")) }
-                        dd { (place(ctx, agenda, r)) }
+                        dd { (place(ctx, agenda, r, served)) }
                         dt { (t("med2.requester")) }
                         dd { (agenda.orgs.get(&r.organisation_id).map(String::as_str).unwrap_or("—")) }
                     }
@@ -445,8 +449,8 @@ pub async fn close_out(
     Ok(Redirect::to(&format!("/today?done={done}")).into_response())
 }
 
-fn place(ctx: &Ctx, agenda: &Agenda, r: &request::Model) -> String {
-    match (r.modality, r.site_id.and_then(|id| agenda.sites.get(&id))) {
+fn place(ctx: &Ctx, agenda: &Agenda, r: &request::Model, served: Modality) -> String {
+    match (served, r.site_id.and_then(|id| agenda.sites.get(&id))) {
         (Modality::Phone, _) => ctx.t("med2.by_phone").to_string(),
         (Modality::Video, _) => ctx.t("med2.by_video").to_string(),
         // Addresses often begin with the building's name already.
@@ -1128,6 +1132,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("med2.requester", "Richiesto da", "Requested by"),
     ("med2.by_phone", "Al telefono", "By phone"),
     ("med2.by_video", "In videochiamata", "By video call"),
+    ("med2.fallback", "(modalità di riserva ammessa dalla richiesta)", "(a fallback the request allows)"),
     ("med2.state_offered", "Proposta urgente", "Urgent offer"),
     ("med2.state_published", "Da confermare", "Awaiting your answer"),
     ("med2.state_accepted", "Confermato", "Confirmed"),

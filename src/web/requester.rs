@@ -51,6 +51,8 @@ pub struct RequestForm {
     pub language: String,
     pub urgency: String,
     pub modality: String,
+    /// Other modalities accepted if the chosen one cannot be served.
+    pub fallback: Vec<String>,
     pub site_id: String,
     pub date: String,
     pub time: String,
@@ -136,7 +138,10 @@ pub async fn submit(
 
 /// The API's field names → the form's.
 fn form_field(api: &str) -> &'static str {
+    // `fallback_modalities[1]` is the fallback checkboxes' field.
+    let api = api.split('[').next().unwrap_or(api);
     match api {
+        "fallback_modalities" => "fallback_modalities",
         "organisation_id" => "organisation_id",
         "language" => "language",
         "urgency" => "urgency",
@@ -169,6 +174,7 @@ fn field_message_it(field: &str) -> &'static str {
         "language" => "Scegli una lingua dall'elenco (o scrivi un codice come ar-MA).",
         "urgency" => "Scegli il livello di urgenza.",
         "modality" => "Scegli la modalità.",
+        "fallback_modalities" => "Le modalità di riserva devono essere diverse da quella scelta.",
         "site_id" => "Per un incontro in presenza scegli una sede del tuo ente.",
         "date" => "Indica una data e un'ora di inizio non ancora passate.",
         "time" => "Indica l'ora di inizio.",
@@ -223,6 +229,13 @@ fn to_body(
         language: language_tag(&form.language),
         required_tags: form.tags.clone(),
         modality: form.modality.clone(),
+        // The chosen modality ticked as its own fallback too means nothing more.
+        fallback_modalities: form
+            .fallback
+            .iter()
+            .filter(|m| **m != form.modality)
+            .cloned()
+            .collect(),
         earliest_start: at(&form.time),
         latest_start: (!form.latest_time.trim().is_empty()).then(|| at(&form.latest_time)),
         duration_minutes: form.duration.trim().parse().unwrap_or(0),
@@ -393,6 +406,22 @@ fn render_form(
                     }
                 }
                 @if let Some(e) = err("modality") { p.error id="modality-error" { (e) } }
+            }
+            fieldset.field {
+                legend { (t("req.fallback")) }
+                p.hint id="fallback-hint" { (t("req.fallback_hint")) }
+                div.choices.row {
+                    @for m in Modality::ALL {
+                        @let id = format!("fallback-{}", m.as_str());
+                        label.choice for=(id) {
+                            input type="checkbox" id=(id) name="fallback" value=(m.as_str())
+                                aria-describedby="fallback-hint"
+                                checked[form.fallback.iter().any(|f| f == m.as_str())];
+                            span { (ctx.locale.word(m.as_str())) }
+                        }
+                    }
+                }
+                @if let Some(e) = err("fallback_modalities") { p.error id="fallback-error" { (e) } }
             }
             (field("site_id", t("req.site"), Some(t("req.site_hint")), err("site_id"), html! {
                 select #site_id name="site_id"
@@ -803,7 +832,14 @@ pub(super) async fn render_detail(
                 }
                 dt { (t("req.duration")) } dd { (duration_label(i64::from(model.duration_minutes), ctx.locale)) }
                 dt { (t("req.urgency")) } dd { (badge(ctx, model.urgency.as_str())) }
-                dt { (t("req.modality")) } dd { (ctx.locale.word(model.modality.as_str())) }
+                dt { (t("req.modality")) } dd {
+                    (ctx.locale.word(model.modality.as_str()))
+                    @let fallbacks = crate::domain::request::fallbacks(&model.fallback_modalities);
+                    @if !fallbacks.is_empty() {
+                        "; " (t("req.fallback")) ": "
+                        (fallbacks.iter().map(|m| ctx.locale.word(m.as_str())).collect::<Vec<_>>().join(", "))
+                    }
+                }
                 @if let Some(org) = &org { dt { (t("req.organisation")) } dd { (org.name) } }
                 @if let Some(site) = &site { dt { (t("req.site")) } dd { (site.name) " — " (site.address) } }
                 @if let Some(case) = &model.case_reference { dt { (t("req.case")) } dd { (case) } }

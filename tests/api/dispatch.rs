@@ -174,7 +174,13 @@ async fn an_emergency_is_offered_to_the_best_three(backend: Backend) {
 async fn an_urgent_request_for_today_is_published(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     four_speakers(&app).await;
-    let start = (Utc::now() + TimeDelta::minutes(10)).format("%Y-%m-%dT%H:%M:00Z");
+    // Availability ends at 23:59: late in the evening, the meeting would cross midnight, so
+    // the app's clock moves to the next morning (the test must pass at any hour).
+    let local = app.clock_now().with_timezone(&Rome);
+    if local.date_naive() != (local + TimeDelta::minutes(30)).date_naive() {
+        app.clock.advance(TimeDelta::hours(9));
+    }
+    let start = (app.clock_now() + TimeDelta::minutes(10)).format("%Y-%m-%dT%H:%M:00Z");
     let request = submit(
         &app,
         json!({
@@ -193,8 +199,14 @@ async fn an_urgent_request_for_today_is_published(backend: Backend) {
     assert_eq!(notices_of(&app.db, "published", rows[0].id).await, 1);
     assert_eq!(audits(&app.db, "published", rows[0].id).await, 1);
 
-    // The same request for tomorrow is left to the planner.
-    let tomorrow = submit(&app, json!({"urgency": "urgent"})).await;
+    // The same request for tomorrow (by the app's clock) is left to the planner.
+    let day = (app.clock_now().with_timezone(&Rome) + TimeDelta::days(1)).date_naive();
+    let tomorrow = submit(
+        &app,
+        json!({"urgency": "urgent", "earliest_start": format!("{day}T10:00"),
+               "latest_start": format!("{day}T12:00")}),
+    )
+    .await;
     assert!(rows_of(&app, tomorrow).await.is_empty());
 }
 

@@ -762,6 +762,7 @@ async fn cancelled_occurrences_leave_the_feeds(backend: Backend) {
             state: ponte::assignment::State::Accepted,
             plan_id: None,
             expires_at: None,
+            modality: None,
         }
         .row("ponte.test", Utc::now());
         rows.push(row.insert(&app.db).await.unwrap());

@@ -12,6 +12,7 @@ mod board;
 mod closeouts;
 mod closures;
 mod dispatch;
+mod fallbacks;
 mod feeds;
 mod foundation;
 mod fuzz;

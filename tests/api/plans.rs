@@ -31,7 +31,7 @@ fn hm(s: &str) -> NaiveTime {
 }
 
 /// Weekly availability of a mediator: (ISO weekday, start, end).
-async fn weekly(app: &TestApp, mediator_id: i64, rules: &[(i16, &str, &str)]) {
+pub(crate) async fn weekly(app: &TestApp, mediator_id: i64, rules: &[(i16, &str, &str)]) {
     for (weekday, start, end) in rules {
         availability_rule::ActiveModel {
             mediator_id: Set(mediator_id),
@@ -360,7 +360,7 @@ async fn a_small_week(app: &TestApp) -> (Vec<i64>, i64) {
 }
 
 /// POSTs a plan of the week of 22 March 2027 and waits until it is finished.
-async fn plan_week(app: &TestApp) -> Value {
+pub(crate) async fn plan_week(app: &TestApp) -> Value {
     let response = app
         .post(
             "/api/v1/plans",
@@ -403,7 +403,7 @@ pub(crate) async fn wait_finished(app: &TestApp, id: i64) -> Value {
 }
 
 /// The plan's drafts as a solution of its own instance, checked by the referee.
-fn referee(instance: &str, plan: &Value) -> ponte_solver::check::Report {
+pub(crate) fn referee(instance: &str, plan: &Value) -> ponte_solver::check::Report {
     let problem = Problem::from_json(instance).unwrap();
     let assignments = plan["assignments"]
         .as_array()
@@ -423,6 +423,7 @@ fn referee(instance: &str, plan: &Value) -> ponte_solver::check::Report {
                 request: key,
                 mediator: format!("M{}", d["mediator_id"]),
                 start: DateTime::parse_from_rfc3339(d["start"]["utc"].as_str().unwrap()).unwrap(),
+                modality: serde_json::from_value(d["modality"].clone()).ok(),
             }
         })
         .collect();
@@ -436,7 +437,7 @@ fn referee(instance: &str, plan: &Value) -> ponte_solver::check::Report {
     check_solution(&problem, &solution).unwrap()
 }
 
-async fn instance_of(app: &TestApp, id: i64) -> String {
+pub(crate) async fn instance_of(app: &TestApp, id: i64) -> String {
     let response = app
         .get(
             &format!("/api/v1/plans/{id}/instance.json"),

@@ -1237,6 +1237,7 @@ async fn live_assignment(
         state: AssignmentState::parse(state).unwrap(),
         plan_id: None,
         expires_at: None,
+        modality: None,
     }
     .row("ponte.test", Utc::now());
     row.insert(&app.db).await.unwrap()

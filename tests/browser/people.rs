@@ -59,6 +59,7 @@ async fn publish(app: &TestApp, request_id: i64, occurrence: i32, start: DateTim
         plan_id: None,
         // Three hours to answer: the week says so.
         expires_at: Some(Utc::now() + TimeDelta::hours(3)),
+        modality: None,
     }
     .row("ponte.test", Utc::now());
     row.insert(&app.db).await.unwrap().id

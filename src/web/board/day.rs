@@ -410,7 +410,10 @@ fn block(
         .map(|r| ctx.locale.language_name(&r.language))
         .unwrap_or_default();
     let place = r.map(|r| lookup.place(r)).unwrap_or_default();
-    let modality = r.map_or("", |r| ctx.locale.word(r.modality.as_str()));
+    let modality = r.map_or("", |r| {
+        ctx.locale
+            .word(crate::domain::request::served(r.modality, b.modality).as_str())
+    });
     let state = state_word(ctx, b.state);
     let travel = b
         .travel_minutes
@@ -626,6 +629,7 @@ mod tests {
             state: "published",
             locked: false,
             travel_minutes: None,
+            modality: None,
         }
     }
 

@@ -79,6 +79,12 @@ pub fn render(ctx: &Ctx, plan: &plan::Model) -> Markup {
                         span.l { (t("board.kpi.fairness")) " · Gini " (format!("{:.2}", num("gini"))) }
                     }
                 }
+                @if let Some(n) = k["fallbacks"]["count"].as_u64() {
+                    div.stat.kpi-fallbacks title=(t("board.kpi.fallbacks_hint")) {
+                        span.n { (n) }
+                        span.l { (t("board.kpi.fallbacks")) " · " (k["fallbacks"]["cost"].as_i64().unwrap_or(0)) " " (t("board.kpi.points")) }
+                    }
+                }
                 div.stat.kpi-gap {
                     span.n { (plan.gap.map_or("—".to_string(), |g| format!("{:.1}%", g * 100.0))) }
                     span.l { (t("board.kpi.gap")) }
