@@ -214,7 +214,14 @@ async fn unfilled<C: ConnectionTrait>(
                 u["request_id"].as_i64()?,
                 i32::try_from(u["occurrence"].as_i64()?).ok()?,
             );
-            let reason = u["reason"].as_str().unwrap_or_default().to_string();
+            // A `capacity` that is really the cost of travel, or the week's hours, is shown
+            // as that: "all busy" would send the coordinator the wrong way.
+            let reason = match (u["reason"].as_str(), u["cause"].as_str()) {
+                (Some("capacity"), Some(cause @ ("cost" | "workload"))) => {
+                    format!("capacity_{cause}")
+                }
+                (reason, _) => reason.unwrap_or_default().to_string(),
+            };
             let alternatives = u["alternatives"]
                 .as_array()
                 .into_iter()

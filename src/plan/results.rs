@@ -226,7 +226,7 @@ impl Stored {
                 let index = problem.request_index(&u.request)?;
                 let req = problem.requests.get(index)?;
                 // Both languages are kept; a reader gets theirs (`localize`).
-                let (detail, alternatives) =
+                let (detail, cause, alternatives) =
                     super::why::explain(problem, &outcome.plan, index, u.reason, zone);
                 Some(json!({
                     "request_id": occ.request_id,
@@ -237,6 +237,8 @@ impl Stored {
                     "language": req.language,
                     "earliest_start": DateTime::from_timestamp(req.earliest, 0),
                     "detail": {"it": detail.it, "en": detail.en},
+                    // For `capacity`: what binds it (busy, workload, cost, elsewhere).
+                    "cause": cause.map(super::why::Cause::as_str),
                     "alternatives": alternatives
                         .iter()
                         .map(|(a, apply)| {

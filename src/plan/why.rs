@@ -22,24 +22,48 @@ pub enum Apply {
     Start(DateTime<Utc>),
 }
 
-/// The detail and the alternatives of unfilled request `r`, each alternative with what
-/// applying it changes.
+/// What binds a `capacity` occurrence, as the coordinator should read it: every mediator
+/// who could serve it is taken at that time (`Busy`), has the week's minutes planned
+/// (`Workload`), or is free but too far for what the meeting is worth (`Cost`); `Elsewhere`
+/// when they are free and near but the plan uses them better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    Busy,
+    Workload,
+    Cost,
+    Elsewhere,
+}
+
+impl Cause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Busy => "busy",
+            Cause::Workload => "workload",
+            Cause::Cost => "cost",
+            Cause::Elsewhere => "elsewhere",
+        }
+    }
+}
+
+/// The detail, the binding cause of a `capacity` (`None` for the spec's other reasons) and
+/// the alternatives of unfilled request `r`, each alternative with what applying it
+/// changes.
 pub fn explain(
     p: &Problem,
     plan: &Plan,
     r: usize,
     reason: Reason,
     zone: Tz,
-) -> (Localized, Vec<(Localized, Apply)>) {
-    let detail = match reason {
+) -> (Localized, Option<Cause>, Vec<(Localized, Apply)>) {
+    let (detail, cause) = match reason {
         Reason::Capacity => capacity(p, plan, r, zone),
-        _ => Why::Solver(reason).words(),
+        _ => (Why::Solver(reason).words(), None),
     };
     let alternatives = alternatives(p, plan, r, zone)
         .into_iter()
         .map(|(a, apply)| (a.words(), apply))
         .collect();
-    (detail, alternatives)
+    (detail, cause, alternatives)
 }
 
 fn hm(t: i64, zone: Tz) -> String {
@@ -53,8 +77,9 @@ fn hm(t: i64, zone: Tz) -> String {
 /// "Capacity" says some mediator could serve it alone. Which ones, and what keeps each:
 /// another appointment of the plan at that time, the week's hours used up, or travel
 /// that costs more than the request is worth.
-fn capacity(p: &Problem, plan: &Plan, r: usize, zone: Tz) -> Localized {
+fn capacity(p: &Problem, plan: &Plan, r: usize, zone: Tz) -> (Localized, Option<Cause>) {
     let req = &p.requests[r];
+    let mut causes = Vec::new();
     let mut seen = Vec::new();
     let mut it = Vec::new();
     let mut en = Vec::new();
@@ -80,6 +105,7 @@ fn capacity(p: &Problem, plan: &Plan, r: usize, zone: Tz) -> Localized {
             let at = hm(s.start, zone);
             it.push(format!("{name} ha già {other} alle {at}"));
             en.push(format!("{name} has {other} at {at}"));
+            causes.push(Cause::Busy);
         } else if let Some(max) = p.mediators[m]
             .max_work
             .filter(|max| used + req.duration > *max)
@@ -91,33 +117,57 @@ fn capacity(p: &Problem, plan: &Plan, r: usize, zone: Tz) -> Localized {
             en.push(format!(
                 "{name} speaks it, but {used} of the {max} minutes left in their week are already planned"
             ));
+            causes.push(Cause::Workload);
         } else {
+            // Alone in a shift, the way there and the way home are the travel it costs.
+            let home = p.shifts[c.shift].home;
             let travel = req
                 .location
-                .map_or(0, |l| p.travel_minutes(p.shifts[c.shift].home, l));
+                .map_or(0, |l| p.travel_minutes(home, l) + p.travel_minutes(l, home));
             let cost = travel * p.objective.travel_minute_cost;
             if travel > 0 && cost >= c.value {
+                let (urgency_it, urgency_en) = match req.urgency {
+                    ponte_solver::model::Urgency::Emergency => ("un'emergenza", "an emergency"),
+                    ponte_solver::model::Urgency::Urgent => {
+                        ("una richiesta urgente", "an urgent request")
+                    }
+                    ponte_solver::model::Urgency::Routine => {
+                        ("una richiesta ordinaria", "a routine request")
+                    }
+                };
                 it.push(format!(
-                    "{name} è libero, ma servono {travel} minuti di viaggio, che valgono più della richiesta ({} punti)",
+                    "{name} è libero, ma servono {travel} minuti di viaggio (andata e ritorno), più di quanto vale {urgency_it} ({} punti)",
                     c.value
                 ));
                 en.push(format!(
-                    "{name} is free, but needs {travel} min of travel, more than the request is worth ({} points)",
+                    "{name} is free, but needs {travel} min of travel there and back, more than {urgency_en} is worth ({} points)",
                     c.value
                 ));
+                causes.push(Cause::Cost);
             } else {
                 it.push(format!("{name} serve di più altrove nel piano"));
                 en.push(format!("{name} is of more use elsewhere in the plan"));
+                causes.push(Cause::Elsewhere);
             }
         }
     }
     if it.is_empty() {
-        return Why::Solver(Reason::Capacity).words();
+        return (Why::Solver(Reason::Capacity).words(), None);
     }
-    Localized {
+    // One cause for the headline when all who could serve it share it; "busy" when some
+    // are taken, as the spec's word says; otherwise the first one named.
+    let cause = if causes.iter().all(|c| *c == causes[0]) {
+        causes[0]
+    } else if causes.contains(&Cause::Busy) {
+        Cause::Busy
+    } else {
+        causes[0]
+    };
+    let detail = Localized {
         it: format!("potrebbero: {}", it.join("; ")),
         en: format!("could serve it: {}", en.join("; ")),
-    }
+    };
+    (detail, Some(cause))
 }
 
 /// `R12#3` → `#12 (3)`, `R12` → `#12`: how the board names a request.

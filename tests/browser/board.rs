@@ -2,7 +2,7 @@
 //! its KPIs, locks an assignment, tries a move the rules forbid and sees the rule, publishes
 //! and finds the assignments live; the same day on a phone.
 use chrono::{NaiveDate, NaiveTime, TimeZone};
-use ponte::entity::{mediator, plan, plan_assignment};
+use ponte::entity::{mediator, plan, plan_assignment, site};
 
 use super::*;
 
@@ -112,9 +112,10 @@ async fn a_request(app: &TestApp, organisation_id: i64, ask: Ask<'_>) -> i64 {
     .id
 }
 
-/// Three mediators (Chinese, Chinese, Urdu and Arabic) and a Monday of eight requests,
-/// one in Tigrinya that nobody speaks, one in Urdu before its only speaker starts work;
-/// their ids.
+/// Three mediators (Chinese, Chinese, Urdu and Arabic) and a Monday of nine requests,
+/// one in Tigrinya that nobody speaks, one in Urdu before its only speaker starts work
+/// (their ids), and one in Arabic in Lucca, two hours' drive each way for its only
+/// speaker: more travel than a routine meeting is worth.
 async fn a_monday_in_prato(app: &TestApp, day: NaiveDate) -> (i64, i64) {
     weekdays(app, app.mediator_id, "08:00", "18:00").await;
     let chen = a_mediator(app, "Chen Jing", &["zh"], &["in_person", "phone"]).await;
@@ -199,6 +200,34 @@ async fn a_monday_in_prato(app: &TestApp, day: NaiveDate) -> (i64, i64) {
     for (org, ask) in asks {
         a_request(app, org, ask).await;
     }
+    let now = Utc::now();
+    let lucca = site::ActiveModel {
+        organisation_id: Set(b),
+        name: Set("Scuola Carducci, Lucca".into()),
+        address: Set("Via Carducci 1, Lucca".into()),
+        lat: Set(43.8429),
+        lon: Set(10.5027),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id;
+    a_request(
+        app,
+        b,
+        Ask {
+            language: "ar",
+            modality: "in_person",
+            site: Some(lucca),
+            at: local(day, "12:00"),
+            minutes: 60,
+            urgency: "routine",
+        },
+    )
+    .await;
     let tigrinya = a_request(
         app,
         a,
@@ -283,7 +312,7 @@ async fn flows(c: &Client, app: &TestApp, day: NaiveDate, tigrinya: i64, early: 
     // Before any plan: nothing on the axis, every request unfilled and "not planned yet".
     c.goto(&app.url(&board)).await.unwrap();
     assert_eq!(count(c, "a.block").await, 0);
-    assert_eq!(text_of(c, "#unfilled-title .count").await, "8");
+    assert_eq!(text_of(c, "#unfilled-title .count").await, "9");
     assert!(text_of(c, ".unfilled-list")
         .await
         .contains("Non ancora pianificata"));
@@ -355,6 +384,48 @@ async fn flows(c: &Client, app: &TestApp, day: NaiveDate, tigrinya: i64, early: 
         "the unfilled list links the request"
     );
     shot(c, "board-01-day").await;
+    // The Lucca meeting: not "everyone is busy", but the cost in numbers and names, and the
+    // ways that do fit; in Italian, then in English.
+    assert!(
+        unfilled.contains("Il viaggio costa più di quanto vale l'incontro"),
+        "the headline says cost, not 'all busy': {unfilled}"
+    );
+    assert!(
+        unfilled.contains("Amina Rahman è libero, ma servono")
+            && unfilled.contains("andata e ritorno")
+            && unfilled.contains("una richiesta ordinaria (100 punti)"),
+        "{unfilled}"
+    );
+    assert!(
+        unfilled.contains("al telefono: Amina Rahman alle 12:00"),
+        "{unfilled}"
+    );
+    scroll_to(c, ".unfilled-list").await;
+    shot(c, "board-01b-reasons-it").await;
+    click(c, "form[action='/lang'] button").await;
+    let english = text_of(c, ".unfilled-list").await;
+    assert!(
+        english.contains("Amina Rahman is free, but needs")
+            && english.contains("more than a routine request is worth (100 points)"),
+        "{english}"
+    );
+    assert!(
+        english.contains("by phone: Amina Rahman at 12:00"),
+        "{english}"
+    );
+    assert!(
+        english.contains("The travel costs more than the meeting is worth")
+            && !english.contains("Every suitable mediator is already busy"),
+        "{english}"
+    );
+    assert!(
+        english.contains("No mediator speaks this language"),
+        "{english}"
+    );
+    scroll_to(c, ".unfilled-list").await;
+    shot(c, "board-01c-reasons-en").await;
+    click(c, "form[action='/lang'] button").await;
+    assert_eq!(text_of(c, "h1").await, "Tabellone", "back in Italian");
 
     // Lock the first block.
     let first = drafts.iter().min_by_key(|d| d.start).unwrap();

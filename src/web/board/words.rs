@@ -54,6 +54,8 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("board.reason.travel", "Il viaggio fino alla sede non è possibile in tempo", "The site cannot be reached in time"),
     ("board.reason.workload", "Supererebbe il carico di lavoro massimo dei mediatori", "It would exceed the mediators' workload limit"),
     ("board.reason.capacity", "I mediatori adatti sono già tutti impegnati", "Every suitable mediator is already busy"),
+    ("board.reason.cost", "Il viaggio costa più di quanto vale l'incontro", "The travel costs more than the meeting is worth"),
+    ("board.reason.capacity_workload", "Chi parla la lingua ha già pianificate le ore della settimana", "Those who speak it have the week's hours planned already"),
     ("board.reason.not_plannable", "Dati incompleti: la richiesta non può essere pianificata", "Incomplete data: the request cannot be planned"),
     ("board.reason.by_coordinator", "Tolta dal piano dal coordinamento", "Taken out of the plan by a coordinator"),
     ("board.reason.busy_since", "Non pubblicata: il mediatore ha preso un altro incarico a quell'ora dopo il calcolo del piano", "Not published: the mediator took other work at that time after the plan ran"),
