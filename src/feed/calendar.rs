@@ -18,8 +18,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait as _, Func, FunctionCall, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait as _, Func, FunctionCall, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+};
 
 use super::tokens::{LiveToken, Owner};
 use super::{render, Calendar, Event, EventStatus};
@@ -27,7 +29,7 @@ use crate::assignment::State;
 use crate::domain::language::{names, parse_tag};
 use crate::domain::local_time::DEFAULT_ZONE;
 use crate::domain::request::Modality;
-use crate::entity::{assignment, mediator, organisation, request, site};
+use crate::entity::{assignment, mediator, occurrence_cancellation, organisation, request, site};
 
 /// How far back a feed reaches: last month's meetings stay visible for reference.
 pub const PAST: TimeDelta = TimeDelta::days(30);
@@ -115,20 +117,18 @@ async fn owner_row<C: ConnectionTrait>(db: &C, owner: Owner) -> Result<Option<Ow
     })
 }
 
-/// The assignments a feed shows, as a condition on `assignments`: the one selection that
-/// both the stamp and the render use.
+/// The assignments a feed shows, as a condition on `assignments` joined to `requests`: the
+/// one selection that both the stamp and the render use.
 fn shown_rows(owner: Owner, from: DateTime<Utc>, to: DateTime<Utc>) -> Condition {
     let shown: Vec<&str> = SHOWN.iter().map(|s| s.as_str()).collect();
     let a = |c: assignment::Column| Expr::col((assignment::Entity, c));
+    // Both queries join the assignment's request, so an organisation's rows are those of
+    // its requests, read through the join.
     let of_owner = match owner {
         Owner::Mediator(id) => a(assignment::Column::MediatorId).eq(id),
-        Owner::Organisation(id) => a(assignment::Column::RequestId).in_subquery(
-            Query::select()
-                .column(request::Column::Id)
-                .from(request::Entity)
-                .and_where(Expr::col(request::Column::OrganisationId).eq(id))
-                .to_owned(),
-        ),
+        Owner::Organisation(id) => {
+            Expr::col((request::Entity, request::Column::OrganisationId)).eq(id)
+        }
     };
     Condition::all()
         .add(a(assignment::Column::State).is_in(shown))
@@ -144,7 +144,7 @@ fn latest<E: EntityTrait, C: ColumnTrait>(table: E, column: C) -> FunctionCall {
 
 /// The feed's stamp as of `now`, in two indexed reads: the owner, and one aggregate over
 /// the rows shown (their number and the latest change of each kind of row a feed prints:
-/// assignments, requests, organisations, sites, mediators). Every change that alters a feed
+/// assignments, requests, sites, and the organisations or the mediators it names). Every change that alters a feed
 /// moves one of those `updated_at`, or the number of rows, or the day; `None` as `load`.
 pub async fn stamp<C: ConnectionTrait>(
     db: &C,
@@ -155,48 +155,55 @@ pub async fn stamp<C: ConnectionTrait>(
         return Ok(None);
     };
     let (from, to) = window(now);
-    let query = Query::select()
+    let mut query = Query::select();
+    query
         .expr(Func::count(Expr::col((
             assignment::Entity,
             assignment::Column::Id,
         ))))
         .expr(latest(assignment::Entity, assignment::Column::UpdatedAt))
         .expr(latest(request::Entity, request::Column::UpdatedAt))
-        .expr(latest(
-            organisation::Entity,
-            organisation::Column::UpdatedAt,
-        ))
         .expr(latest(site::Entity, site::Column::UpdatedAt))
-        .expr(latest(mediator::Entity, mediator::Column::UpdatedAt))
         .from(assignment::Entity)
         .inner_join(
             request::Entity,
             Expr::col((request::Entity, request::Column::Id))
                 .equals((assignment::Entity, assignment::Column::RequestId)),
         )
-        .inner_join(
-            organisation::Entity,
-            Expr::col((organisation::Entity, organisation::Column::Id))
-                .equals((request::Entity, request::Column::OrganisationId)),
-        )
         .left_join(
             site::Entity,
             Expr::col((site::Entity, site::Column::Id))
                 .equals((request::Entity, request::Column::SiteId)),
-        )
-        .inner_join(
-            mediator::Entity,
-            Expr::col((mediator::Entity, mediator::Column::Id))
-                .equals((assignment::Entity, assignment::Column::MediatorId)),
-        )
-        .cond_where(shown_rows(token.owner, from, to))
-        .to_owned();
+        );
+    // The owner's own row was read above and its change is in the stamp; the other kind of
+    // owner a feed names (a mediator's feed names organisations, an organisation's feed
+    // mediators) is joined here. Joining the owner's table again only cost time.
+    match token.owner {
+        Owner::Mediator(_) => query
+            .expr(latest(
+                organisation::Entity,
+                organisation::Column::UpdatedAt,
+            ))
+            .inner_join(
+                organisation::Entity,
+                Expr::col((organisation::Entity, organisation::Column::Id))
+                    .equals((request::Entity, request::Column::OrganisationId)),
+            ),
+        Owner::Organisation(_) => query
+            .expr(latest(mediator::Entity, mediator::Column::UpdatedAt))
+            .inner_join(
+                mediator::Entity,
+                Expr::col((mediator::Entity, mediator::Column::Id))
+                    .equals((assignment::Entity, assignment::Column::MediatorId)),
+            ),
+    };
+    query.cond_where(shown_rows(token.owner, from, to));
     let row = db.query_one(&query).await?;
     let (rows, changes) = match &row {
         Some(row) => {
             let rows: i64 = row.try_get_by_index(0)?;
-            let mut changes = Vec::with_capacity(5);
-            for k in 1..=5 {
+            let mut changes = Vec::with_capacity(4);
+            for k in 1..=4 {
                 changes.push(row.try_get_by_index::<Option<DateTime<Utc>>>(k)?);
             }
             (rows, changes)
@@ -260,28 +267,19 @@ pub async fn render_stamped<C: ConnectionTrait>(
             },
     } = stamped;
     let (from, to) = window(now);
-    let query = assignment::Entity::find().filter(shown_rows(token.owner, from, to));
-    let assignments = query.all(db).await?;
-    let words = Words::for_locale(&locale);
+    let rows = shown(db, token.owner, from, to).await?;
+    let mut words = Words::for_locale(&locale);
 
-    let requests: HashMap<i64, request::Model> = by_ids(
-        db,
-        assignments.iter().map(|a| a.request_id),
-        |ids| request::Entity::find().filter(request::Column::Id.is_in(ids)),
-        |r| r.id,
-    )
-    .await?;
-    let called_off = crate::request::occurrence::cancelled(db, requests.keys().copied()).await?;
     let organisations: HashMap<i64, organisation::Model> = by_ids(
         db,
-        requests.values().map(|r| r.organisation_id),
+        rows.iter().map(|r| r.organisation_id),
         |ids| organisation::Entity::find().filter(organisation::Column::Id.is_in(ids)),
         |o| o.id,
     )
     .await?;
     let sites: HashMap<i64, site::Model> = by_ids(
         db,
-        requests.values().filter_map(|r| r.site_id),
+        rows.iter().filter_map(|r| r.site_id),
         |ids| site::Entity::find().filter(site::Column::Id.is_in(ids)),
         |s| s.id,
     )
@@ -290,7 +288,7 @@ pub async fn render_stamped<C: ConnectionTrait>(
     let mediator_names: HashMap<i64, String> = match viewer {
         Viewer::Mediator => HashMap::new(),
         Viewer::Organisation => {
-            let ids: BTreeSet<i64> = assignments.iter().map(|a| a.mediator_id).collect();
+            let ids: BTreeSet<i64> = rows.iter().map(|r| r.mediator_id).collect();
             let mut names = HashMap::new();
             for chunk in ids.into_iter().collect::<Vec<_>>().chunks(CHUNK) {
                 let rows: Vec<(i64, String)> = mediator::Entity::find()
@@ -306,35 +304,27 @@ pub async fn render_stamped<C: ConnectionTrait>(
             names
         }
     };
+    // Each organisation's zone parsed once, not once per event.
+    let zones: HashMap<i64, Tz> = organisations
+        .values()
+        .map(|o| (o.id, o.timezone.parse().unwrap_or(DEFAULT_ZONE)))
+        .collect();
 
-    let mut events = Vec::with_capacity(assignments.len());
-    for a in &assignments {
-        let Some(r) = requests.get(&a.request_id) else {
-            continue;
-        };
-        let o = organisations.get(&r.organisation_id);
-        let site = r.site_id.and_then(|id| sites.get(&id));
-        let changed = Ord::max(a.updated_at, r.updated_at);
+    let mut events = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let o = organisations.get(&row.organisation_id);
+        let site = row.site_id.and_then(|id| sites.get(&id));
         let who = match viewer {
             Viewer::Mediator => o.map_or("", |o| o.name.as_str()),
             Viewer::Organisation => mediator_names
-                .get(&a.mediator_id)
+                .get(&row.mediator_id)
                 .map_or("", String::as_str),
         };
-        let shown;
-        let a = if called_off
-            .get(&a.request_id)
-            .is_some_and(|ks| ks.contains(&a.occurrence))
-        {
-            shown = assignment::Model {
-                state: State::Cancelled,
-                ..a.clone()
-            };
-            &shown
-        } else {
-            a
-        };
-        events.push(event(a, r, o, site, who, &words, changed));
+        let zone = zones
+            .get(&row.organisation_id)
+            .copied()
+            .unwrap_or(DEFAULT_ZONE);
+        events.push(event(row, zone, site, who, &mut words));
     }
     let calendar = Calendar {
         name: format!("Ponte – {name}"),
@@ -358,52 +348,139 @@ enum Viewer {
     Organisation,
 }
 
-fn event(
-    a: &assignment::Model,
-    r: &request::Model,
-    o: Option<&organisation::Model>,
-    site: Option<&site::Model>,
-    who: &str,
-    words: &Words,
-    changed: DateTime<Utc>,
-) -> Event {
-    let zone: Tz = o
-        .and_then(|o| o.timezone.parse().ok())
-        .unwrap_or(DEFAULT_ZONE);
-    let status = status_of(a.state);
-    let modality = crate::domain::request::served(r.modality, a.modality);
-    let in_person = modality == Modality::InPerson;
-    let location = match modality {
+/// One assignment a feed shows, with what it prints of its request: the columns read, and
+/// only those (a request's lists, notes and case reference stay in the database).
+#[derive(Debug, FromQueryResult)]
+struct Shown {
+    uid: String,
+    sequence: i32,
+    state: State,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    mediator_id: i64,
+    updated_at: DateTime<Utc>,
+    request_id: i64,
+    organisation_id: i64,
+    site_id: Option<i64>,
+    language: String,
+    modality: Modality,
+    /// The assignment's own: served in one of the request's fallback modalities.
+    served: Option<Modality>,
+    request_updated_at: DateTime<Utc>,
+    /// The occurrence was called off (a row in `occurrence_cancellations`).
+    called_off: Option<i64>,
+}
+
+/// The rows a feed shows, in one query: assignments, their requests, and whether their
+/// occurrence was called off (one row at most: that table is unique by occurrence).
+async fn shown<C: ConnectionTrait>(
+    db: &C,
+    owner: Owner,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Shown>, DbErr> {
+    let a = |c: assignment::Column| Expr::col((assignment::Entity, c));
+    let r = |c: request::Column| Expr::col((request::Entity, c));
+    let cancellation =
+        |c: occurrence_cancellation::Column| Expr::col((occurrence_cancellation::Entity, c));
+    let query = Query::select()
+        .expr(a(assignment::Column::Uid))
+        .expr(a(assignment::Column::Sequence))
+        .expr(a(assignment::Column::State))
+        .expr(a(assignment::Column::Start))
+        .expr(a(assignment::Column::End))
+        .expr(a(assignment::Column::MediatorId))
+        .expr(a(assignment::Column::UpdatedAt))
+        .expr(a(assignment::Column::RequestId))
+        .expr(r(request::Column::OrganisationId))
+        .expr(r(request::Column::SiteId))
+        .expr(r(request::Column::Language))
+        .expr(r(request::Column::Modality))
+        .expr_as(a(assignment::Column::Modality), Alias::new("served"))
+        .expr_as(
+            r(request::Column::UpdatedAt),
+            Alias::new("request_updated_at"),
+        )
+        .expr_as(
+            cancellation(occurrence_cancellation::Column::Id),
+            Alias::new("called_off"),
+        )
+        .from(assignment::Entity)
+        .inner_join(
+            request::Entity,
+            r(request::Column::Id).equals((assignment::Entity, assignment::Column::RequestId)),
+        )
+        .left_join(
+            occurrence_cancellation::Entity,
+            Condition::all()
+                .add(
+                    cancellation(occurrence_cancellation::Column::RequestId)
+                        .equals((assignment::Entity, assignment::Column::RequestId)),
+                )
+                .add(
+                    cancellation(occurrence_cancellation::Column::Occurrence)
+                        .equals((assignment::Entity, assignment::Column::Occurrence)),
+                ),
+        )
+        .cond_where(shown_rows(owner, from, to))
+        .to_owned();
+    db.query_all(&query)
+        .await?
+        .iter()
+        .map(|row| Shown::from_query_result(row, ""))
+        .collect()
+}
+
+fn event(row: &Shown, zone: Tz, site: Option<&site::Model>, who: &str, words: &mut Words) -> Event {
+    // An occurrence its requester called off is CANCELLED whatever its assignment's state.
+    let status = if row.called_off.is_some() {
+        EventStatus::Cancelled
+    } else {
+        status_of(row.state)
+    };
+    let served = crate::domain::request::served(row.modality, row.served);
+    let in_person = served == Modality::InPerson;
+    let location = match served {
         Modality::InPerson => site.map(|s| s.address.clone()),
         Modality::Phone => Some(words.phone_place.to_string()),
         Modality::Video => Some(words.video_place.to_string()),
     };
-    let summary = [
-        words.language(&r.language),
-        who.to_string(),
-        words.modality(modality).to_string(),
-    ]
-    .into_iter()
-    .filter(|part| !part.is_empty())
-    .collect::<Vec<_>>()
-    .join(" · ");
-    let mut description = vec![format!("{} {}", words.request, r.id)];
-    description.push(format!("{}: {}", words.state, words.state_name(status)));
+    let modality = words.modality(served);
+    let mut summary = String::with_capacity(64);
+    for part in [words.language(&row.language), who, modality] {
+        if part.is_empty() {
+            continue;
+        }
+        if !summary.is_empty() {
+            summary.push_str(" · ");
+        }
+        summary.push_str(part);
+    }
+    let mut description = format!(
+        "{} {}\n{}: {}",
+        words.request,
+        row.request_id,
+        words.state,
+        words.state_name(status)
+    );
     if let (true, Some(site)) = (in_person, site) {
-        description.push(format!("{}: {}", words.site, site.name));
+        description.push('\n');
+        description.push_str(words.site);
+        description.push_str(": ");
+        description.push_str(&site.name);
     }
     Event {
-        uid: a.uid.clone(),
-        sequence: u32::try_from(a.sequence).unwrap_or(0),
+        uid: row.uid.clone(),
+        sequence: u32::try_from(row.sequence).unwrap_or(0),
         status,
-        start: a.start,
-        end: a.end,
+        start: row.start,
+        end: row.end,
         zone,
         summary,
         location,
-        description: Some(description.join("\n")),
+        description: Some(description),
         geo: site.filter(|_| in_person).map(|s| (s.lat, s.lon)),
-        last_modified: changed,
+        last_modified: Ord::max(row.updated_at, row.request_updated_at),
         organizer: None,
         attendees: Vec::new(),
     }
@@ -435,6 +512,8 @@ where
 /// The feed's words in the owner's language (Italian unless English).
 struct Words {
     english: bool,
+    /// Language names by tag, looked up once per tag rather than once per event.
+    languages: HashMap<String, String>,
     request: &'static str,
     state: &'static str,
     site: &'static str,
@@ -447,6 +526,7 @@ impl Words {
         if locale.starts_with("en") {
             Words {
                 english: true,
+                languages: HashMap::new(),
                 request: "Request no.",
                 state: "Status",
                 site: "Site",
@@ -456,6 +536,7 @@ impl Words {
         } else {
             Words {
                 english: false,
+                languages: HashMap::new(),
                 request: "Richiesta n.",
                 state: "Stato",
                 site: "Sede",
@@ -465,12 +546,16 @@ impl Words {
         }
     }
 
-    fn language(&self, tag: &str) -> String {
-        match parse_tag(tag).ok().as_ref().and_then(names) {
-            Some(n) if self.english => n.english.to_string(),
-            Some(n) => n.italian.to_string(),
-            None => tag.to_string(),
+    fn language(&mut self, tag: &str) -> &str {
+        if !self.languages.contains_key(tag) {
+            let name = match parse_tag(tag).ok().as_ref().and_then(names) {
+                Some(n) if self.english => n.english.to_string(),
+                Some(n) => n.italian.to_string(),
+                None => tag.to_string(),
+            };
+            self.languages.insert(tag.to_string(), name);
         }
+        &self.languages[tag]
     }
 
     fn modality(&self, modality: Modality) -> &'static str {

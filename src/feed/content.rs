@@ -7,19 +7,42 @@ pub(crate) const MAX_LINE_OCTETS: usize = 75;
 #[derive(Debug, Default)]
 pub(crate) struct Lines {
     out: String,
+    /// The line being written, reused from line to line (a feed has tens of thousands).
+    line: String,
 }
 
 impl Lines {
+    /// Room for about `bytes` of output, so that a large feed grows its buffer once.
+    pub fn with_capacity(bytes: usize) -> Lines {
+        Lines {
+            out: String::with_capacity(bytes),
+            line: String::new(),
+        }
+    }
+
     /// Writes `name:value`. `name` may carry parameters (`DTSTART;TZID=Europe/Rome`) and
     /// `value` must already be in its type's syntax; use [`Lines::text`] for TEXT values.
     pub fn raw(&mut self, name: &str, value: &str) {
-        let line = format!("{name}:{value}");
-        fold_into(&mut self.out, &line);
+        self.parts(&[name, ":", value]);
+    }
+
+    /// Writes the line made of `parts`, folded.
+    pub fn parts(&mut self, parts: &[&str]) {
+        let Lines { out, line } = self;
+        line.clear();
+        for part in parts {
+            line.push_str(part);
+        }
+        fold_into(out, line);
     }
 
     /// Writes a TEXT property, escaped.
     pub fn text(&mut self, name: &str, value: &str) {
-        self.raw(name, &escape_text(value));
+        if value.chars().any(needs_escape) {
+            self.raw(name, &escape_text(value));
+        } else {
+            self.raw(name, value);
+        }
     }
 
     pub fn finish(self) -> String {
@@ -60,6 +83,11 @@ pub(crate) fn strip_controls(value: &str) -> String {
         .chars()
         .filter(|&c| !is_forbidden_control(c))
         .collect()
+}
+
+/// Whether TEXT escaping changes `c` (see [`escape_text`]).
+fn needs_escape(c: char) -> bool {
+    matches!(c, '\\' | ';' | ',' | '\n' | '\r') || is_forbidden_control(c)
 }
 
 fn is_forbidden_control(c: char) -> bool {

@@ -2,7 +2,7 @@
 //! [`ErrorPage`]; the `render_errors` middleware, which knows the visitor's language and
 //! session, turns the mark into a page (so errors need no locale of their own).
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -22,6 +22,9 @@ pub enum WebError {
     NotFound,
     #[error("CSRF token missing or wrong")]
     Csrf,
+    /// A form field (by name) or, for `None`, the page's address holds NUL.
+    #[error("NUL in {0:?}")]
+    Nul(Option<String>),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -38,11 +41,13 @@ impl From<Error> for WebError {
 }
 
 /// Which error page a response stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorPage {
     NotFound,
     Forbidden,
     Csrf,
+    /// 400: NUL in the named field, or (`None`) in the address.
+    Nul(Option<String>),
     Internal,
 }
 
@@ -53,6 +58,7 @@ impl IntoResponse for WebError {
             WebError::Forbidden => (StatusCode::FORBIDDEN, ErrorPage::Forbidden),
             WebError::NotFound => (StatusCode::NOT_FOUND, ErrorPage::NotFound),
             WebError::Csrf => (StatusCode::FORBIDDEN, ErrorPage::Csrf),
+            WebError::Nul(field) => (StatusCode::BAD_REQUEST, ErrorPage::Nul(field)),
             WebError::Internal(cause) => {
                 tracing::error!(%cause, "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorPage::Internal)
@@ -73,12 +79,19 @@ pub async fn render_errors(
     let (mut parts, body) = request.into_parts();
     let ctx = Ctx::from_request_parts_cached(&mut parts, &state).await;
     parts.extensions.insert(ctx.clone());
-    let response = if may_post(&parts, &state) {
+    let response = if !may_post(&parts, &state) {
+        WebError::Csrf.into_response()
+    } else if let Some(refused) = nul_in_url(&parts.uri) {
+        refused.into_response()
+    } else if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         next.run(Request::from_parts(parts, body)).await
     } else {
-        WebError::Csrf.into_response()
+        match checked_form(&ctx, body).await {
+            Ok(body) => next.run(Request::from_parts(parts, body)).await,
+            Err(refused) => refused,
+        }
     };
-    let Some(page) = response.extensions().get::<ErrorPage>().copied() else {
+    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
         return response;
     };
     let status = response.status();
@@ -91,6 +104,34 @@ pub async fn render_errors(
     rendered
 }
 
+/// A page's address with NUL in its path or in a query parameter (a GET form's field):
+/// refused as the API refuses it, before a filter takes it to the database.
+fn nul_in_url(uri: &axum::http::Uri) -> Option<WebError> {
+    if uri.path().contains("%00") {
+        return Some(WebError::Nul(None));
+    }
+    let field = super::form::nul_field(uri.query()?.as_bytes())?;
+    Some(WebError::Nul(Some(field)))
+}
+
+/// A page POST's body, read once here so that no handler sees a field holding NUL: such a
+/// form is a 400 page naming the field, but only with the right CSRF token (without it, as
+/// for any other body, the answer is the CSRF refusal). A body over the limit is a 413.
+async fn checked_form(ctx: &Ctx, body: axum::body::Body) -> Result<axum::body::Body, Response> {
+    use axum::extract::FromRequest;
+    let bytes = axum::body::Bytes::from_request(Request::new(body), &())
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let Some(field) = super::form::nul_field(&bytes) else {
+        return Ok(axum::body::Body::from(bytes));
+    };
+    let refusal = match ctx.check_csrf(&super::form::value(&bytes, "csrf")) {
+        Ok(()) => WebError::Nul(Some(field)),
+        Err(csrf) => csrf,
+    };
+    Err(refusal.into_response())
+}
+
 /// Whether a request may reach a page's handler. Every page POST is a form: a body of any
 /// other type cannot carry the CSRF token, so it is refused as a missing token (403) before
 /// the form is read, never as a 415. And a form sent from another origin is refused
@@ -98,7 +139,6 @@ pub async fn render_errors(
 /// page elsewhere cannot choose, so this holds even against an attacker who planted a
 /// cookie (login CSRF). Without `Origin` (old browsers, scripts) the token decides alone.
 fn may_post(parts: &axum::http::request::Parts, state: &AppState) -> bool {
-    use axum::http::Method;
     if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
     }

@@ -164,10 +164,15 @@ pub fn input(kind: &str, id: &str, value: &str, hint: bool, error: bool, require
 
 pub fn error_page(ctx: &Ctx, page_kind: ErrorPage) -> Markup {
     let (title, text) = match page_kind {
-        ErrorPage::NotFound => (ctx.t("err.404"), ctx.t("err.404_text")),
-        ErrorPage::Forbidden => (ctx.t("err.403"), ctx.t("err.403_text")),
-        ErrorPage::Csrf => (ctx.t("err.403"), ctx.t("form.csrf")),
-        ErrorPage::Internal => (ctx.t("err.500"), ctx.t("err.500_text")),
+        ErrorPage::NotFound => (ctx.t("err.404"), ctx.t("err.404_text").to_string()),
+        ErrorPage::Forbidden => (ctx.t("err.403"), ctx.t("err.403_text").to_string()),
+        ErrorPage::Csrf => (ctx.t("err.403"), ctx.t("form.csrf").to_string()),
+        ErrorPage::Nul(Some(field)) => (
+            ctx.t("err.400"),
+            ctx.t("err.nul_field").replace("{field}", &field),
+        ),
+        ErrorPage::Nul(None) => (ctx.t("err.400"), ctx.t("err.nul_url").to_string()),
+        ErrorPage::Internal => (ctx.t("err.500"), ctx.t("err.500_text").to_string()),
     };
     page(
         ctx,

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod board;
 pub mod coordinator;
 pub mod error;
+pub mod form;
 pub mod i18n;
 pub mod layout;
 pub mod mediator;

@@ -226,7 +226,7 @@ async fn notices_reach_each_recipient_in_their_language(backend: Backend) {
     queue(&app.db, Event::Published, a.id, Some("pr_secret")).await;
 
     let messages = sink.wait_for(2, Duration::from_secs(20)).await;
-    let rows = wait_outbox(&app.db, Duration::from_secs(10), "both sent", |rows| {
+    let rows = wait_outbox(&app.db, Duration::from_secs(30), "both sent", |rows| {
         rows.len() == 2 && rows.iter().all(|r| r.state == "sent")
     })
     .await;

@@ -483,3 +483,38 @@ fn optional_properties_are_omitted_and_an_empty_feed_is_valid() {
     assert!(cal.events.is_empty() && cal.timezones.is_empty());
     assert_eq!(value(&cal.properties, "X-WR-TIMEZONE"), "Europe/Rome");
 }
+
+#[test]
+fn date_times_are_written_as_chrono_formats_them() {
+    let mut t = Utc
+        .with_ymd_and_hms(1999, 12, 31, 23, 59, 59)
+        .unwrap()
+        .naive_utc();
+    for _ in 0..5_000 {
+        assert_eq!(
+            super::basic_format(&t, "Z"),
+            t.format("%Y%m%dT%H%M%SZ").to_string()
+        );
+        assert_eq!(
+            super::basic_format(&t, ""),
+            t.format("%Y%m%dT%H%M%S").to_string()
+        );
+        t += TimeDelta::seconds(86_400 * 7 + 3_661);
+    }
+    let leap = NaiveDate::from_ymd_opt(2016, 12, 31)
+        .unwrap()
+        .and_hms_milli_opt(23, 59, 59, 1_500)
+        .unwrap();
+    assert_eq!(
+        super::basic_format(&leap, "Z"),
+        leap.format("%Y%m%dT%H%M%SZ").to_string()
+    );
+    let far = NaiveDate::from_ymd_opt(12_345, 1, 2)
+        .unwrap()
+        .and_hms_opt(3, 4, 5)
+        .unwrap();
+    assert_eq!(
+        super::basic_format(&far, ""),
+        far.format("%Y%m%dT%H%M%S").to_string()
+    );
+}
