@@ -85,9 +85,18 @@ pub fn best_served(p: &Problem, req: &Request, count: usize) -> Result<Vec<Choic
             variants.push(v);
         }
     }
-    if variants.len() == 1 {
-        return best_few(p, req, count);
-    }
+    best_among(p, variants, count)
+}
+
+/// Up to `count` distinct mediators for `req`, best first (each rerun of the insertion
+/// excludes those already chosen).
+pub fn best_few(p: &Problem, req: &Request, count: usize) -> Result<Vec<Choice>, NoOne> {
+    best_among(p, vec![req.clone()], count)
+}
+
+/// Up to `count` distinct mediators, best first, each for the variant of the request (one
+/// per modality it accepts) that gains the most; a mediator chosen is excluded from all.
+fn best_among(p: &Problem, mut variants: Vec<Request>, count: usize) -> Result<Vec<Choice>, NoOne> {
     let plan = Plan::pinned_only(p);
     let dispatcher = Dispatcher::new(p, &plan);
     let mut chosen = Vec::new();
@@ -113,26 +122,6 @@ pub fn best_served(p: &Problem, req: &Request, count: usize) -> Result<Vec<Choic
         chosen.push(choice(p, &variants[k], placement.mediator, placement.start));
         for v in &mut variants {
             v.excluded.push(placement.mediator);
-        }
-    }
-    Ok(chosen)
-}
-
-/// Up to `count` distinct mediators for `req`, best first (each rerun of the insertion
-/// excludes those already chosen).
-pub fn best_few(p: &Problem, req: &Request, count: usize) -> Result<Vec<Choice>, NoOne> {
-    let plan = Plan::pinned_only(p);
-    let dispatcher = Dispatcher::new(p, &plan);
-    let mut req = req.clone();
-    let mut chosen = Vec::new();
-    while chosen.len() < count {
-        match dispatcher.best(&req) {
-            Ok(placement) => {
-                chosen.push(choice(p, &req, placement.mediator, placement.start));
-                req.excluded.push(placement.mediator);
-            }
-            Err(unplaced) if chosen.is_empty() => return Err(NoOne::Reason(unplaced.reason)),
-            Err(_) => break,
         }
     }
     Ok(chosen)
